@@ -1,0 +1,151 @@
+# Warden: build, run, test.
+#
+#   make            build the pool (build/warden) and the CLI (build/wardenctl)
+#   make run        install what is missing, build, start FerretDB + pool + nginx on loopback
+#   make test       install what is missing, build with sanitizers, run every suite
+#   make bench      throughput and latency figures against the FastCGI and database ceilings
+#   make deps       install missing Debian packages (apt-get, as root)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+#
+# SANITIZE=1 builds into build/asan with -fsanitize=address,undefined.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+PORT    ?= 8080
+GO      ?= $(firstword $(wildcard /usr/local/go/bin/go) go)
+
+ifeq ($(SANITIZE),1)
+BUILD    := build/asan
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT      := -O1
+else
+BUILD    := build/release
+SANFLAGS :=
+OPT      := -O2
+endif
+
+# Debian packages the build, the dev stack and the tests need.
+DEB_PACKAGES := gcc make pkg-config libfcgi-dev libmongoc-dev libbson-dev libsodium-dev \
+                libcriterion-dev libcurl4-openssl-dev nginx-light curl procps
+
+PKG_CONFIG_LIBS := libmongoc-1.0 libbson-1.0 libsodium
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
+CFLAGS  ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(CFLAGS) $(WARNINGS) $(SANFLAGS) -Iinclude \
+             $(shell pkg-config --cflags $(PKG_CONFIG_LIBS) 2>/dev/null) -MMD -MP
+LDLIBS_ALL = $(SANFLAGS) $(shell pkg-config --libs $(PKG_CONFIG_LIBS) 2>/dev/null) -lfcgi
+
+# Everything under src/ except the two programs' entry points is the library
+# that the programs and the test binaries link.
+LIB_SRC  := $(filter-out src/main.c src/ctl.c,$(wildcard src/*.c src/api/*.c src/store/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+API_SRC  := $(wildcard tests/api/*.c)
+SUPPORT_SRC := $(wildcard tests/support/*.c)
+TEST_CFLAGS = -Itests $(shell pkg-config --cflags criterion libcurl 2>/dev/null)
+TEST_LIBS   = $(shell pkg-config --libs criterion libcurl 2>/dev/null)
+
+WARDEN    := $(BUILD)/warden
+WARDENCTL := $(BUILD)/wardenctl
+FERRETDB  := build/ferretdb/ferretdb
+
+.PHONY: all deps run test test-unit test-api bench install clean ferretdb check-go
+
+all: $(WARDEN) $(WARDENCTL)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libwarden.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(WARDEN): $(BUILD)/obj/src/main.o $(BUILD)/libwarden.a
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(WARDENCTL): $(BUILD)/obj/src/ctl.o $(BUILD)/libwarden.a
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(SUPPORT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS_ALL) $(TEST_LIBS)
+
+$(BUILD)/tests/api: $(API_SRC:%.c=$(BUILD)/obj/%.o) $(SUPPORT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS_ALL) $(TEST_LIBS)
+
+# --- dependencies ------------------------------------------------------------
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@# Debian starts nginx as a system service on install; the dev stack runs its own.
+	@if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q nginx 2>/dev/null; then \
+	  systemctl stop nginx; systemctl disable -q nginx 2>/dev/null || true; fi
+
+check-go:
+	@$(GO) version >/dev/null 2>&1 || { echo "Go >= 1.24 is needed to build FerretDB (expected at /usr/local/go/bin/go)"; exit 1; }
+
+# FerretDB v1 from the Go module proxy (pinned by tools/ferretdb/go.sum). The
+# module does not ship build/version/version.txt, and FerretDB's own main panics
+# without it, so the module is copied, the file written, and cmd/ferretdb built
+# from the copy. The binary is kept until `make clean`.
+ferretdb: $(FERRETDB)
+
+$(FERRETDB): tools/ferretdb/go.mod tools/ferretdb/go.sum
+	@$(MAKE) --no-print-directory check-go
+	@rm -rf build/ferretdb/src && mkdir -p build/ferretdb
+	cd tools/ferretdb && $(GO) mod download github.com/FerretDB/FerretDB
+	cp -r "$$(cd tools/ferretdb && $(GO) list -m -f '{{.Dir}}' github.com/FerretDB/FerretDB)" build/ferretdb/src
+	chmod -R u+w build/ferretdb/src
+	echo "v$$(cd tools/ferretdb && $(GO) list -m -f '{{.Version}}' github.com/FerretDB/FerretDB | tr -d v)" \
+	  > build/ferretdb/src/build/version/version.txt
+	cd build/ferretdb/src && $(GO) build -tags ferretdb_no_postgresql -o ../ferretdb ./cmd/ferretdb
+	rm -rf build/ferretdb/src
+
+# --- running -----------------------------------------------------------------
+
+run: deps all ferretdb
+	@tools/stack run --port $(PORT) --dir var --bin $(BUILD)
+
+# --- tests -------------------------------------------------------------------
+
+test: deps ferretdb
+	@$(MAKE) --no-print-directory SANITIZE=1 all build/asan/tests/unit build/asan/tests/api
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SANITIZE=1 test-unit test-api
+
+test-unit: $(BUILD)/tests/unit
+	$(BUILD)/tests/unit --jobs 2
+
+test-api: $(BUILD)/tests/api all
+	WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) $(BUILD)/tests/api --jobs 2
+
+# --- install -----------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/warden/html
+	install -m 0755 $(WARDEN) $(DESTDIR)$(PREFIX)/sbin/warden
+	install -m 0755 $(WARDENCTL) $(DESTDIR)$(PREFIX)/bin/wardenctl
+	install -m 0644 nginx/html/* $(DESTDIR)$(PREFIX)/share/warden/html/
+	install -d $(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/warden
+	install -m 0644 systemd/warden.service systemd/warden.socket $(DESTDIR)/lib/systemd/system/
+	test -e $(DESTDIR)/etc/warden/warden.env || install -m 0640 systemd/warden.env.example $(DESTDIR)/etc/warden/warden.env
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
