@@ -1,0 +1,31 @@
+/*
+ * body: a request body to a BSON object, or an error answer.
+ *
+ * JSON bodies go through the strict reader (json.h); form bodies
+ * (application/x-www-form-urlencoded) become an object of strings. The
+ * result still has to pass fields_validate before any value is used.
+ */
+#ifndef WARDEN_BODY_H
+#define WARDEN_BODY_H
+
+#include <bson/bson.h>
+#include <stdbool.h>
+
+#include "warden/request.h"
+#include "warden/response.h"
+
+#define BODY_ACCEPT_FORM 1u  /* also take a urlencoded form */
+#define BODY_OPTIONAL 2u     /* an empty body reads as {} */
+
+/**
+ * Read req's body into out (bson_init'ed by the caller, destroyed by the
+ * caller in every case). Returns true, or false after answering 400:
+ * chat "No JSON provided" (no body, or not a JSON content type) or "bad
+ * payload" (malformed); game {"Message": "..."} describing the problem.
+ */
+bool body_read_object(const struct request *req, struct response *res, unsigned flags, bson_t *out);
+
+/** Whether a Content-Type names this media type (parameters such as charset ignored). */
+bool body_content_type_is(const char *content_type, const char *media_type);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * pool: the master process.
+ *
+ * Holds the listening socket, forks the workers, and supervises them:
+ * respawns the dead (backing off when they crash in a loop), kills a worker
+ * whose request outlives --request-timeout, replaces all workers on SIGHUP
+ * without closing the socket (so nothing is refused: connections wait in the
+ * kernel's backlog), stops gracefully on SIGTERM/SIGINT, and reopens the log
+ * on SIGUSR1. The master never touches the database.
+ */
+#ifndef WARDEN_POOL_H
+#define WARDEN_POOL_H
+
+#include "warden/config.h"
+#include "warden/listener.h"
+
+/** Run the pool until stopped. Returns the process exit status (0 after a graceful stop). */
+int pool_run(const struct config *cfg, struct listener *listener);
+
+#endif

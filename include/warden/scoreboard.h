@@ -1,0 +1,69 @@
+/*
+ * scoreboard: one shared-memory slot per worker, for observation and
+ * supervision (PHP-FPM's status page, Apache's scoreboard).
+ *
+ * The master creates it before forking; every process sees the same memory.
+ * A worker writes only its own slot; the master writes pool totals and slot
+ * ownership. Readers may see a slot mid-update: the figures are for humans and
+ * for the master's timeout check, which tolerates one stale reading.
+ */
+#ifndef WARDEN_SCOREBOARD_H
+#define WARDEN_SCOREBOARD_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SCOREBOARD_URI_MAX 200
+
+enum slot_state {
+    SLOT_EMPTY = 0,  /* no process */
+    SLOT_STARTING,   /* forked, not accepting yet */
+    SLOT_IDLE,       /* waiting in accept */
+    SLOT_BUSY,       /* serving a request */
+};
+
+struct scoreboard_slot {
+    volatile pid_t pid;
+    volatile int state;                  /* enum slot_state */
+    volatile unsigned generation;        /* bumped by each rolling restart */
+    volatile int retiring;               /* set by the master: finish and exit */
+    volatile uint64_t requests;          /* served by this process */
+    volatile int64_t process_started_ms; /* wall clock */
+    volatile int64_t request_started_ms; /* wall clock, for display */
+    volatile uint64_t request_started_us;/* monotonic, for the timeout check */
+    char method[12];
+    char uri[SCOREBOARD_URI_MAX];        /* path only: queries may carry secrets */
+};
+
+struct scoreboard {
+    int64_t started_ms;
+    int capacity;
+    int workers_wanted;
+    volatile uint64_t retired_requests;  /* served by processes that have exited */
+    volatile uint64_t slow_requests;
+    volatile uint64_t respawns;
+    volatile uint64_t timeouts;          /* workers killed by --request-timeout */
+    struct scoreboard_slot slots[];
+};
+
+/** Map a zeroed scoreboard shared with future children. Fatal on failure. */
+struct scoreboard *scoreboard_create(int capacity);
+void scoreboard_destroy(struct scoreboard *sb);
+
+/** Name of a slot's state for status output ("stopping" when retiring). */
+const char *scoreboard_state_name(const struct scoreboard_slot *slot);
+
+/** Worker side: mark the start and the end of a request in its own slot. */
+void scoreboard_request_begin(struct scoreboard_slot *slot, const char *method, const char *path);
+void scoreboard_request_end(struct scoreboard_slot *slot);
+
+/** Totals across slots, for status output. */
+struct scoreboard_totals {
+    uint64_t accepted;   /* requests completed or in flight since the pool started */
+    int active;
+    int idle;
+    int total;
+};
+void scoreboard_totals(const struct scoreboard *sb, struct scoreboard_totals *out);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * util: process-wide helpers with no better home: fatal errors, clocks,
+ * strict number parsing.
+ */
+#ifndef WARDEN_UTIL_H
+#define WARDEN_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** Print "warden: <message>" on stderr and exit(1). For start-up and out of memory only. */
+_Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** malloc/calloc/realloc/strdup that never return NULL (out of memory is fatal). */
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+
+/** Monotonic clock in microseconds (for durations). */
+uint64_t clock_monotonic_us(void);
+/** Wall clock in milliseconds since the Unix epoch. */
+int64_t clock_wall_ms(void);
+
+/**
+ * Parse a whole string as a base-10 integer in [min, max]. No sign other than
+ * a leading '-', no spaces, no trailing text. Returns 0 and fills *out, or -1.
+ */
+int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/** Format ms since the epoch as "YYYY-MM-DDTHH:MM:SS.ffffff+00:00" into out (>= 33 bytes). */
+void format_iso8601(int64_t ms, char *out, size_t size);
+
+/** Overwrite memory in a way the compiler may not drop (for secrets). */
+void wipe(void *p, size_t len);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * worker: the loop of one pool process: accept, serve, repeat.
+ *
+ * Runs in a freshly forked child. It makes its own database client (mongoc is
+ * not fork-safe), serves until told to stop (SIGTERM: finish the request in
+ * hand, then exit 0) or until it has served its share of --max-requests, and
+ * keeps its scoreboard slot current. It never returns.
+ */
+#ifndef WARDEN_WORKER_H
+#define WARDEN_WORKER_H
+
+#include <sys/types.h>
+
+#include "warden/config.h"
+
+struct listener;
+struct scoreboard;
+
+struct worker_context {
+    const struct config *cfg;
+    const struct listener *listener;
+    struct scoreboard *scoreboard;
+    int slot_index;
+    pid_t master_pid;
+};
+
+/** Serve requests in this process; exits with 0 on a clean stop or recycle, 1 on failure. */
+_Noreturn void worker_run(const struct worker_context *ctx);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * arena: per-request bump allocator (see include/warden/arena.h).
+ *
+ * Blocks are chained; a request that needs more than a block gets a block of
+ * its own size. Reset keeps only the first block, so a worker's steady-state
+ * memory is one block however large an earlier request was.
+ */
+#include "warden/arena.h"
+
+#include <stdalign.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warden/util.h"
+
+#define ARENA_BLOCK_SIZE (16 * 1024)
+
+struct block {
+    struct block *next;
+    size_t size;
+    size_t used;
+    alignas(max_align_t) unsigned char data[];
+};
+
+struct arena {
+    struct block *head;  /* current block, newest first */
+    struct block *first; /* kept across resets */
+};
+
+static struct block *block_new(size_t size)
+{
+    struct block *b = xmalloc(sizeof *b + size);
+    b->next = NULL;
+    b->size = size;
+    b->used = 0;
+    return b;
+}
+
+struct arena *arena_new(void)
+{
+    struct arena *a = xmalloc(sizeof *a);
+    a->first = a->head = block_new(ARENA_BLOCK_SIZE);
+    return a;
+}
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+    const size_t align = alignof(max_align_t);
+    if (size > SIZE_MAX - align)
+        fatal("arena allocation overflow");
+    size = (size + align - 1) & ~(align - 1);
+    if (size == 0)
+        size = align;
+    struct block *b = a->head;
+    if (b->size - b->used < size) {
+        b = block_new(size > ARENA_BLOCK_SIZE ? size : ARENA_BLOCK_SIZE);
+        b->next = a->head;
+        a->head = b;
+    }
+    void *p = b->data + b->used;
+    b->used += size;
+    return p;
+}
+
+void *arena_calloc(struct arena *a, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        fatal("arena allocation overflow");
+    void *p = arena_alloc(a, n * size);
+    memset(p, 0, n * size);
+    return p;
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t len)
+{
+    char *p = arena_alloc(a, len + 1);
+    memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+char *arena_strdup(struct arena *a, const char *s)
+{
+    return arena_strndup(a, s, strlen(s));
+}
+
+char *arena_printf(struct arena *a, const char *fmt, ...)
+{
+    va_list ap, again;
+    va_start(ap, fmt);
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0;
+    char *p = arena_alloc(a, (size_t)n + 1);
+    vsnprintf(p, (size_t)n + 1, fmt, again);
+    va_end(again);
+    return p;
+}
+
+void arena_reset(struct arena *a)
+{
+    struct block *b = a->head;
+    while (b != a->first) {
+        struct block *next = b->next;
+        free(b);
+        b = next;
+    }
+    a->head = a->first;
+    a->first->used = 0;
+}
+
+void arena_free(struct arena *a)
+{
+    if (!a)
+        return;
+    arena_reset(a);
+    free(a->first);
+    free(a);
+}

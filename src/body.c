@@ -1,0 +1,108 @@
+/*
+ * body: request bodies to BSON (see include/warden/body.h).
+ */
+#include "warden/body.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "warden/errors.h"
+#include "warden/json.h"
+#include "warden/log.h"
+
+#define BODY_FORM_FIELDS_MAX 32
+
+bool body_content_type_is(const char *content_type, const char *media_type)
+{
+    if (!content_type)
+        return false;
+    while (*content_type == ' ')
+        content_type++;
+    size_t n = strlen(media_type);
+    if (strncasecmp(content_type, media_type, n) != 0)
+        return false;
+    char next = content_type[n];
+    return next == '\0' || next == ';' || next == ' ';
+}
+
+static bool blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+            return false;
+    return true;
+}
+
+static bool read_form(const struct request *req, struct response *res, bson_t *out)
+{
+    struct query_param pairs[BODY_FORM_FIELDS_MAX];
+    int n = request_parse_urlencoded(req->arena, req->body, req->body_len, pairs,
+                                     BODY_FORM_FIELDS_MAX);
+    if (n < 0) {
+        error_send(res, req, 400, req->realm == REALM_GAME ? "Malformed form body." : "bad payload");
+        return false;
+    }
+    for (int i = 0; i < n; i++) {
+        if (pairs[i].name[0] == '$') {
+            error_send(res, req, 400, req->realm == REALM_GAME ? "Malformed form body." : "bad payload");
+            return false;
+        }
+        /* A repeated form field is ambiguous: refuse it like a duplicate JSON key. */
+        for (int k = 0; k < i; k++) {
+            if (strcmp(pairs[k].name, pairs[i].name) == 0) {
+                error_send(res, req, 400,
+                           req->realm == REALM_GAME ? "Malformed form body." : "bad payload");
+                return false;
+            }
+        }
+        if (!bson_utf8_validate(pairs[i].value, strlen(pairs[i].value), false) ||
+            !bson_utf8_validate(pairs[i].name, strlen(pairs[i].name), false)) {
+            error_send(res, req, 400, req->realm == REALM_GAME ? "Malformed form body." : "bad payload");
+            return false;
+        }
+        bson_append_utf8(out, pairs[i].name, -1, pairs[i].value, -1);
+    }
+    return true;
+}
+
+bool body_read_object(const struct request *req, struct response *res, unsigned flags, bson_t *out)
+{
+    bool empty = req->body_len == 0 || blank(req->body, req->body_len);
+    if (empty && (flags & BODY_OPTIONAL))
+        return true;
+    if ((flags & BODY_ACCEPT_FORM) &&
+        body_content_type_is(req->content_type, "application/x-www-form-urlencoded"))
+        return read_form(req, res, out);
+
+    bool json_type = body_content_type_is(req->content_type, "application/json");
+    if (req->realm == REALM_GAME) {
+        /* The game's clients do not always label their JSON. */
+        if (!json_type && req->content_type && !empty) {
+            error_send(res, req, 400, "Unsupported content type; send application/json.");
+            return false;
+        }
+        if (empty) {
+            error_send(res, req, 400, "A request body is required.");
+            return false;
+        }
+    } else if (empty || !json_type) {
+        error_send(res, req, 400, "No JSON provided");
+        return false;
+    }
+
+    struct json_error err;
+    if (json_parse_object(req->body, req->body_len, out, &err) < 0) {
+        log_debug("rejected body (rid=%s): %s at byte %lu", req->request_id, err.message,
+                  (unsigned long)err.offset);
+        if (req->realm == REALM_GAME) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "Malformed JSON body: %s.", err.message);
+            error_send(res, req, 400, msg);
+        } else {
+            error_send(res, req, 400, "bad payload");
+        }
+        return false;
+    }
+    return true;
+}

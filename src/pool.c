@@ -1,0 +1,321 @@
+/*
+ * pool: fork and supervise the workers (see include/warden/pool.h).
+ *
+ * The master blocks its signals and takes them synchronously with
+ * sigtimedwait in a loop that wakes at least every TICK_MS, so supervision
+ * (timeouts, respawns, the stop deadline) needs no async-signal-safe tricks.
+ *
+ * Slots: the scoreboard has two slots per wanted worker, so a rolling restart
+ * can run a full new generation beside the old one until the new one is
+ * accepting.
+ */
+#include "warden/pool.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "warden/log.h"
+#include "warden/scoreboard.h"
+#include "warden/util.h"
+#include "warden/worker.h"
+
+#define TICK_MS 100
+/* A worker that dies sooner than this after its start counts as crashing. */
+#define CRASH_WINDOW_US (2 * 1000 * 1000)
+#define BACKOFF_MIN_US (100 * 1000)
+#define BACKOFF_MAX_US (10 * 1000 * 1000)
+/* How long a rolling restart waits for the new workers before retiring the old anyway. */
+#define ROLLING_WAIT_US (10 * 1000 * 1000)
+
+struct slot_watch {             /* master-private facts about a slot */
+    uint64_t spawned_us;
+    bool killed_for_timeout;
+};
+
+struct pool {
+    const struct config *cfg;
+    struct listener *listener;
+    struct scoreboard *sb;
+    struct slot_watch *watch;
+    unsigned generation;
+    pid_t master_pid;
+    int crash_streak;
+    uint64_t next_spawn_us;     /* back-off: no spawn before this */
+    bool rolling;
+    uint64_t rolling_deadline_us;
+    bool stopping;
+    uint64_t stop_deadline_us;
+};
+
+static bool slot_live(const struct scoreboard_slot *s)
+{
+    return s->state != SLOT_EMPTY;
+}
+
+static bool slot_current(const struct pool *p, const struct scoreboard_slot *s)
+{
+    return slot_live(s) && !s->retiring && s->generation == p->generation;
+}
+
+static int spawn(struct pool *p, int index)
+{
+    struct scoreboard_slot *s = &p->sb->slots[index];
+    memset((void *)s, 0, sizeof *s);
+    s->state = SLOT_STARTING;
+    s->generation = p->generation;
+    s->process_started_ms = clock_wall_ms();
+    p->watch[index].spawned_us = clock_monotonic_us();
+    p->watch[index].killed_for_timeout = false;
+
+    pid_t pid = fork();
+    if (pid < 0) {
+        log_error("fork failed: %s", strerror(errno));
+        s->state = SLOT_EMPTY;
+        return -1;
+    }
+    if (pid == 0) {
+        struct worker_context ctx = {p->cfg, p->listener, p->sb, index, p->master_pid};
+        worker_run(&ctx);
+    }
+    s->pid = pid;
+    log_debug("started worker pid %d in slot %d", (int)pid, index);
+    return 0;
+}
+
+/* Keep the wanted number of current-generation workers running. */
+static void ensure_workers(struct pool *p)
+{
+    if (p->stopping)
+        return;
+    int current = 0;
+    for (int i = 0; i < p->sb->capacity; i++)
+        if (slot_current(p, &p->sb->slots[i]))
+            current++;
+    uint64_t now = clock_monotonic_us();
+    for (int i = 0; i < p->sb->capacity && current < p->cfg->workers; i++) {
+        if (slot_live(&p->sb->slots[i]))
+            continue;
+        if (now < p->next_spawn_us)
+            return;
+        if (spawn(p, i) == 0)
+            current++;
+        else
+            p->next_spawn_us = now + BACKOFF_MIN_US;
+    }
+}
+
+static void signal_workers(struct pool *p, int sig, bool old_generation_only)
+{
+    for (int i = 0; i < p->sb->capacity; i++) {
+        struct scoreboard_slot *s = &p->sb->slots[i];
+        if (!slot_live(s) || s->pid <= 0)
+            continue;
+        if (old_generation_only && s->generation == p->generation)
+            continue;
+        if (sig == SIGTERM)
+            s->retiring = 1;
+        kill(s->pid, sig);
+    }
+}
+
+static void describe_exit(int status, char *out, size_t size)
+{
+    if (WIFEXITED(status))
+        snprintf(out, size, "exit status %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(out, size, "signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else
+        snprintf(out, size, "status %d", status);
+}
+
+static void reap(struct pool *p)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        int index = -1;
+        for (int i = 0; i < p->sb->capacity; i++)
+            if (p->sb->slots[i].pid == pid && slot_live(&p->sb->slots[i]))
+                index = i;
+        if (index < 0)
+            continue;
+        struct scoreboard_slot *s = &p->sb->slots[index];
+        struct slot_watch *w = &p->watch[index];
+        uint64_t lived = clock_monotonic_us() - w->spawned_us;
+        bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        bool expected = s->retiring || p->stopping;
+        char how[96];
+        describe_exit(status, how, sizeof how);
+
+        __atomic_add_fetch(&p->sb->retired_requests, s->requests, __ATOMIC_RELAXED);
+        if (s->state == SLOT_BUSY)
+            __atomic_add_fetch(&p->sb->retired_requests, 1, __ATOMIC_RELAXED);
+
+        if (w->killed_for_timeout) {
+            log_warn("worker pid %d killed by --request-timeout was reaped", (int)pid);
+        } else if (!clean && !expected) {
+            log_error("worker pid %d died (%s) after %llu ms", (int)pid, how,
+                      (unsigned long long)(lived / 1000));
+            if (lived < CRASH_WINDOW_US) {
+                /* Crashing as soon as started: slow down instead of fork-looping. */
+                uint64_t backoff = BACKOFF_MIN_US << (p->crash_streak < 7 ? p->crash_streak : 7);
+                if (backoff > BACKOFF_MAX_US)
+                    backoff = BACKOFF_MAX_US;
+                p->crash_streak++;
+                p->next_spawn_us = clock_monotonic_us() + backoff;
+                log_warn("workers are crashing at start; next spawn in %llu ms",
+                         (unsigned long long)(backoff / 1000));
+            } else {
+                p->crash_streak = 0;
+            }
+        } else {
+            log_debug("worker pid %d exited (%s)", (int)pid, how);
+            if (lived >= CRASH_WINDOW_US)
+                p->crash_streak = 0;
+        }
+        bool replace = !p->stopping && !s->retiring && s->generation == p->generation;
+        s->state = SLOT_EMPTY;
+        s->pid = 0;
+        if (replace)
+            __atomic_add_fetch(&p->sb->respawns, 1, __ATOMIC_RELAXED);
+    }
+}
+
+static void check_timeouts(struct pool *p)
+{
+    uint64_t now = clock_monotonic_us();
+    uint64_t limit = (uint64_t)p->cfg->request_timeout_s * 1000000u;
+    for (int i = 0; i < p->sb->capacity; i++) {
+        struct scoreboard_slot *s = &p->sb->slots[i];
+        if (s->state != SLOT_BUSY || s->pid <= 0 || p->watch[i].killed_for_timeout)
+            continue;
+        uint64_t started = s->request_started_us;
+        if (started == 0 || now <= started || now - started <= limit)
+            continue;
+        log_error("worker pid %d: request %s %s ran %llu s (over --request-timeout %d s); killing it",
+                  (int)s->pid, s->method, s->uri, (unsigned long long)((now - started) / 1000000),
+                  p->cfg->request_timeout_s);
+        p->watch[i].killed_for_timeout = true;
+        __atomic_add_fetch(&p->sb->timeouts, 1, __ATOMIC_RELAXED);
+        kill(s->pid, SIGKILL);
+    }
+}
+
+static void rolling_step(struct pool *p)
+{
+    if (!p->rolling)
+        return;
+    int ready = 0;
+    for (int i = 0; i < p->sb->capacity; i++) {
+        const struct scoreboard_slot *s = &p->sb->slots[i];
+        if (slot_current(p, s) && (s->state == SLOT_IDLE || s->state == SLOT_BUSY))
+            ready++;
+    }
+    if (ready >= p->cfg->workers || clock_monotonic_us() > p->rolling_deadline_us) {
+        signal_workers(p, SIGTERM, true);
+        p->rolling = false;
+        log_info("rolling restart: %d new workers serving, old ones finishing", ready);
+    }
+}
+
+static int live_workers(const struct pool *p)
+{
+    int n = 0;
+    for (int i = 0; i < p->sb->capacity; i++)
+        if (slot_live(&p->sb->slots[i]))
+            n++;
+    return n;
+}
+
+static void begin_stop(struct pool *p, int sig)
+{
+    if (p->stopping)
+        return;
+    log_info("%s: stopping; in-flight requests may take up to %d s", strsignal(sig),
+             p->cfg->shutdown_timeout_s);
+    p->stopping = true;
+    p->stop_deadline_us = clock_monotonic_us() + (uint64_t)p->cfg->shutdown_timeout_s * 1000000u;
+    signal_workers(p, SIGTERM, false);
+}
+
+int pool_run(const struct config *cfg, struct listener *listener)
+{
+    struct pool p;
+    memset(&p, 0, sizeof p);
+    p.cfg = cfg;
+    p.listener = listener;
+    p.master_pid = getpid();
+    p.sb = scoreboard_create(cfg->workers * 2);
+    p.sb->workers_wanted = cfg->workers;
+    p.watch = xcalloc((size_t)p.sb->capacity, sizeof *p.watch);
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    log_info("pool started: %d workers on %s", cfg->workers, listener->description);
+    ensure_workers(&p);
+
+    for (;;) {
+        struct timespec tick = {0, TICK_MS * 1000000L};
+        siginfo_t info;
+        int sig = sigtimedwait(&set, &info, &tick);
+        switch (sig) {
+        case SIGTERM:
+        case SIGINT:
+            begin_stop(&p, sig);
+            break;
+        case SIGHUP:
+            if (!p.stopping) {
+                p.generation++;
+                p.rolling = true;
+                p.rolling_deadline_us = clock_monotonic_us() + ROLLING_WAIT_US;
+                log_info("SIGHUP: rolling restart of %d workers", cfg->workers);
+            }
+            break;
+        case SIGUSR1:
+            if (log_reopen() < 0)
+                log_error("cannot reopen the log: %s", strerror(errno));
+            signal_workers(&p, SIGUSR1, false);
+            break;
+        default:
+            break;
+        }
+        reap(&p);
+        if (p.stopping) {
+            if (live_workers(&p) == 0)
+                break;
+            if (clock_monotonic_us() > p.stop_deadline_us) {
+                log_warn("shutdown timeout: killing %d workers still busy", live_workers(&p));
+                signal_workers(&p, SIGKILL, false);
+                p.stop_deadline_us = UINT64_MAX;
+            } else {
+                /* Repeat: a SIGTERM that landed just before accept() was missed. */
+                signal_workers(&p, SIGTERM, false);
+            }
+            continue;
+        }
+        check_timeouts(&p);
+        ensure_workers(&p);
+        rolling_step(&p);
+    }
+
+    log_info("pool stopped");
+    listener_close(listener);
+    free(p.watch);
+    scoreboard_destroy(p.sb);
+    return 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * schema: indexes of every collection (see include/warden/store.h).
+ *
+ * FerretDB v1 lacks partial, sparse, collation and TTL indexes, so only plain
+ * and unique compound indexes appear here (see DESIGN.md, Data).
+ */
+#include "warden/store.h"
+
+#include <mongoc/mongoc.h>
+
+#include "warden/db.h"
+
+struct index_spec {
+    const char *collection;
+    const char *name;
+    const char *keys[3]; /* fields, ascending */
+    bool unique;
+};
+
+static const struct index_spec indexes[] = {
+    {"audit_log", "created_at", {"created_at"}, false},
+};
+
+static bool create_index(struct db *db, const struct index_spec *spec, bson_error_t *e)
+{
+    bson_t keys = BSON_INITIALIZER;
+    for (int i = 0; i < 3 && spec->keys[i]; i++)
+        BSON_APPEND_INT32(&keys, spec->keys[i], 1);
+    bson_t cmd = BSON_INITIALIZER, list, index;
+    BSON_APPEND_UTF8(&cmd, "createIndexes", spec->collection);
+    BSON_APPEND_ARRAY_BEGIN(&cmd, "indexes", &list);
+    BSON_APPEND_DOCUMENT_BEGIN(&list, "0", &index);
+    BSON_APPEND_DOCUMENT(&index, "key", &keys);
+    BSON_APPEND_UTF8(&index, "name", spec->name);
+    if (spec->unique)
+        BSON_APPEND_BOOL(&index, "unique", true);
+    bson_append_document_end(&list, &index);
+    bson_append_array_end(&cmd, &list);
+    bool ok = mongoc_database_write_command_with_opts(db_database(db), &cmd, NULL, NULL, e);
+    bson_destroy(&cmd);
+    bson_destroy(&keys);
+    return ok;
+}
+
+bool store_create_indexes(struct db *db, bson_error_t *e)
+{
+    for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++)
+        if (!create_index(db, &indexes[i], e))
+            return false;
+    return true;
+}
