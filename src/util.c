@@ -88,8 +88,10 @@ int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
 
 void format_iso8601(int64_t ms, char *out, size_t size)
 {
-    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    int micros = (int)((ms - (int64_t)secs * 1000) * 1000);
+    /* Floor division by remainder: "(ms - 999) / 1000" overflows near INT64_MIN. */
+    int64_t rem = ms % 1000;
+    time_t secs = (time_t)(ms / 1000 - (rem < 0));
+    int micros = (int)(rem < 0 ? rem + 1000 : rem) * 1000;
     struct tm tm;
     gmtime_r(&secs, &tm);
     snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00", tm.tm_year + 1900,
