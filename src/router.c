@@ -75,7 +75,7 @@ enum router_result router_match(const struct route *routes, size_t n_routes, str
 
     /* /api/v7..v9/ are served by the v6 routes. */
     char aliased[REQUEST_URI_MAX + 1];
-    if (len >= 8 && len <= REQUEST_URI_MAX && strncmp(path, "/api/v", 6) == 0 &&
+    if (len >= 7 && len <= REQUEST_URI_MAX && strncmp(path, "/api/v", 6) == 0 &&
         (path[6] == '7' || path[6] == '8' || path[6] == '9') && (path[7] == '/' || len == 7)) {
         memcpy(aliased, path, len);
         aliased[6] = '6';
