@@ -35,7 +35,7 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 CFLAGS  ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(CFLAGS) $(WARNINGS) $(SANFLAGS) -Iinclude \
              $(shell pkg-config --cflags $(PKG_CONFIG_LIBS) 2>/dev/null) -MMD -MP
-LDLIBS_ALL = $(SANFLAGS) $(shell pkg-config --libs $(PKG_CONFIG_LIBS) 2>/dev/null) -lfcgi
+LDLIBS_ALL = $(SANFLAGS) $(shell pkg-config --libs $(PKG_CONFIG_LIBS) 2>/dev/null) -lfcgi -lm
 
 # Everything under src/ except the two programs' entry points is the library
 # that the programs and the test binaries link.
@@ -149,3 +149,11 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# --- bench: FastCGI ceiling --------------------------------------------------
+# A bare libfcgi hello-world pool (tests/bench/hello.c): what Warden's own
+# overhead is measured against, and a stand-in pool for the stack's plumbing.
+
+build/bench/hello: tests/bench/hello.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -O2 $< -lfcgi -o $@

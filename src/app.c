@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "warden/api.h"
+#include "warden/auth.h"
 #include "warden/db.h"
 #include "warden/errors.h"
 #include "warden/log.h"
@@ -32,6 +33,9 @@ void app_handle(struct app *app, struct request *req, struct response *res)
     char allow[64];
     switch (router_match(api_routes, api_routes_count, req, &route, allow, sizeof allow)) {
     case ROUTER_FOUND:
+        if (route->auth != AUTH_NONE && (!app_db_ready(app, req, res) ||
+                                         !auth_require(app, req, res, route->auth)))
+            return;
         route->handler(app, req, res);
         if (res->status == 0)
             error_send_internal(res, req, "handler returned without answering");

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "warden/errors.h"
+#include "warden/fields.h"
 #include "warden/json.h"
 #include "warden/log.h"
 
@@ -95,7 +96,11 @@ bool body_read_object(const struct request *req, struct response *res, unsigned 
     if (json_parse_object(req->body, req->body_len, out, &err) < 0) {
         log_debug("rejected body (rid=%s): %s at byte %lu", req->request_id, err.message,
                   (unsigned long)err.offset);
-        if (req->realm == REALM_GAME) {
+        if (err.operator_key && err.field[0]) {
+            /* {"field": {"$gt": ""}}: name the field, like any other bad value. */
+            struct field_error fe = {err.field, "must not contain keys starting with '$'"};
+            error_send_fields(res, req, &fe, 1);
+        } else if (req->realm == REALM_GAME) {
             char msg[160];
             snprintf(msg, sizeof msg, "Malformed JSON body: %s.", err.message);
             error_send(res, req, 400, msg);
@@ -105,4 +110,17 @@ bool body_read_object(const struct request *req, struct response *res, unsigned 
         return false;
     }
     return true;
+}
+
+bool body_read_fields(const struct request *req, struct response *res, unsigned body_flags,
+                      const struct field_rule *rules, size_t n_rules, unsigned field_options,
+                      bson_t *out)
+{
+    if (!body_read_object(req, res, body_flags, out))
+        return false;
+    struct field_errors errors;
+    if (fields_validate(out, rules, n_rules, field_options, &errors, req->arena) == 0)
+        return true;
+    error_send_fields(res, req, errors.items, errors.n);
+    return false;
 }

@@ -58,7 +58,7 @@ static const char usage_text[] =
     "                           Without it the socket is inherited: LISTEN_FDS (systemd\n"
     "                           socket activation) or fd 0 (spawn-fcgi, StandardInput=socket).\n"
     "                           WARDEN_LISTEN\n"
-    "  --workers N              worker processes, 1..16 (default: number of CPUs)   WARDEN_WORKERS\n"
+    "  --workers N              worker processes, 1..15 (default: number of CPUs)   WARDEN_WORKERS\n"
     "  --max-requests N         recycle a worker after about N requests, with up to 10%\n"
     "                           jitter; 0 = never (default 10000)   WARDEN_MAX_REQUESTS\n"
     "  --request-timeout S      kill and replace a worker whose request runs longer than\n"
@@ -81,7 +81,12 @@ static const char usage_text[] =
     "Signals: SIGTERM/SIGINT graceful stop, SIGHUP rolling restart of the workers,\n"
     "SIGUSR1 reopen the log file.\n"
     "\n"
-    "Secrets come from the environment only: WARDEN_SECRET (32 bytes or more).\n";
+    "Environment only:\n"
+    "  WARDEN_SECRET            server secret, 32 bytes or more (required); it keys every\n"
+    "                           token. Or WARDEN_SECRET_FILE naming a file that holds it.\n"
+    "  WARDEN_REGISTRATIONS     1 opens POST /api/v6/auth/register (default 0)\n"
+    "  WARDEN_GAME_ACCESS_TTL   game access token lifetime in seconds (default 300)\n"
+    "  WARDEN_GAME_REFRESH_TTL  game refresh token lifetime in seconds (default 604800)\n";
 
 const char *config_usage(void)
 {
@@ -101,6 +106,89 @@ void config_defaults(struct config *c)
     c->listen_mode = 0660;
     c->log_level = LOG_INFO;
     c->body_limit = 1024 * 1024;
+    c->game_access_ttl_s = 300;
+    c->game_refresh_ttl_s = 7 * 24 * 3600;
+}
+
+static int read_secret_file(struct config *c, const char *path, char *err, size_t err_size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_size, "WARDEN_SECRET_FILE: cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t n = fread(c->secret, 1, sizeof c->secret, f);
+    int too_long = n == sizeof c->secret && fgetc(f) != EOF;
+    fclose(f);
+    if (too_long) {
+        snprintf(err, err_size, "WARDEN_SECRET_FILE: %s holds more than %lu bytes", path,
+                 (unsigned long)sizeof c->secret - 1);
+        return -1;
+    }
+    while (n && (c->secret[n - 1] == '\n' || c->secret[n - 1] == '\r'))
+        n--;
+    c->secret_len = n;
+    return 0;
+}
+
+static int env_int(const char *name, int64_t min, int64_t max, int *out, char *err, size_t err_size)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return 0;
+    int64_t n;
+    if (parse_int64(v, min, max, &n) < 0) {
+        snprintf(err, err_size, "%s: invalid value '%s' (expected an integer in %lld..%lld)", name,
+                 v, (long long)min, (long long)max);
+        return -1;
+    }
+    *out = (int)n;
+    return 0;
+}
+
+int config_load_environment(struct config *c, char *err, size_t err_size)
+{
+    const char *reg = getenv("WARDEN_REGISTRATIONS");
+    if (reg && *reg) {
+        if (strcmp(reg, "1") == 0 || strcmp(reg, "true") == 0 || strcmp(reg, "yes") == 0) {
+            c->registrations = true;
+        } else if (strcmp(reg, "0") == 0 || strcmp(reg, "false") == 0 || strcmp(reg, "no") == 0) {
+            c->registrations = false;
+        } else {
+            snprintf(err, err_size, "WARDEN_REGISTRATIONS: invalid value '%s' (expected 0 or 1)", reg);
+            return -1;
+        }
+    }
+    if (env_int("WARDEN_GAME_ACCESS_TTL", 10, 86400, &c->game_access_ttl_s, err, err_size) < 0 ||
+        env_int("WARDEN_GAME_REFRESH_TTL", 60, 365 * 86400, &c->game_refresh_ttl_s, err, err_size) < 0)
+        return -1;
+
+    const char *secret = getenv("WARDEN_SECRET");
+    const char *file = getenv("WARDEN_SECRET_FILE");
+    if (secret && *secret) {
+        size_t n = strlen(secret);
+        if (n >= sizeof c->secret) {
+            snprintf(err, err_size, "WARDEN_SECRET: longer than %lu bytes",
+                     (unsigned long)sizeof c->secret - 1);
+            return -1;
+        }
+        memcpy(c->secret, secret, n);
+        c->secret_len = n;
+    } else if (file && *file) {
+        if (read_secret_file(c, file, err, err_size) < 0)
+            return -1;
+    } else {
+        snprintf(err, err_size,
+                 "no secret: set WARDEN_SECRET (or WARDEN_SECRET_FILE) to 32 random bytes or more, "
+                 "e.g. `openssl rand -hex 32`");
+        return -1;
+    }
+    if (c->secret_len < 32) {
+        snprintf(err, err_size, "the secret is %lu bytes; at least 32 are required",
+                 (unsigned long)c->secret_len);
+        return -1;
+    }
+    return 0;
 }
 
 static int copy_string(char *dst, size_t size, const char *value)
@@ -236,7 +324,7 @@ static int apply(struct config *c, const struct option_desc *o, const char *valu
     return 0;
 bad_range: {
     static const struct { enum option_id id; const char *range; } ranges[] = {
-        {OPT_WORKERS, "1..16"}, {OPT_MAX_REQUESTS, "0..1000000000"},
+        {OPT_WORKERS, "1..15"}, {OPT_MAX_REQUESTS, "0..1000000000"},
         {OPT_REQUEST_TIMEOUT, "1..86400"}, {OPT_SLOW_MS, "0..86400000"},
         {OPT_SHUTDOWN_TIMEOUT, "0..3600"}, {OPT_HOST_ID, "0..31"},
     };

@@ -1,27 +1,560 @@
 /*
- * wardenctl: the management CLI (the instance's manage.py).
+ * wardenctl: the management CLI, the instance's manage.py.
+ *
+ * Reads WARDEN_MONGODB_URI (and WARDEN_SECRET for `token`). Every command
+ * prints its result on stdout and exits 0; a failure prints one line on
+ * stderr and exits 1 (not found, refused) or 2 (usage). A PASSWORD argument
+ * of "-" is read from standard input instead, so it stays out of `ps`.
  */
+#include <errno.h>
+#include <mongoc/mongoc.h>
+#include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-static int usage(void)
+#include "warden/config.h"
+#include "warden/db.h"
+#include "warden/guid.h"
+#include "warden/log.h"
+#include "warden/password.h"
+#include "warden/snowflake.h"
+#include "warden/store.h"
+#include "warden/store/game.h"
+#include "warden/store/game_tokens.h"
+#include "warden/store/users.h"
+#include "warden/token.h"
+#include "warden/util.h"
+#include "warden/validators.h"
+
+#define EXIT_NOT_FOUND 1
+#define EXIT_USAGE 2
+
+struct ctl {
+    struct config cfg;
+    struct db *db;
+};
+
+struct command {
+    const char *name;
+    const char *args;
+    int min_args, max_args; /* -1: no maximum */
+    int (*run)(struct ctl *ctl, int argc, char **argv);
+    const char *help;
+};
+
+static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(int code, const char *fmt, ...)
 {
-    fputs("usage: wardenctl COMMAND [ARGS...]\n"
-          "\n"
-          "commands:\n"
-          "  help      this text\n",
-          stderr);
-    return 2;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("wardenctl: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return code;
+}
+
+static int db_fail(const bson_error_t *e)
+{
+    return fail(1, "database error: %s", e->message);
+}
+
+/* "-" means: read the password from the first line of stdin. */
+static const char *password_argument(const char *arg, char *buf, size_t size)
+{
+    if (strcmp(arg, "-") != 0)
+        return arg;
+    if (!fgets(buf, (int)size, stdin))
+        return NULL;
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return buf;
+}
+
+/* --- chat users ------------------------------------------------------------ */
+
+static const struct {
+    const char *name;
+    int64_t bit;
+} user_flags[] = {
+    {"staff", 1},
+    {"partner", 2},
+    {"hypesquad", 4},
+    {"bug_hunter_1", 8},
+    {"mfa_sms", 16},
+    {"premium_dismissed", 32},
+    {"hsquad_house_1", 64},
+    {"hsquad_house_2", 128},
+    {"hsquad_house_3", 256},
+    {"premium_early", 512},
+    {"unread_system", 4096},
+    {"unread_urgent_system", 8192},
+    {"bug_hunter_2", 16384},
+    {"underage_deleted", 32768},
+    {"verified_bot", 65536},
+    {"verified_developer", 131072},
+    {"certified_moderator", 262144},
+};
+
+static int64_t flag_bit(const char *name)
+{
+    for (size_t i = 0; i < sizeof user_flags / sizeof user_flags[0]; i++)
+        if (strcasecmp(name, user_flags[i].name) == 0)
+            return user_flags[i].bit;
+    return 0;
+}
+
+static int find_user(struct ctl *ctl, const char *username, const char *discriminator, struct user *u)
+{
+    int64_t d;
+    if (parse_int64(discriminator, 1, 9999, &d) < 0)
+        return fail(EXIT_USAGE, "invalid discriminator '%s' (expected 0001..9999)", discriminator);
+    char tag[8];
+    snprintf(tag, sizeof tag, "%04d", (int)d);
+    bson_error_t e;
+    switch (store_users_find_by_tag(ctl->db, username, tag, u, &e)) {
+    case STORE_OK: return 0;
+    case STORE_NOT_FOUND: return fail(EXIT_NOT_FOUND, "no user %s#%s", username, tag);
+    default: return db_fail(&e);
+    }
+}
+
+static int cmd_migrate(struct ctl *ctl, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    bson_error_t e;
+    if (!db_ensure_schema(ctl->db, &e))
+        return db_fail(&e);
+    printf("indexes of database '%s' are in place\n", db_name(ctl->db));
+    return 0;
+}
+
+static int cmd_add_user(struct ctl *ctl, int argc, char **argv)
+{
+    (void)argc;
+    char buf[CHAT_PASSWORD_MAX + 2];
+    const char *username = argv[0], *email = argv[1];
+    const char *password = password_argument(argv[2], buf, sizeof buf);
+    if (!valid_chat_username(username, strlen(username)))
+        return fail(EXIT_USAGE, "invalid username (2..30 of letters, digits, '_' and space)");
+    if (!valid_email(email, strlen(email)))
+        return fail(EXIT_USAGE, "invalid email address");
+    if (!password || strlen(password) < CHAT_PASSWORD_MIN || strlen(password) > CHAT_PASSWORD_MAX)
+        return fail(EXIT_USAGE, "the password needs %d..%d characters", CHAT_PASSWORD_MIN,
+                    CHAT_PASSWORD_MAX);
+    char hash[PASSWORD_HASH_SIZE];
+    if (password_hash(password, strlen(password), hash) < 0)
+        return fail(1, "password hashing failed");
+    struct user_new in = {username, email, hash, 0, true};
+    struct user u;
+    enum user_create_problem problem;
+    bson_error_t e;
+    switch (store_users_create(ctl->db, &in, &u, &problem, &e)) {
+    case STORE_OK:
+        printf("%lld %s#%s\n", (long long)u.id, u.username, u.discriminator);
+        return 0;
+    case STORE_DUPLICATE:
+        return fail(1, "%s", problem == USER_CREATE_EMAIL_TAKEN ? "Email already used."
+                                                                : "Too many people.");
+    default:
+        return db_fail(&e);
+    }
+}
+
+static int change_flags(struct ctl *ctl, char **argv, int64_t bit, bool set)
+{
+    struct user u;
+    int rc = find_user(ctl, argv[0], argv[1], &u);
+    if (rc)
+        return rc;
+    int64_t flags = set ? (u.flags | bit) : (u.flags & ~bit);
+    bson_error_t e;
+    if (store_users_set_flags(ctl->db, u.id, flags, &e) == STORE_ERROR)
+        return db_fail(&e);
+    printf("%s#%s flags %lld\n", u.username, u.discriminator, (long long)flags);
+    return 0;
+}
+
+static int cmd_make_staff(struct ctl *ctl, int argc, char **argv)
+{
+    (void)argc;
+    return change_flags(ctl, argv, USER_FLAG_STAFF, true);
+}
+
+static int cmd_unmake_staff(struct ctl *ctl, int argc, char **argv)
+{
+    (void)argc;
+    return change_flags(ctl, argv, USER_FLAG_STAFF, false);
+}
+
+static int cmd_set_flag(struct ctl *ctl, int argc, char **argv)
+{
+    (void)argc;
+    int64_t bit = flag_bit(argv[2]);
+    if (!bit)
+        return fail(EXIT_USAGE, "unknown flag '%s' (see wardenctl help)", argv[2]);
+    return change_flags(ctl, argv, bit, true);
+}
+
+static int cmd_unset_flag(struct ctl *ctl, int argc, char **argv)
+{
+    (void)argc;
+    int64_t bit = flag_bit(argv[2]);
+    if (!bit)
+        return fail(EXIT_USAGE, "unknown flag '%s' (see wardenctl help)", argv[2]);
+    return change_flags(ctl, argv, bit, false);
+}
+
+static int cmd_set_password(struct ctl *ctl, int argc, char **argv)
+{
+    (void)argc;
+    char buf[CHAT_PASSWORD_MAX + 2];
+    const char *password = password_argument(argv[2], buf, sizeof buf);
+    if (!password || strlen(password) < CHAT_PASSWORD_MIN || strlen(password) > CHAT_PASSWORD_MAX)
+        return fail(EXIT_USAGE, "the password needs %d..%d characters", CHAT_PASSWORD_MIN,
+                    CHAT_PASSWORD_MAX);
+    struct user u;
+    int rc = find_user(ctl, argv[0], argv[1], &u);
+    if (rc)
+        return rc;
+    char hash[PASSWORD_HASH_SIZE];
+    if (password_hash(password, strlen(password), hash) < 0)
+        return fail(1, "password hashing failed");
+    bson_error_t e;
+    if (store_users_set_password(ctl->db, u.id, hash, &e) == STORE_ERROR)
+        return db_fail(&e);
+    printf("password of %s#%s changed; its old tokens no longer work\n", u.username,
+           u.discriminator);
+    return 0;
+}
+
+static int cmd_token(struct ctl *ctl, int argc, char **argv)
+{
+    (void)argc;
+    char err[256];
+    if (config_load_environment(&ctl->cfg, err, sizeof err) < 0)
+        return fail(EXIT_USAGE, "%s", err);
+    struct user u;
+    int rc = find_user(ctl, argv[0], argv[1], &u);
+    if (rc)
+        return rc;
+    struct token_key key = {ctl->cfg.secret, ctl->cfg.secret_len};
+    char token[TOKEN_MAX];
+    if (token_chat_mint(&key, u.id, clock_wall_ms() / 1000, u.password_hash, token, sizeof token) < 0)
+        return fail(1, "token minting failed");
+    puts(token);
+    return 0;
+}
+
+/* --- game realm ------------------------------------------------------------ */
+
+static int find_game_user(struct ctl *ctl, const char *name, struct game_user *u)
+{
+    bson_error_t e;
+    enum store_status s = STORE_NOT_FOUND;
+    char id[GUID_STRING_SIZE];
+    if (guid_parse(name, id))
+        s = store_game_user_get(ctl->db, id, u, &e);
+    else if (valid_game_name(name, strlen(name)))
+        s = store_game_user_find_by_name(ctl->db, name, u, &e);
+    if (s == STORE_ERROR)
+        return db_fail(&e);
+    if (s == STORE_NOT_FOUND)
+        return fail(EXIT_NOT_FOUND, "no game user '%s'", name);
+    return 0;
+}
+
+static int find_player(struct ctl *ctl, const char *name, struct player *p)
+{
+    bson_error_t e;
+    enum store_status s = STORE_NOT_FOUND;
+    char id[GUID_STRING_SIZE];
+    if (guid_parse(name, id))
+        s = store_player_get(ctl->db, id, p, &e);
+    else if (valid_game_name(name, strlen(name)))
+        s = store_player_find_by_name(ctl->db, name, p, &e);
+    if (s == STORE_ERROR)
+        return db_fail(&e);
+    if (s == STORE_NOT_FOUND)
+        return fail(EXIT_NOT_FOUND, "no player '%s'", name);
+    return 0;
+}
+
+/* The game client's step: hash SHA-256 hex of the plaintext, then Argon2id. */
+static int game_password_hash(const char *plaintext, char hash[PASSWORD_HASH_SIZE])
+{
+    char digest[65];
+    password_sha256_hex(plaintext, strlen(plaintext), digest);
+    return password_hash(digest, 64, hash);
+}
+
+static int cmd_game_add_user(struct ctl *ctl, int argc, char **argv)
+{
+    (void)argc;
+    char buf[1100];
+    const char *name = argv[0], *email = argv[1];
+    const char *password = password_argument(argv[2], buf, sizeof buf);
+    if (!valid_game_name(name, strlen(name)))
+        return fail(EXIT_USAGE, "invalid name (2..20 letters and digits)");
+    if (!valid_email(email, strlen(email)))
+        return fail(EXIT_USAGE, "invalid email address");
+    if (!password || !*password)
+        return fail(EXIT_USAGE, "the password must not be empty");
+    char hash[PASSWORD_HASH_SIZE];
+    if (game_password_hash(password, hash) < 0)
+        return fail(1, "password hashing failed");
+    struct game_user u;
+    bson_error_t e;
+    switch (store_game_user_create(ctl->db, name, email, hash, &u, &e)) {
+    case STORE_OK:
+        printf("%s %s\n", u.id, u.name);
+        return 0;
+    case STORE_DUPLICATE:
+        return fail(1, "the name '%s' is taken", name);
+    default:
+        return db_fail(&e);
+    }
+}
+
+static int change_rights(struct ctl *ctl, int argc, char **argv, bool grant)
+{
+    struct game_user u;
+    int rc = find_game_user(ctl, argv[0], &u);
+    if (rc)
+        return rc;
+    unsigned rights = u.rights;
+    for (int i = 1; i < argc; i++) {
+        unsigned bit = game_right_parse(argv[i]);
+        if (!bit)
+            return fail(EXIT_USAGE,
+                        "unknown right '%s' (Editor, Ban, Kick, Mute, Api, UserQuery, UserManage)",
+                        argv[i]);
+        rights = grant ? rights | bit : rights & ~bit;
+    }
+    bson_error_t e;
+    if (store_game_user_set_rights(ctl->db, u.id, rights, &e) != STORE_OK ||
+        store_refresh_tokens_revoke(ctl->db, u.id, &e) != STORE_OK)
+        return db_fail(&e);
+    printf("%s rights:", u.name);
+    for (unsigned bit = 1; bit <= RIGHT_USER_MANAGE; bit <<= 1)
+        if (rights & bit)
+            printf(" %s", game_right_name(bit));
+    printf("\n");
+    return 0;
+}
+
+static int cmd_game_grant(struct ctl *ctl, int argc, char **argv)
+{
+    return change_rights(ctl, argc, argv, true);
+}
+
+static int cmd_game_revoke(struct ctl *ctl, int argc, char **argv)
+{
+    return change_rights(ctl, argc, argv, false);
+}
+
+static int cmd_game_set_password(struct ctl *ctl, int argc, char **argv)
+{
+    (void)argc;
+    char buf[1100];
+    const char *password = password_argument(argv[1], buf, sizeof buf);
+    if (!password || !*password)
+        return fail(EXIT_USAGE, "the password must not be empty");
+    struct game_user u;
+    int rc = find_game_user(ctl, argv[0], &u);
+    if (rc)
+        return rc;
+    char hash[PASSWORD_HASH_SIZE];
+    if (game_password_hash(password, hash) < 0)
+        return fail(1, "password hashing failed");
+    bson_error_t e;
+    if (store_game_user_set_password(ctl->db, u.id, hash, &e) != STORE_OK ||
+        store_refresh_tokens_revoke(ctl->db, u.id, &e) != STORE_OK)
+        return db_fail(&e);
+    printf("password of %s changed; its tokens no longer work\n", u.name);
+    return 0;
+}
+
+/* Options after the positional arguments: --map GUID, --x N, --y N, --ip ADDR. */
+struct ctl_options {
+    const char *map, *ip;
+    int64_t x, y;
+};
+
+static int parse_options(int argc, char **argv, int first, struct ctl_options *o, const char *allowed)
+{
+    for (int i = first; i < argc; i++) {
+        const char *opt = argv[i];
+        if (strncmp(opt, "--", 2) != 0 || !strstr(allowed, opt + 2) || i + 1 >= argc)
+            return fail(EXIT_USAGE, "unexpected argument '%s'", opt);
+        const char *value = argv[++i];
+        if (strcmp(opt, "--map") == 0) {
+            o->map = value;
+        } else if (strcmp(opt, "--ip") == 0) {
+            o->ip = value;
+        } else if (strcmp(opt, "--x") == 0 || strcmp(opt, "--y") == 0) {
+            int64_t n;
+            if (parse_int64(value, 0, 255, &n) < 0)
+                return fail(EXIT_USAGE, "%s must be an integer in 0..255", opt);
+            if (opt[2] == 'x')
+                o->x = n;
+            else
+                o->y = n;
+        } else {
+            return fail(EXIT_USAGE, "unexpected argument '%s'", opt);
+        }
+    }
+    return 0;
+}
+
+static int cmd_game_add_player(struct ctl *ctl, int argc, char **argv)
+{
+    struct ctl_options o = {NULL, NULL, 0, 0};
+    int rc = parse_options(argc, argv, 2, &o, "map x y");
+    if (rc)
+        return rc;
+    char map[GUID_STRING_SIZE] = "00000000-0000-0000-0000-000000000000";
+    if (o.map && !guid_parse(o.map, map))
+        return fail(EXIT_USAGE, "--map must be a GUID");
+    if (!valid_game_name(argv[1], strlen(argv[1])))
+        return fail(EXIT_USAGE, "invalid player name (2..20 letters and digits)");
+    struct game_user u;
+    rc = find_game_user(ctl, argv[0], &u);
+    if (rc)
+        return rc;
+    struct player p;
+    bson_error_t e;
+    switch (store_player_create(ctl->db, u.id, argv[1], map, o.x, o.y, &p, &e)) {
+    case STORE_OK:
+        printf("%s %s\n", p.id, p.name);
+        return 0;
+    case STORE_DUPLICATE:
+        return fail(1, "the player name '%s' is taken", argv[1]);
+    default:
+        return db_fail(&e);
+    }
+}
+
+static int cmd_game_presence(struct ctl *ctl, int argc, char **argv)
+{
+    struct ctl_options o = {NULL, NULL, 0, 0};
+    int rc = parse_options(argc, argv, 2, &o, "ip");
+    if (rc)
+        return rc;
+    bool online;
+    if (strcmp(argv[1], "online") == 0)
+        online = true;
+    else if (strcmp(argv[1], "offline") == 0)
+        online = false;
+    else
+        return fail(EXIT_USAGE, "presence must be online or offline");
+    if (o.ip && (strlen(o.ip) > 45 || strspn(o.ip, "0123456789abcdefABCDEF.:") != strlen(o.ip)))
+        return fail(EXIT_USAGE, "--ip must be an IPv4 or IPv6 address");
+    struct player p;
+    rc = find_player(ctl, argv[0], &p);
+    if (rc)
+        return rc;
+    bson_error_t e;
+    if (store_player_set_presence(ctl->db, &p, online, o.ip, &e) == STORE_ERROR)
+        return db_fail(&e);
+    printf("%s is %s\n", p.name, online ? "online" : "offline");
+    return 0;
+}
+
+/* --- dispatch ---------------------------------------------------------------- */
+
+static const struct command commands[] = {
+    {"migrate", "", 0, 0, cmd_migrate, "create the collections' indexes (idempotent)"},
+    {"add-user", "USERNAME EMAIL PASSWORD", 3, 3, cmd_add_user, "create a chat user"},
+    {"make-staff", "USERNAME DISCRIMINATOR", 2, 2, cmd_make_staff, "set the staff flag"},
+    {"unmake-staff", "USERNAME DISCRIMINATOR", 2, 2, cmd_unmake_staff, "clear the staff flag"},
+    {"set-flag", "USERNAME DISCRIMINATOR FLAG", 3, 3, cmd_set_flag, "set a user flag"},
+    {"unset-flag", "USERNAME DISCRIMINATOR FLAG", 3, 3, cmd_unset_flag, "clear a user flag"},
+    {"set-password", "USERNAME DISCRIMINATOR PASSWORD", 3, 3, cmd_set_password,
+     "change a password (revokes the user's tokens)"},
+    {"token", "USERNAME DISCRIMINATOR", 2, 2, cmd_token, "print a token for the user"},
+    {"game-add-user", "NAME EMAIL PASSWORD", 3, 3, cmd_game_add_user, "create a game account"},
+    {"game-grant", "NAME RIGHT...", 2, -1, cmd_game_grant, "grant rights (revokes tokens)"},
+    {"game-revoke", "NAME RIGHT...", 2, -1, cmd_game_revoke, "revoke rights (revokes tokens)"},
+    {"game-set-password", "NAME PASSWORD", 2, 2, cmd_game_set_password,
+     "change a game password (revokes tokens)"},
+    {"game-add-player", "USER NAME [--map GUID] [--x N] [--y N]", 2, 8, cmd_game_add_player,
+     "create a character"},
+    {"game-presence", "PLAYER online|offline [--ip ADDR]", 2, 4, cmd_game_presence,
+     "set presence as the game server does"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fputs("usage: wardenctl COMMAND [ARGS...]\n\ncommands:\n", out);
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        char left[64];
+        snprintf(left, sizeof left, "%s %s", commands[i].name, commands[i].args);
+        fprintf(out, "  %-44s %s\n", left, commands[i].help);
+    }
+    fputs("\nFLAG: ", out);
+    for (size_t i = 0; i < sizeof user_flags / sizeof user_flags[0]; i++)
+        fprintf(out, "%s%s", i ? ", " : "", user_flags[i].name);
+    fputs("\nRIGHT: Editor, Ban, Kick, Mute, Api, UserQuery, UserManage\n"
+          "PASSWORD \"-\" reads the password from standard input.\n"
+          "\nenvironment: WARDEN_MONGODB_URI (default mongodb://127.0.0.1:27017/warden),\n"
+          "WARDEN_SECRET or WARDEN_SECRET_FILE (for token), WARDEN_HOST_ID.\n",
+          out);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2)
-        return usage();
-    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
-        usage();
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
         return 0;
     }
-    fprintf(stderr, "wardenctl: unknown command '%s'\n", argv[1]);
-    return usage();
+    const struct command *cmd = NULL;
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            cmd = &commands[i];
+    if (!cmd) {
+        fprintf(stderr, "wardenctl: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    int n_args = argc - 2;
+    if (n_args < cmd->min_args || (cmd->max_args >= 0 && n_args > cmd->max_args)) {
+        fprintf(stderr, "usage: wardenctl %s %s\n", cmd->name, cmd->args);
+        return EXIT_USAGE;
+    }
+
+    struct ctl ctl;
+    config_defaults(&ctl.cfg);
+    char err[512];
+    if (config_parse(&ctl.cfg, 1, argv, err, sizeof err) < 0) /* environment only */
+        return fail(EXIT_USAGE, "%s", err);
+    if (sodium_init() < 0)
+        return fail(1, "libsodium failed to initialise");
+    log_open(NULL, LOG_ERROR);
+    mongoc_init();
+    db_route_driver_log();
+    snowflake_init((unsigned)ctl.cfg.host_id, SNOWFLAKE_CTL_PROCESS);
+    ctl.db = db_new(ctl.cfg.mongodb_uri, err, sizeof err);
+    if (!ctl.db) {
+        mongoc_cleanup();
+        return fail(EXIT_USAGE, "%s", err);
+    }
+    bson_error_t e;
+    int rc;
+    if (cmd->run != cmd_migrate && !db_ensure_schema(ctl.db, &e))
+        rc = db_fail(&e);
+    else
+        rc = cmd->run(&ctl, n_args, argv + 2);
+    db_free(ctl.db);
+    mongoc_cleanup();
+    wipe(ctl.cfg.secret, sizeof ctl.cfg.secret);
+    return rc;
 }

@@ -20,6 +20,7 @@
 
 struct parser {
     const char *s;
+    const char *field; /* top-level key being parsed */
     size_t len;
     size_t pos;
     struct json_error *err;
@@ -28,9 +29,10 @@ struct parser {
 
 static int fail(struct parser *p, const char *message)
 {
-    if (p->err) {
+    if (p->err && !p->err->message[0]) {
         p->err->offset = p->pos;
         snprintf(p->err->message, sizeof p->err->message, "%s", message);
+        snprintf(p->err->field, sizeof p->err->field, "%s", p->field ? p->field : "");
     }
     return -1;
 }
@@ -247,6 +249,8 @@ static int parse_object_body(struct parser *p, bson_t *obj, int depth)
         if (key[0] == '$') {
             free(key);
             p->pos = key_pos;
+            if (p->err)
+                p->err->operator_key = true;
             return fail(p, "keys starting with '$' are not allowed");
         }
         skip_ws(p);
@@ -256,7 +260,11 @@ static int parse_object_body(struct parser *p, bson_t *obj, int depth)
         }
         p->pos++;
         skip_ws(p);
+        if (depth == 1)
+            p->field = key;
         int rc = parse_value(p, obj, key, key_len, depth);
+        if (depth == 1)
+            p->field = NULL;
         free(key);
         if (rc < 0)
             return -1;
@@ -367,7 +375,9 @@ static int parse_value(struct parser *p, bson_t *doc, const char *key, size_t ke
 
 int json_parse_object(const char *text, size_t len, bson_t *out, struct json_error *err)
 {
-    struct parser p = {text, len, 0, err, BUF_INIT};
+    struct parser p = {text, NULL, len, 0, err, BUF_INIT};
+    if (err)
+        memset(err, 0, sizeof *err);
     int rc;
     skip_ws(&p);
     if (p.pos >= p.len || p.s[p.pos] != '{') {

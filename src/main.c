@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <mongoc/mongoc.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,14 @@ int main(int argc, char **argv)
     if (rc < 0) {
         fprintf(stderr, "warden: %s\n", err);
         return 2;
+    }
+    if (config_load_environment(&cfg, err, sizeof err) < 0) {
+        fprintf(stderr, "warden: %s\n", err);
+        return 2;
+    }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "warden: libsodium failed to initialise\n");
+        return 1;
     }
     if (log_open(cfg.log_file, cfg.log_level) < 0) {
         fprintf(stderr, "warden: cannot open log file %s: %s\n", cfg.log_file, strerror(errno));

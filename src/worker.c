@@ -31,6 +31,7 @@
 #include "warden/request.h"
 #include "warden/response.h"
 #include "warden/scoreboard.h"
+#include "warden/snowflake.h"
 #include "warden/util.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -118,6 +119,7 @@ _Noreturn void worker_run(const struct worker_context *ctx)
 
     struct scoreboard_slot *slot = &ctx->scoreboard->slots[ctx->slot_index];
     slot->pid = getpid();
+    snowflake_init((unsigned)ctx->cfg->host_id, (unsigned)ctx->slot_index);
 
     if (FCGX_Init() != 0) {
         log_error("worker: FCGX_Init failed");

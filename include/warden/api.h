@@ -8,7 +8,10 @@
 #ifndef WARDEN_API_H
 #define WARDEN_API_H
 
+#include <bson/bson.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "warden/router.h"
 
@@ -19,5 +22,18 @@ extern const size_t api_routes_count;
 void api_healthz(struct app *app, struct request *req, struct response *res);
 /* src/api/status.c */
 void api_status(struct app *app, struct request *req, struct response *res);
+
+/* src/api/auth.c: chat accounts */
+void api_auth_login(struct app *app, struct request *req, struct response *res);
+void api_auth_register(struct app *app, struct request *req, struct response *res);
+void api_users_me(struct app *app, struct request *req, struct response *res);
+struct user;
+/** Create an account from validated username/email/password fields; answers on failure. */
+bool api_create_account(struct app *app, struct request *req, struct response *res,
+                        const bson_t *body, int64_t flags, struct user *created);
+
+/* src/api/oauth.c: the game's token endpoint */
+void api_oauth_token(struct app *app, struct request *req, struct response *res);
+void api_game_info_authorized(struct app *app, struct request *req, struct response *res);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <bson/bson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "warden/request.h"
 #include "warden/response.h"
@@ -24,6 +25,16 @@
  * payload" (malformed); game {"Message": "..."} describing the problem.
  */
 bool body_read_object(const struct request *req, struct response *res, unsigned flags, bson_t *out);
+
+struct field_rule;
+
+/**
+ * body_read_object, then fields_validate against rules (fields.h); on invalid
+ * fields answers 400 naming each one. Returns true when out is valid.
+ */
+bool body_read_fields(const struct request *req, struct response *res, unsigned body_flags,
+                      const struct field_rule *rules, size_t n_rules, unsigned field_options,
+                      bson_t *out);
 
 /** Whether a Content-Type names this media type (parameters such as charset ignored). */
 bool body_content_type_is(const char *content_type, const char *media_type);

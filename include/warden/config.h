@@ -14,8 +14,9 @@
 #include "warden/log.h"
 
 /* The scoreboard needs a slot per worker twice over during a rolling restart,
- * and snowflake ids carry the slot in 5 bits (see snowflake.h). */
-#define CONFIG_MAX_WORKERS 16
+ * and snowflake ids carry the slot in 5 bits with 31 kept for wardenctl
+ * (see snowflake.h): 15 workers use slots 0..29. */
+#define CONFIG_MAX_WORKERS 15
 
 struct config {
     char listen[512];          /* "unix:/path" or "host:port"; "" = inherited socket */
@@ -33,6 +34,11 @@ struct config {
     char log_file[1024];       /* "" = stderr */
     int host_id;               /* 0..31, the snowflake worker field */
     size_t body_limit;         /* bytes */
+    bool registrations;        /* WARDEN_REGISTRATIONS: open POST /auth/register */
+    int game_access_ttl_s;     /* WARDEN_GAME_ACCESS_TTL (default 300) */
+    int game_refresh_ttl_s;    /* WARDEN_GAME_REFRESH_TTL (default 7 days) */
+    unsigned char secret[256]; /* WARDEN_SECRET or WARDEN_SECRET_FILE */
+    size_t secret_len;
 };
 
 /** Defaults: see config.c and `warden --help`. */
@@ -44,6 +50,14 @@ void config_defaults(struct config *c);
  * or --version was printed (the caller exits 0), else 0.
  */
 int config_parse(struct config *c, int argc, char **argv, char *err, size_t err_size);
+
+/**
+ * Read the server secret from WARDEN_SECRET or the file named by
+ * WARDEN_SECRET_FILE (trailing newline ignored) and the other environment-only
+ * settings. A secret shorter than 32 bytes is refused. Returns 0, or -1 with
+ * a one-line reason in err.
+ */
+int config_load_environment(struct config *c, char *err, size_t err_size);
 
 /** The --help text. */
 const char *config_usage(void);

@@ -11,6 +11,7 @@
 #define WARDEN_JSON_H
 
 #include <bson/bson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define JSON_MAX_DEPTH 32
@@ -18,6 +19,8 @@
 struct json_error {
     size_t offset;      /* byte offset of the problem */
     char message[96];   /* e.g. "duplicate key 'name'" */
+    char field[64];     /* top-level key whose value holds the problem, "" if none */
+    bool operator_key;  /* the problem is a key starting with '$' */
 };
 
 /**

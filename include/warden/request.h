@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 struct arena;
+struct principal;
 
 /* Limits on what a request may carry; past them the request is refused. */
 #define REQUEST_URI_MAX 8192
@@ -53,6 +54,7 @@ struct request {
     const char *body;           /* NUL-terminated copy; "" when none */
     size_t body_len;
     enum request_problem problem;
+    struct principal *principal;  /* set by auth_require for routes that need it */
     struct arena *arena;
 };
 

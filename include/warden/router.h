@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "warden/auth.h"
 #include "warden/request.h"
 #include "warden/response.h"
 
@@ -22,6 +23,7 @@ typedef void (*handler_fn)(struct app *app, struct request *req, struct response
 struct route {
     const char *method;
     const char *pattern;
+    enum auth_need auth;   /* checked before the handler runs */
     handler_fn handler;
 };
 

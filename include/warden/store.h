@@ -1,19 +1,56 @@
 /*
- * store: the collections and their indexes.
+ * store: what every collection module shares: result codes, the indexes,
+ * and small typed readers for documents coming back from the database.
  *
- * Every uniqueness rule of the data model rests on a unique index created
- * here, never on a read-then-write check. The per-collection modules
- * (src/store/<family>.c) are the only code that builds queries.
+ * Every uniqueness rule of the data model rests on a unique index created by
+ * store_create_indexes, never on a read-then-write check. The
+ * per-collection modules (src/store/<family>.c, headers in
+ * include/warden/store/) are the only code that builds queries.
  */
 #ifndef WARDEN_STORE_H
 #define WARDEN_STORE_H
 
-#include <bson/bson.h>
+#include <mongoc/mongoc.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct db;
 
+enum store_status {
+    STORE_OK = 0,
+    STORE_NOT_FOUND,
+    STORE_DUPLICATE,   /* a unique index refused the write */
+    STORE_ERROR,       /* see the bson_error_t; errors.h maps it to 503/500 */
+};
+
 /** Create every collection's indexes; idempotent. */
 bool store_create_indexes(struct db *db, bson_error_t *e);
+
+/** Insert doc; a duplicate key (11000) is STORE_DUPLICATE. */
+enum store_status store_insert(mongoc_collection_t *c, const bson_t *doc, bson_error_t *e);
+/**
+ * First document matching filter (opts may carry a projection or sort) copied
+ * into out (bson_init'ed by the caller, destroyed by the caller).
+ */
+enum store_status store_find_one(mongoc_collection_t *c, const bson_t *filter, const bson_t *opts,
+                                 bson_t *out, bson_error_t *e);
+/** update_one; STORE_NOT_FOUND when nothing matched. */
+enum store_status store_update_one(mongoc_collection_t *c, const bson_t *filter,
+                                   const bson_t *update, bson_error_t *e);
+/** delete_one / delete_many; *deleted (may be NULL) gets the count. */
+enum store_status store_delete(mongoc_collection_t *c, const bson_t *filter, bool many,
+                               int64_t *deleted, bson_error_t *e);
+
+/* Typed readers: the value of key in doc, or the fallback when absent or of another type. */
+/** Copy a string into out (truncated to size); returns false (and "" in out) when absent/null. */
+bool doc_string(const bson_t *doc, const char *key, char *out, size_t size);
+int64_t doc_int(const bson_t *doc, const char *key, int64_t fallback);
+double doc_double(const bson_t *doc, const char *key, double fallback);
+bool doc_bool(const bson_t *doc, const char *key, bool fallback);
+/** Milliseconds since the epoch of a BSON date. */
+int64_t doc_date(const bson_t *doc, const char *key, int64_t fallback);
+/** Whether key is present and not null. */
+bool doc_has(const bson_t *doc, const char *key);
 
 #endif

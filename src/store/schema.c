@@ -18,6 +18,13 @@ struct index_spec {
 };
 
 static const struct index_spec indexes[] = {
+    {"users", "username_discriminator", {"username", "discriminator"}, true},
+    {"game_users", "name_lower", {"name_lower"}, true},
+    {"players", "name_lower", {"name_lower"}, true},
+    {"players", "user_id", {"user_id"}, false},
+    {"players", "online_name", {"online", "name_lower"}, false},
+    {"game_refresh_tokens", "user_id", {"user_id"}, false},
+    {"sanctions", "user_id", {"user_id"}, false},
     {"audit_log", "created_at", {"created_at"}, false},
 };
 

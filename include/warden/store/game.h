@@ -1,0 +1,96 @@
+/*
+ * store/game: the game realm's accounts and characters, in their own
+ * collections apart from the chat users. The game server shares these
+ * documents: it writes presence (online, connection_ip, position) into
+ * players and last_ip into game_users.
+ *
+ * game_users: {_id: guid, name, name_lower (unique), email, password_hash
+ *              (Argon2id of the client's SHA-256 hex), rights: ["Api", ...],
+ *              security_stamp, registered_at (date), last_ip (string|null)}
+ * players:    {_id: guid, name, name_lower (unique), user_id (guid), map_id
+ *              (guid), x, y, online (bool), connection_ip (string|null),
+ *              created_at (date)}
+ */
+#ifndef WARDEN_STORE_GAME_H
+#define WARDEN_STORE_GAME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "warden/guid.h"
+#include "warden/password.h"
+#include "warden/store.h"
+#include "warden/token.h"
+
+/* Rights. The first four are the game powers whose sum is a user's authority
+ * score (Editor 1 + Mute 2 + Kick 4 + Ban 8). */
+#define RIGHT_EDITOR 1u
+#define RIGHT_MUTE 2u
+#define RIGHT_KICK 4u
+#define RIGHT_BAN 8u
+#define RIGHT_API 16u
+#define RIGHT_USER_QUERY 32u
+#define RIGHT_USER_MANAGE 64u
+#define RIGHT_POWERS (RIGHT_EDITOR | RIGHT_MUTE | RIGHT_KICK | RIGHT_BAN)
+
+/** Parse a right's name ("Editor", "UserQuery", case-insensitive); 0 when unknown. */
+unsigned game_right_parse(const char *name);
+/** The name of a single right bit. */
+const char *game_right_name(unsigned right);
+
+struct game_user {
+    char id[GUID_STRING_SIZE];
+    char name[32];
+    char email[256];
+    char password_hash[PASSWORD_HASH_SIZE];
+    unsigned rights;
+    char stamp[TOKEN_STAMP_SIZE];
+    char last_ip[64];             /* "" = none */
+    int64_t registered_at;        /* ms */
+};
+
+struct player {
+    char id[GUID_STRING_SIZE];
+    char name[32];
+    char user_id[GUID_STRING_SIZE];
+    char map_id[GUID_STRING_SIZE];
+    int64_t x, y;
+    bool online;
+    char connection_ip[64];       /* "" = none */
+};
+
+/** Create a game user (name must be valid; rights none). STORE_DUPLICATE: name taken. */
+enum store_status store_game_user_create(struct db *db, const char *name, const char *email,
+                                         const char *password_hash, struct game_user *out,
+                                         bson_error_t *e);
+enum store_status store_game_user_get(struct db *db, const char *id, struct game_user *out,
+                                      bson_error_t *e);
+/** By name, case-insensitively. */
+enum store_status store_game_user_find_by_name(struct db *db, const char *name,
+                                               struct game_user *out, bson_error_t *e);
+/** Replace the rights and rotate the security stamp (revokes tokens). */
+enum store_status store_game_user_set_rights(struct db *db, const char *id, unsigned rights,
+                                             bson_error_t *e);
+/** Replace the password hash and rotate the security stamp. */
+enum store_status store_game_user_set_password(struct db *db, const char *id,
+                                               const char *password_hash, bson_error_t *e);
+
+/** Create a character for user_id. STORE_DUPLICATE: name taken. */
+enum store_status store_player_create(struct db *db, const char *user_id, const char *name,
+                                      const char *map_id, int64_t x, int64_t y,
+                                      struct player *out, bson_error_t *e);
+enum store_status store_player_get(struct db *db, const char *id, struct player *out,
+                                   bson_error_t *e);
+enum store_status store_player_find_by_name(struct db *db, const char *name, struct player *out,
+                                            bson_error_t *e);
+/**
+ * Presence as the game server writes it: online with a connection IP, or
+ * offline. Going online also records the IP as the user's last_ip.
+ */
+enum store_status store_player_set_presence(struct db *db, const struct player *p, bool online,
+                                            const char *ip, bson_error_t *e);
+
+void store_game_user_from_doc(const bson_t *doc, struct game_user *out);
+void store_player_from_doc(const bson_t *doc, struct player *out);
+
+#endif

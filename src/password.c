@@ -1,0 +1,68 @@
+/*
+ * password: Argon2id hashing through libsodium (see include/warden/password.h).
+ */
+#include "warden/password.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "warden/util.h"
+
+int password_hash(const char *password, size_t len, char out[PASSWORD_HASH_SIZE])
+{
+    return crypto_pwhash_str(out, password, len, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                             crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0
+               ? 0
+               : -1;
+}
+
+bool password_verify(const char *stored_hash, const char *password, size_t len)
+{
+    if (!stored_hash || strncmp(stored_hash, "$argon2", 7) != 0)
+        return false;
+    return crypto_pwhash_str_verify(stored_hash, password, len) == 0;
+}
+
+void password_verify_dummy(const char *password, size_t len)
+{
+    static char dummy[PASSWORD_HASH_SIZE];
+    if (!dummy[0] && password_hash("not a real password", 19, dummy) < 0)
+        return;
+    if (crypto_pwhash_str_verify(dummy, password, len) == 0)
+        return; /* cannot happen: nobody knows the dummy's password */
+}
+
+void password_unusable(char out[PASSWORD_HASH_SIZE])
+{
+    /* Not an Argon2 string, so password_verify refuses it before hashing;
+     * random so that a token key derived from it is unguessable. */
+    unsigned char random[32];
+    randombytes_buf(random, sizeof random);
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, random, sizeof random);
+    snprintf(out, PASSWORD_HASH_SIZE, "!disabled!%s", hex);
+}
+
+void password_sha256_hex(const char *text, size_t len, char out[65])
+{
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, (const unsigned char *)text, len);
+    sodium_bin2hex(out, 65, digest, sizeof digest);
+}
+
+bool password_normalise_sha256_hex(const char *s, size_t len, char out[65])
+{
+    if (len != 64)
+        return false;
+    for (size_t i = 0; i < 64; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'F')
+            c = (char)(c - 'A' + 'a');
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+        out[i] = c;
+    }
+    out[64] = '\0';
+    return true;
+}

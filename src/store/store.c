@@ -1,0 +1,138 @@
+/*
+ * store: shared helpers for the collection modules (see include/warden/store.h).
+ */
+#include "warden/store.h"
+
+#include <string.h>
+
+static bool is_duplicate(const bson_error_t *e)
+{
+    return e->code == 11000 || e->code == 11001;
+}
+
+enum store_status store_insert(mongoc_collection_t *c, const bson_t *doc, bson_error_t *e)
+{
+    if (mongoc_collection_insert_one(c, doc, NULL, NULL, e))
+        return STORE_OK;
+    return is_duplicate(e) ? STORE_DUPLICATE : STORE_ERROR;
+}
+
+enum store_status store_find_one(mongoc_collection_t *c, const bson_t *filter, const bson_t *opts,
+                                 bson_t *out, bson_error_t *e)
+{
+    bson_t local_opts = BSON_INITIALIZER;
+    if (opts)
+        bson_copy_to_excluding_noinit(opts, &local_opts, "limit", NULL);
+    BSON_APPEND_INT64(&local_opts, "limit", 1);
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(c, filter, &local_opts, NULL);
+    bson_destroy(&local_opts);
+    const bson_t *doc;
+    enum store_status status = STORE_NOT_FOUND;
+    if (mongoc_cursor_next(cursor, &doc)) {
+        bson_concat(out, doc);
+        status = STORE_OK;
+    } else if (mongoc_cursor_error(cursor, e)) {
+        status = STORE_ERROR;
+    }
+    mongoc_cursor_destroy(cursor);
+    return status;
+}
+
+enum store_status store_update_one(mongoc_collection_t *c, const bson_t *filter,
+                                   const bson_t *update, bson_error_t *e)
+{
+    bson_t reply;
+    bool ok = mongoc_collection_update_one(c, filter, update, NULL, &reply, e);
+    enum store_status status = STORE_OK;
+    if (!ok) {
+        status = is_duplicate(e) ? STORE_DUPLICATE : STORE_ERROR;
+    } else {
+        bson_iter_t it;
+        if (bson_iter_init_find(&it, &reply, "matchedCount") && bson_iter_as_int64(&it) == 0)
+            status = STORE_NOT_FOUND;
+    }
+    bson_destroy(&reply);
+    return status;
+}
+
+enum store_status store_delete(mongoc_collection_t *c, const bson_t *filter, bool many,
+                               int64_t *deleted, bson_error_t *e)
+{
+    bson_t reply;
+    bool ok = many ? mongoc_collection_delete_many(c, filter, NULL, &reply, e)
+                   : mongoc_collection_delete_one(c, filter, NULL, &reply, e);
+    if (ok && deleted) {
+        bson_iter_t it;
+        *deleted = bson_iter_init_find(&it, &reply, "deletedCount") ? bson_iter_as_int64(&it) : 0;
+    }
+    bson_destroy(&reply);
+    return ok ? STORE_OK : STORE_ERROR;
+}
+
+static bool find(const bson_t *doc, const char *key, bson_iter_t *it)
+{
+    return bson_iter_init_find(it, doc, key);
+}
+
+bool doc_string(const bson_t *doc, const char *key, char *out, size_t size)
+{
+    bson_iter_t it;
+    out[0] = '\0';
+    if (!find(doc, key, &it) || bson_iter_type(&it) != BSON_TYPE_UTF8)
+        return false;
+    uint32_t len;
+    const char *s = bson_iter_utf8(&it, &len);
+    if (len >= size)
+        len = (uint32_t)size - 1;
+    memcpy(out, s, len);
+    out[len] = '\0';
+    return true;
+}
+
+int64_t doc_int(const bson_t *doc, const char *key, int64_t fallback)
+{
+    bson_iter_t it;
+    if (!find(doc, key, &it))
+        return fallback;
+    switch (bson_iter_type(&it)) {
+    case BSON_TYPE_INT32: return bson_iter_int32(&it);
+    case BSON_TYPE_INT64: return bson_iter_int64(&it);
+    case BSON_TYPE_DOUBLE: return (int64_t)bson_iter_double(&it);
+    default: return fallback;
+    }
+}
+
+double doc_double(const bson_t *doc, const char *key, double fallback)
+{
+    bson_iter_t it;
+    if (!find(doc, key, &it))
+        return fallback;
+    switch (bson_iter_type(&it)) {
+    case BSON_TYPE_INT32: return bson_iter_int32(&it);
+    case BSON_TYPE_INT64: return (double)bson_iter_int64(&it);
+    case BSON_TYPE_DOUBLE: return bson_iter_double(&it);
+    default: return fallback;
+    }
+}
+
+bool doc_bool(const bson_t *doc, const char *key, bool fallback)
+{
+    bson_iter_t it;
+    if (!find(doc, key, &it) || bson_iter_type(&it) != BSON_TYPE_BOOL)
+        return fallback;
+    return bson_iter_bool(&it);
+}
+
+int64_t doc_date(const bson_t *doc, const char *key, int64_t fallback)
+{
+    bson_iter_t it;
+    if (!find(doc, key, &it) || bson_iter_type(&it) != BSON_TYPE_DATE_TIME)
+        return fallback;
+    return bson_iter_date_time(&it);
+}
+
+bool doc_has(const bson_t *doc, const char *key)
+{
+    bson_iter_t it;
+    return find(doc, key, &it) && bson_iter_type(&it) != BSON_TYPE_NULL;
+}

@@ -1,0 +1,306 @@
+/*
+ * store/users: chat accounts and email claims (see include/warden/store/users.h).
+ *
+ * Discriminators: the used ones for a username are read (one indexed query),
+ * a free one is drawn at random and the insert relies on the unique
+ * (username, discriminator) index; a concurrent creation that took the same
+ * one makes the insert fail with a duplicate key, and the draw is repeated.
+ */
+#include "warden/store/users.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "warden/db.h"
+#include "warden/snowflake.h"
+#include "warden/util.h"
+#include "warden/validators.h"
+
+#define USERS "users"
+#define USER_EMAILS "user_emails"
+#define DISCRIMINATOR_LIMIT 9000
+#define CREATE_ATTEMPTS 16
+/* An email claim whose account never appeared is taken over after this long
+ * (a registration that died between the two inserts). */
+#define STALE_CLAIM_MS (60 * 1000)
+
+void store_users_from_doc(const bson_t *doc, struct user *out)
+{
+    memset(out, 0, sizeof *out);
+    out->id = doc_int(doc, "_id", 0);
+    doc_string(doc, "username", out->username, sizeof out->username);
+    doc_string(doc, "discriminator", out->discriminator, sizeof out->discriminator);
+    doc_string(doc, "email", out->email, sizeof out->email);
+    doc_string(doc, "password_hash", out->password_hash, sizeof out->password_hash);
+    out->flags = doc_int(doc, "flags", 0);
+    doc_string(doc, "avatar", out->avatar, sizeof out->avatar);
+    doc_string(doc, "bio", out->bio, sizeof out->bio);
+    out->accent_color = doc_has(doc, "accent_color") ? doc_int(doc, "accent_color", -1) : -1;
+    out->premium = doc_bool(doc, "premium", false);
+    out->bot = doc_bool(doc, "bot", false);
+    out->verified = doc_bool(doc, "verified", false);
+    out->mfa_enabled = doc_bool(doc, "mfa_enabled", false);
+    out->created_at = doc_date(doc, "created_at", 0);
+}
+
+static enum store_status get_by(struct db *db, const bson_t *filter, struct user *out, bson_error_t *e)
+{
+    bson_t doc = BSON_INITIALIZER;
+    enum store_status s = store_find_one(db_collection(db, USERS), filter, NULL, &doc, e);
+    if (s == STORE_OK)
+        store_users_from_doc(&doc, out);
+    bson_destroy(&doc);
+    return s;
+}
+
+enum store_status store_users_get(struct db *db, int64_t id, struct user *out, bson_error_t *e)
+{
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_INT64(&filter, "_id", id);
+    enum store_status s = get_by(db, &filter, out, e);
+    bson_destroy(&filter);
+    return s;
+}
+
+enum store_status store_users_find_by_tag(struct db *db, const char *username,
+                                          const char *discriminator, struct user *out,
+                                          bson_error_t *e)
+{
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&filter, "username", username);
+    BSON_APPEND_UTF8(&filter, "discriminator", discriminator);
+    enum store_status s = get_by(db, &filter, out, e);
+    bson_destroy(&filter);
+    return s;
+}
+
+static void email_key(const char *email, char out[EMAIL_MAX + 1])
+{
+    size_t len = strlen(email);
+    if (len > EMAIL_MAX)
+        len = EMAIL_MAX;
+    ascii_lower(email, len, out);
+}
+
+enum store_status store_users_find_by_email(struct db *db, const char *email, struct user *out,
+                                            bson_error_t *e)
+{
+    char key[EMAIL_MAX + 1];
+    email_key(email, key);
+    bson_t filter = BSON_INITIALIZER, claim = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&filter, "_id", key);
+    enum store_status s = store_find_one(db_collection(db, USER_EMAILS), &filter, NULL, &claim, e);
+    if (s == STORE_OK) {
+        s = store_users_get(db, doc_int(&claim, "user_id", 0), out, e);
+        /* A claim left by a failed registration points at nobody, or at a
+         * user whose email has since changed. */
+        if (s == STORE_OK) {
+            char current[EMAIL_MAX + 1];
+            email_key(out->email, current);
+            if (strcmp(current, key) != 0)
+                s = STORE_NOT_FOUND;
+        }
+    }
+    bson_destroy(&filter);
+    bson_destroy(&claim);
+    return s;
+}
+
+/* Take the email for user_id; replaces a stale claim of an account that never appeared. */
+static enum store_status claim_email(struct db *db, const char *key, int64_t user_id, bson_error_t *e)
+{
+    mongoc_collection_t *claims = db_collection(db, USER_EMAILS);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        bson_t doc = BSON_INITIALIZER;
+        BSON_APPEND_UTF8(&doc, "_id", key);
+        BSON_APPEND_INT64(&doc, "user_id", user_id);
+        BSON_APPEND_DATE_TIME(&doc, "created_at", clock_wall_ms());
+        enum store_status s = store_insert(claims, &doc, e);
+        bson_destroy(&doc);
+        if (s != STORE_DUPLICATE)
+            return s;
+
+        bson_t filter = BSON_INITIALIZER, existing = BSON_INITIALIZER;
+        BSON_APPEND_UTF8(&filter, "_id", key);
+        s = store_find_one(claims, &filter, NULL, &existing, e);
+        bson_destroy(&filter);
+        if (s != STORE_OK) {
+            bson_destroy(&existing);
+            return s == STORE_NOT_FOUND ? STORE_DUPLICATE : s; /* released meanwhile: retry once */
+        }
+        int64_t owner = doc_int(&existing, "user_id", 0);
+        int64_t age = clock_wall_ms() - doc_date(&existing, "created_at", 0);
+        bson_destroy(&existing);
+        struct user u;
+        s = store_users_get(db, owner, &u, e);
+        if (s == STORE_ERROR)
+            return s;
+        char current[EMAIL_MAX + 1];
+        email_key(u.email, current);
+        if ((s == STORE_OK && strcmp(current, key) == 0) || age < STALE_CLAIM_MS)
+            return STORE_DUPLICATE;
+        /* Stale: remove exactly that claim (not one taken since) and retry. */
+        bson_t stale = BSON_INITIALIZER;
+        BSON_APPEND_UTF8(&stale, "_id", key);
+        BSON_APPEND_INT64(&stale, "user_id", owner);
+        s = store_delete(claims, &stale, false, NULL, e);
+        bson_destroy(&stale);
+        if (s != STORE_OK)
+            return s;
+    }
+    return STORE_DUPLICATE;
+}
+
+static void release_email(struct db *db, const char *key, int64_t user_id)
+{
+    bson_t filter = BSON_INITIALIZER;
+    bson_error_t e;
+    BSON_APPEND_UTF8(&filter, "_id", key);
+    BSON_APPEND_INT64(&filter, "user_id", user_id);
+    store_delete(db_collection(db, USER_EMAILS), &filter, false, NULL, &e);
+    bson_destroy(&filter);
+}
+
+/* Mark the discriminators already used with username; returns how many, or -1. */
+static int used_discriminators(struct db *db, const char *username, unsigned char used[10000],
+                               bson_error_t *e)
+{
+    memset(used, 0, 10000);
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, projection;
+    BSON_APPEND_UTF8(&filter, "username", username);
+    BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &projection);
+    BSON_APPEND_INT32(&projection, "discriminator", 1);
+    bson_append_document_end(&opts, &projection);
+    mongoc_cursor_t *cursor =
+        mongoc_collection_find_with_opts(db_collection(db, USERS), &filter, &opts, NULL);
+    const bson_t *doc;
+    int count = 0;
+    while (mongoc_cursor_next(cursor, &doc)) {
+        char d[8];
+        int64_t n;
+        if (doc_string(doc, "discriminator", d, sizeof d) && parse_int64(d, 1, 9999, &n) == 0 &&
+            !used[n]) {
+            used[n] = 1;
+            count++;
+        }
+    }
+    if (mongoc_cursor_error(cursor, e))
+        count = -1;
+    mongoc_cursor_destroy(cursor);
+    bson_destroy(&filter);
+    bson_destroy(&opts);
+    return count;
+}
+
+static int pick_free(const unsigned char used[10000], int n_used)
+{
+    int free_count = 9999 - n_used;
+    if (free_count <= 0)
+        return -1;
+    uint32_t k = randombytes_uniform((uint32_t)free_count);
+    for (int d = 1; d <= 9999; d++)
+        if (!used[d] && k-- == 0)
+            return d;
+    return -1;
+}
+
+static void build_user_doc(bson_t *doc, int64_t id, const struct user_new *in,
+                           const char *discriminator, int64_t now)
+{
+    BSON_APPEND_INT64(doc, "_id", id);
+    BSON_APPEND_UTF8(doc, "username", in->username);
+    BSON_APPEND_UTF8(doc, "discriminator", discriminator);
+    BSON_APPEND_UTF8(doc, "email", in->email);
+    BSON_APPEND_UTF8(doc, "password_hash", in->password_hash);
+    BSON_APPEND_INT64(doc, "flags", in->flags);
+    BSON_APPEND_NULL(doc, "avatar");
+    BSON_APPEND_UTF8(doc, "bio", "");
+    BSON_APPEND_NULL(doc, "accent_color");
+    BSON_APPEND_BOOL(doc, "premium", false);
+    BSON_APPEND_NULL(doc, "premium_type");
+    BSON_APPEND_BOOL(doc, "bot", false);
+    BSON_APPEND_BOOL(doc, "verified", in->verified);
+    BSON_APPEND_BOOL(doc, "mfa_enabled", false);
+    BSON_APPEND_NULL(doc, "phone");
+    BSON_APPEND_DATE_TIME(doc, "created_at", now);
+}
+
+enum store_status store_users_create(struct db *db, const struct user_new *in, struct user *out,
+                                     enum user_create_problem *problem, bson_error_t *e)
+{
+    *problem = USER_CREATE_OK;
+    int64_t id = snowflake_next();
+    char key[EMAIL_MAX + 1];
+    email_key(in->email, key);
+    enum store_status s = claim_email(db, key, id, e);
+    if (s == STORE_DUPLICATE)
+        *problem = USER_CREATE_EMAIL_TAKEN;
+    if (s != STORE_OK)
+        return s;
+
+    unsigned char *used = xmalloc(10000);
+    for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+        int n_used = used_discriminators(db, in->username, used, e);
+        if (n_used < 0) {
+            s = STORE_ERROR;
+            break;
+        }
+        if (n_used >= DISCRIMINATOR_LIMIT) {
+            *problem = USER_CREATE_TOO_MANY;
+            s = STORE_DUPLICATE;
+            break;
+        }
+        char discriminator[8];
+        snprintf(discriminator, sizeof discriminator, "%04d", pick_free(used, n_used));
+        int64_t now = clock_wall_ms();
+        bson_t doc = BSON_INITIALIZER;
+        build_user_doc(&doc, id, in, discriminator, now);
+        s = store_insert(db_collection(db, USERS), &doc, e);
+        if (s == STORE_OK) {
+            store_users_from_doc(&doc, out);
+            bson_destroy(&doc);
+            break;
+        }
+        bson_destroy(&doc);
+        if (s != STORE_DUPLICATE)
+            break;
+        /* Taken meanwhile (or, vanishingly rarely, the id): draw again. The
+         * email claim names the id, so it must follow a new one. */
+    }
+    free(used);
+    if (s == STORE_DUPLICATE && *problem == USER_CREATE_OK)
+        *problem = USER_CREATE_TOO_MANY;
+    if (s != STORE_OK)
+        release_email(db, key, id);
+    return s;
+}
+
+static enum store_status set_field(struct db *db, int64_t id, const bson_t *set, bson_error_t *e)
+{
+    bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER;
+    BSON_APPEND_INT64(&filter, "_id", id);
+    BSON_APPEND_DOCUMENT(&update, "$set", set);
+    enum store_status s = store_update_one(db_collection(db, USERS), &filter, &update, e);
+    bson_destroy(&filter);
+    bson_destroy(&update);
+    return s;
+}
+
+enum store_status store_users_set_flags(struct db *db, int64_t id, int64_t flags, bson_error_t *e)
+{
+    bson_t set = BSON_INITIALIZER;
+    BSON_APPEND_INT64(&set, "flags", flags);
+    enum store_status s = set_field(db, id, &set, e);
+    bson_destroy(&set);
+    return s;
+}
+
+enum store_status store_users_set_password(struct db *db, int64_t id, const char *password_hash,
+                                           bson_error_t *e)
+{
+    bson_t set = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&set, "password_hash", password_hash);
+    enum store_status s = set_field(db, id, &set, e);
+    bson_destroy(&set);
+    return s;
+}
