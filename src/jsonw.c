@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "warden/utf8.h"
@@ -135,8 +136,14 @@ void jsonw_double(struct jsonw *w, double v)
         buf_puts(w->out, "null");
         return;
     }
+    /* The shortest of 15..17 significant digits that reads back as v: 0.1 is
+     * "0.1", not "0.10000000000000001"; 17 digits always round-trip. */
     char tmp[40];
-    snprintf(tmp, sizeof tmp, "%.17g", v);
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(tmp, sizeof tmp, "%.*g", digits, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
     /* Keep a float a float: "0.5" stays, "1" becomes "1.0". */
     if (!strpbrk(tmp, ".eEn"))
         strcat(tmp, ".0");
