@@ -24,6 +24,7 @@
 #include "warden/store.h"
 #include "warden/store/game.h"
 #include "warden/store/game_tokens.h"
+#include "warden/store/invites.h"
 #include "warden/store/users.h"
 #include "warden/token.h"
 #include "warden/util.h"
@@ -464,6 +465,57 @@ static int cmd_game_presence(struct ctl *ctl, int argc, char **argv)
     return 0;
 }
 
+/* --- instance invites ------------------------------------------------------ */
+
+static int cmd_make_invite(struct ctl *ctl, int argc, char **argv)
+{
+    int64_t max_uses = -1;
+    if (argc == 1 && (parse_int64(argv[0], -1, 1000000, &max_uses) < 0 || max_uses == 0))
+        return fail(EXIT_USAGE, "MAX_USES must be -1 (unlimited) or 1..1000000");
+    struct invite inv;
+    bson_error_t e;
+    if (store_invite_create(ctl->db, max_uses, &inv, &e) != STORE_OK)
+        return db_fail(&e);
+    printf("%s\n", inv.code);
+    return 0;
+}
+
+static int cmd_list_invites(struct ctl *ctl, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    struct invite *invites;
+    size_t n;
+    bson_error_t e;
+    if (store_invite_list(ctl->db, &invites, &n, &e) != STORE_OK) {
+        free(invites);
+        return db_fail(&e);
+    }
+    printf("%-8s %-32s %6s %8s\n", "CODE", "CREATED", "USES", "MAX");
+    for (size_t i = 0; i < n; i++) {
+        char created[48];
+        format_iso8601(invites[i].created_at, created, sizeof created);
+        printf("%-8s %-32s %6lld %8lld\n", invites[i].code, created, (long long)invites[i].uses,
+               (long long)invites[i].max_uses);
+    }
+    free(invites);
+    return 0;
+}
+
+static int cmd_delete_invite(struct ctl *ctl, int argc, char **argv)
+{
+    (void)argc;
+    bson_error_t e;
+    enum store_status s = invite_code_valid(argv[0]) ? store_invite_delete(ctl->db, argv[0], &e)
+                                                     : STORE_NOT_FOUND;
+    if (s == STORE_NOT_FOUND)
+        return fail(EXIT_NOT_FOUND, "no invite '%s'", argv[0]);
+    if (s != STORE_OK)
+        return db_fail(&e);
+    printf("invite %s deleted\n", argv[0]);
+    return 0;
+}
+
 /* --- dispatch ---------------------------------------------------------------- */
 
 static const struct command commands[] = {
@@ -476,6 +528,10 @@ static const struct command commands[] = {
     {"set-password", "USERNAME DISCRIMINATOR PASSWORD", 3, 3, cmd_set_password,
      "change a password (revokes the user's tokens)"},
     {"token", "USERNAME DISCRIMINATOR", 2, 2, cmd_token, "print a token for the user"},
+    {"make-invite", "[MAX_USES]", 0, 1, cmd_make_invite,
+     "create an instance invite (-1 = unlimited, the default)"},
+    {"list-invites", "", 0, 0, cmd_list_invites, "list instance invites"},
+    {"delete-invite", "CODE", 1, 1, cmd_delete_invite, "delete an instance invite"},
     {"game-add-user", "NAME EMAIL PASSWORD", 3, 3, cmd_game_add_user, "create a game account"},
     {"game-grant", "NAME RIGHT...", 2, -1, cmd_game_grant, "grant rights (revokes tokens)"},
     {"game-revoke", "NAME RIGHT...", 2, -1, cmd_game_revoke, "revoke rights (revokes tokens)"},

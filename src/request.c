@@ -128,6 +128,7 @@ void request_from_params(struct request *r, char *const *params, struct arena *a
     r->content_type = param_value(params, "CONTENT_TYPE", a);
     if (r->content_type && !*r->content_type)
         r->content_type = NULL;
+    r->accept = param_value(params, "HTTP_ACCEPT", a);
     r->remote_addr = param_value(params, "REMOTE_ADDR", a);
     r->request_id = param_value(params, "REQUEST_ID", a);
     if (!is_token(r->request_id, 64)) {

@@ -32,6 +32,25 @@ struct user;
 bool api_create_account(struct app *app, struct request *req, struct response *res,
                         const bson_t *body, int64_t flags, struct user *created);
 
+/* src/api/admin_users.c */
+void api_admin_users_create(struct app *app, struct request *req, struct response *res);
+void api_admin_users_search(struct app *app, struct request *req, struct response *res);
+void api_admin_users_delete(struct app *app, struct request *req, struct response *res);
+void api_admin_users_patch(struct app *app, struct request *req, struct response *res);
+
+/* src/api/invites.c */
+void api_admin_invites_list(struct app *app, struct request *req, struct response *res);
+void api_admin_invites_create(struct app *app, struct request *req, struct response *res);
+void api_admin_invites_delete(struct app *app, struct request *req, struct response *res);
+void api_auth_register_invite(struct app *app, struct request *req, struct response *res);
+
+/* src/api/record.c: audit entries and gateway events of mutations (failures are logged) */
+void api_audit(struct app *app, const struct request *req, const char *action,
+               const char *target_type, const char *target_id, const bson_t *before,
+               const bson_t *after);
+void api_gateway_event(struct app *app, const struct request *req, const char *type,
+                       int64_t guild_id, int64_t user_id, const bson_t *data);
+
 /* src/api/oauth.c: the game's token endpoint */
 void api_oauth_token(struct app *app, struct request *req, struct response *res);
 void api_game_info_authorized(struct app *app, struct request *req, struct response *res);

@@ -49,6 +49,7 @@ struct request {
     size_t n_params;
     const char *authorization;  /* NULL when absent */
     const char *content_type;   /* NULL when absent */
+    const char *accept;         /* NULL when absent */
     const char *request_id;     /* from nginx ($request_id) or generated */
     const char *remote_addr;
     const char *body;           /* NUL-terminated copy; "" when none */

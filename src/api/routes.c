@@ -15,6 +15,19 @@ const struct route api_routes[] = {
     {"POST", "/api/v6/auth/login", AUTH_NONE, api_auth_login},
     {"POST", "/api/v6/auth/register", AUTH_NONE, api_auth_register},
     {"GET", "/api/v6/users/@me", AUTH_CHAT_USER, api_users_me},
+    {"POST", "/api/v6/auth/register_inv", AUTH_NONE, api_auth_register_invite},
+
+    /* chat admin: users (src/api/admin_users.c) */
+    {"PUT", "/api/v6/admin/users", AUTH_CHAT_STAFF, api_admin_users_create},
+    {"POST", "/api/v6/admin/users", AUTH_CHAT_STAFF, api_admin_users_create},
+    {"GET", "/api/v6/admin/users", AUTH_CHAT_STAFF, api_admin_users_search},
+    {"DELETE", "/api/v6/admin/users/{user_id}", AUTH_CHAT_STAFF, api_admin_users_delete},
+    {"PATCH", "/api/v6/admin/users/{user_id}", AUTH_CHAT_STAFF, api_admin_users_patch},
+
+    /* chat admin: instance invites (src/api/invites.c) */
+    {"GET", "/api/v6/admin/instance/invites", AUTH_CHAT_STAFF, api_admin_invites_list},
+    {"PUT", "/api/v6/admin/instance/invites", AUTH_CHAT_STAFF, api_admin_invites_create},
+    {"DELETE", "/api/v6/admin/instance/invites/{code}", AUTH_CHAT_STAFF, api_admin_invites_delete},
 
     /* game: tokens (src/api/oauth.c) */
     {"POST", "/api/oauth/token", AUTH_NONE, api_oauth_token},

@@ -19,6 +19,9 @@ struct index_spec {
 
 static const struct index_spec indexes[] = {
     {"users", "username_discriminator", {"username", "discriminator"}, true},
+    {"users", "discriminator", {"discriminator"}, false},
+    {"instance_invites", "created_at", {"created_at"}, false},
+    {"instance_invite_uses", "code_n", {"code", "n"}, false},
     {"game_users", "name_lower", {"name_lower"}, true},
     {"players", "name_lower", {"name_lower"}, true},
     {"players", "user_id", {"user_id"}, false},

@@ -9,6 +9,8 @@
 #include "warden/store/users.h"
 
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "warden/db.h"
@@ -303,4 +305,125 @@ enum store_status store_users_set_password(struct db *db, int64_t id, const char
     enum store_status s = set_field(db, id, &set, e);
     bson_destroy(&set);
     return s;
+}
+
+/* Escape every ASCII punctuation character so the pattern matches literally
+ * (".*" matches only ".*"), in both PCRE and RE2 syntax. */
+static char *literal_pattern(const char *s)
+{
+    size_t len = strlen(s);
+    char *out = xmalloc(len * 2 + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (c < 0x80 && !alnum)
+            out[o++] = '\\';
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+enum store_status store_users_search(struct db *db, const struct user_query *q, struct user **out,
+                                     size_t *n, bson_error_t *e)
+{
+    *out = NULL;
+    *n = 0;
+    if (q->limit <= 0)
+        return STORE_OK; /* MongoDB reads a limit of 0 as "no limit" */
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort;
+    char *pattern = NULL;
+    if (q->username && *q->username) {
+        pattern = literal_pattern(q->username);
+        BSON_APPEND_REGEX(&filter, "username", pattern, "");
+    }
+    if (q->discriminator && *q->discriminator)
+        BSON_APPEND_UTF8(&filter, "discriminator", q->discriminator);
+    BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
+    BSON_APPEND_INT32(&sort, "_id", 1);
+    bson_append_document_end(&opts, &sort);
+    if (q->skip > 0)
+        BSON_APPEND_INT64(&opts, "skip", q->skip);
+    BSON_APPEND_INT64(&opts, "limit", q->limit);
+    mongoc_cursor_t *cursor =
+        mongoc_collection_find_with_opts(db_collection(db, USERS), &filter, &opts, NULL);
+    const bson_t *doc;
+    size_t cap = 0;
+    while (mongoc_cursor_next(cursor, &doc)) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
+        store_users_from_doc(doc, &(*out)[(*n)++]);
+    }
+    enum store_status s = mongoc_cursor_error(cursor, e) ? STORE_ERROR : STORE_OK;
+    mongoc_cursor_destroy(cursor);
+    bson_destroy(&filter);
+    bson_destroy(&opts);
+    free(pattern);
+    return s;
+}
+
+enum store_status store_users_soft_delete(struct db *db, int64_t id, struct user *before,
+                                          struct user *after, bson_error_t *e)
+{
+    enum store_status s = store_users_get(db, id, before, e);
+    if (s != STORE_OK)
+        return s;
+    for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+        unsigned char random[4];
+        randombytes_buf(random, sizeof random);
+        char name[32], hash[PASSWORD_HASH_SIZE];
+        snprintf(name, sizeof name, "Deleted User %02x%02x%02x%02x", random[0], random[1],
+                 random[2], random[3]);
+        password_unusable(hash);
+        bson_t set = BSON_INITIALIZER;
+        BSON_APPEND_UTF8(&set, "username", name);
+        BSON_APPEND_NULL(&set, "email");
+        BSON_APPEND_NULL(&set, "avatar");
+        BSON_APPEND_BOOL(&set, "premium", false);
+        BSON_APPEND_NULL(&set, "premium_type");
+        BSON_APPEND_NULL(&set, "phone");
+        BSON_APPEND_INT64(&set, "flags", 0);
+        BSON_APPEND_BOOL(&set, "mfa_enabled", false);
+        BSON_APPEND_BOOL(&set, "verified", false);
+        BSON_APPEND_UTF8(&set, "password_hash", hash);
+        BSON_APPEND_DATE_TIME(&set, "deleted_at", clock_wall_ms());
+        s = set_field(db, id, &set, e);
+        bson_destroy(&set);
+        if (s != STORE_DUPLICATE) /* the new name clashed with another deleted user: draw again */
+            break;
+    }
+    if (s != STORE_OK)
+        return s;
+    if (before->email[0]) {
+        char key[EMAIL_MAX + 1];
+        email_key(before->email, key);
+        release_email(db, key, id);
+    }
+    return store_users_get(db, id, after, e);
+}
+
+void store_users_append_public(bson_t *doc, const struct user *u)
+{
+    /* Ids as decimal strings, as the API renders them. */
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)u->id);
+    BSON_APPEND_UTF8(doc, "id", id);
+    BSON_APPEND_UTF8(doc, "username", u->username);
+    BSON_APPEND_UTF8(doc, "discriminator", u->discriminator);
+    if (u->avatar[0])
+        BSON_APPEND_UTF8(doc, "avatar", u->avatar);
+    else
+        BSON_APPEND_NULL(doc, "avatar");
+    BSON_APPEND_INT64(doc, "flags", u->flags);
+    BSON_APPEND_INT64(doc, "public_flags", u->flags);
+    BSON_APPEND_BOOL(doc, "bot", u->bot);
+    BSON_APPEND_UTF8(doc, "bio", u->bio);
+    if (u->accent_color >= 0)
+        BSON_APPEND_INT64(doc, "accent_color", u->accent_color);
+    else
+        BSON_APPEND_NULL(doc, "accent_color");
+    BSON_APPEND_BOOL(doc, "premium", u->premium);
 }

@@ -71,6 +71,28 @@ enum store_status store_users_set_flags(struct db *db, int64_t id, int64_t flags
 enum store_status store_users_set_password(struct db *db, int64_t id, const char *password_hash,
                                            bson_error_t *e);
 
+struct user_query {
+    const char *username;       /* substring, matched literally and case-sensitively; NULL = any */
+    const char *discriminator;  /* exact; NULL = any */
+    int64_t skip, limit;
+};
+
+/** Users matching q ordered by id; *out is malloc'ed (free it), *n its length. */
+enum store_status store_users_search(struct db *db, const struct user_query *q, struct user **out,
+                                     size_t *n, bson_error_t *e);
+
+/**
+ * Soft-delete: username becomes "Deleted User " + 8 hex digits, email,
+ * avatar, phone and premium are cleared, flags 0, mfa and verified false,
+ * the password hash replaced by an unusable value (which revokes every
+ * token); the discriminator stays. before/after receive both states.
+ */
+enum store_status store_users_soft_delete(struct db *db, int64_t id, struct user *before,
+                                          struct user *after, bson_error_t *e);
+
+/** Append a user's public fields to doc (for audit and outbox documents). */
+void store_users_append_public(bson_t *doc, const struct user *u);
+
 /** Fill a user from a users document. */
 void store_users_from_doc(const bson_t *doc, struct user *out);
 
