@@ -44,6 +44,24 @@ void api_admin_invites_create(struct app *app, struct request *req, struct respo
 void api_admin_invites_delete(struct app *app, struct request *req, struct response *res);
 void api_auth_register_invite(struct app *app, struct request *req, struct response *res);
 
+/* src/api/voice.c */
+void api_voice_regions_list(struct app *app, struct request *req, struct response *res);
+void api_voice_region_servers(struct app *app, struct request *req, struct response *res);
+void api_voice_region_create(struct app *app, struct request *req, struct response *res);
+void api_voice_server_create(struct app *app, struct request *req, struct response *res);
+void api_voice_region_deprecate(struct app *app, struct request *req, struct response *res);
+
+/* src/api/guilds.c */
+void api_guilds_create(struct app *app, struct request *req, struct response *res);
+void api_admin_guild_get(struct app *app, struct request *req, struct response *res);
+void api_admin_guild_patch(struct app *app, struct request *req, struct response *res);
+void api_admin_guild_delete(struct app *app, struct request *req, struct response *res);
+void api_admin_guild_features_replace(struct app *app, struct request *req, struct response *res);
+void api_admin_guild_features_add(struct app *app, struct request *req, struct response *res);
+void api_admin_guild_features_remove(struct app *app, struct request *req, struct response *res);
+/** Write a GUILD_UPDATE with the guild's current partial view (failures are logged). */
+void api_guild_update_event(struct app *app, const struct request *req, int64_t guild_id);
+
 /* src/api/record.c: audit entries and gateway events of mutations (failures are logged) */
 void api_audit(struct app *app, const struct request *req, const char *action,
                const char *target_type, const char *target_id, const bson_t *before,

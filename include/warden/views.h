@@ -6,6 +6,8 @@
 #ifndef WARDEN_VIEWS_H
 #define WARDEN_VIEWS_H
 
+#include <bson/bson.h>
+
 #include "warden/jsonw.h"
 #include "warden/store/users.h"
 
@@ -13,5 +15,20 @@
 void view_user_public(struct jsonw *w, const struct user *u);
 /** Secure user (GET /users/@me): public + email, verified, mfa_enabled, mobile, phone, premium_type. */
 void view_user_secure(struct jsonw *w, const struct user *u);
+
+struct guild_features;
+
+/**
+ * Partial guild (admin GET/PATCH) from a guilds document and its features;
+ * the reduced form {id, unavailable, vanity_url_code, max_presences,
+ * max_members, preferred_locale, guild_scheduled_events} when unavailable.
+ */
+void view_guild_partial(struct jsonw *w, const bson_t *guild, const struct guild_features *features);
+
+/** Full guild (POST /guilds): partial + owner, joined_at, member_count,
+ * members (with owner as user), channels, roles, presences, emojis, voice_states. */
+void view_guild_full(struct jsonw *w, const bson_t *guild, const struct guild_features *features,
+                     const struct user *caller, const bson_t *members, const bson_t *channels,
+                     const bson_t *roles);
 
 #endif

@@ -29,6 +29,22 @@ const struct route api_routes[] = {
     {"PUT", "/api/v6/admin/instance/invites", AUTH_CHAT_STAFF, api_admin_invites_create},
     {"DELETE", "/api/v6/admin/instance/invites/{code}", AUTH_CHAT_STAFF, api_admin_invites_delete},
 
+    /* chat admin: voice (src/api/voice.c) */
+    {"GET", "/api/v6/admin/voice/regions", AUTH_CHAT_STAFF, api_voice_regions_list},
+    {"PUT", "/api/v6/admin/voice/regions", AUTH_CHAT_STAFF, api_voice_region_create},
+    {"GET", "/api/v6/admin/voice/regions/{region}", AUTH_CHAT_STAFF, api_voice_region_servers},
+    {"PUT", "/api/v6/admin/voice/regions/{region}/server", AUTH_CHAT_STAFF, api_voice_server_create},
+    {"PUT", "/api/v6/admin/voice/regions/{region}/deprecate", AUTH_CHAT_STAFF, api_voice_region_deprecate},
+
+    /* chat: guilds (src/api/guilds.c) */
+    {"POST", "/api/v6/guilds", AUTH_CHAT_USER, api_guilds_create},
+    {"GET", "/api/v6/admin/guilds/{guild_id}", AUTH_CHAT_STAFF, api_admin_guild_get},
+    {"PATCH", "/api/v6/admin/guilds/{guild_id}", AUTH_CHAT_STAFF, api_admin_guild_patch},
+    {"DELETE", "/api/v6/admin/guilds/{guild_id}", AUTH_CHAT_STAFF, api_admin_guild_delete},
+    {"PATCH", "/api/v6/admin/guilds/{guild_id}/features", AUTH_CHAT_STAFF, api_admin_guild_features_replace},
+    {"PUT", "/api/v6/admin/guilds/{guild_id}/features", AUTH_CHAT_STAFF, api_admin_guild_features_add},
+    {"DELETE", "/api/v6/admin/guilds/{guild_id}/features", AUTH_CHAT_STAFF, api_admin_guild_features_remove},
+
     /* game: tokens (src/api/oauth.c) */
     {"POST", "/api/oauth/token", AUTH_NONE, api_oauth_token},
     {"GET", "/api/v1/info/authorized", AUTH_GAME_API, api_game_info_authorized},
