@@ -62,6 +62,15 @@ void api_admin_guild_features_remove(struct app *app, struct request *req, struc
 /** Write a GUILD_UPDATE with the guild's current partial view (failures are logged). */
 void api_guild_update_event(struct app *app, const struct request *req, int64_t guild_id);
 
+/* src/api/game_admin.c */
+void api_game_user_admin(struct app *app, struct request *req, struct response *res);
+void api_game_player_admin(struct app *app, struct request *req, struct response *res);
+
+/* src/api/game_reads.c */
+void api_game_user_get(struct app *app, struct request *req, struct response *res);
+void api_game_player_get(struct app *app, struct request *req, struct response *res);
+void api_game_players_online(struct app *app, struct request *req, struct response *res);
+
 /* src/api/record.c: audit entries and gateway events of mutations (failures are logged) */
 void api_audit(struct app *app, const struct request *req, const char *action,
                const char *target_type, const char *target_id, const bson_t *before,

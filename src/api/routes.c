@@ -48,6 +48,14 @@ const struct route api_routes[] = {
     /* game: tokens (src/api/oauth.c) */
     {"POST", "/api/oauth/token", AUTH_NONE, api_oauth_token},
     {"GET", "/api/v1/info/authorized", AUTH_GAME_API, api_game_info_authorized},
+
+    /* game: admin actions and reads (src/api/game_admin.c, src/api/game_reads.c);
+     * "online" is listed before {lookup} so that it is never taken for a name */
+    {"POST", "/api/v1/users/{lookup}/admin/{action}", AUTH_GAME_USER_QUERY, api_game_user_admin},
+    {"POST", "/api/v1/players/{lookup}/admin/{action}", AUTH_GAME_API, api_game_player_admin},
+    {"GET", "/api/v1/players/online", AUTH_GAME_API, api_game_players_online},
+    {"GET", "/api/v1/users/{lookup}", AUTH_GAME_USER_QUERY, api_game_user_get},
+    {"GET", "/api/v1/players/{lookup}", AUTH_GAME_API, api_game_player_get},
 };
 
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];

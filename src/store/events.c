@@ -30,6 +30,26 @@ enum store_status store_gateway_event(struct db *db, const char *type, int64_t g
     return s;
 }
 
+enum store_status store_game_command(struct db *db, const struct game_command *cmd, bson_error_t *e)
+{
+    bson_t doc = BSON_INITIALIZER;
+    BSON_APPEND_INT64(&doc, "_id", snowflake_next());
+    BSON_APPEND_UTF8(&doc, "type", cmd->type);
+    BSON_APPEND_UTF8(&doc, "player_id", cmd->player_id);
+    BSON_APPEND_UTF8(&doc, "user_id", cmd->user_id);
+    if (cmd->map_id) {
+        BSON_APPEND_UTF8(&doc, "map_id", cmd->map_id);
+        BSON_APPEND_INT64(&doc, "x", cmd->x);
+        BSON_APPEND_INT64(&doc, "y", cmd->y);
+    }
+    if (cmd->reason)
+        BSON_APPEND_UTF8(&doc, "reason", cmd->reason);
+    BSON_APPEND_DATE_TIME(&doc, "created_at", clock_wall_ms());
+    enum store_status s = store_insert(db_collection(db, "game_commands"), &doc, e);
+    bson_destroy(&doc);
+    return s;
+}
+
 enum store_status store_audit(struct db *db, const struct audit_entry *entry, bson_error_t *e)
 {
     bson_t doc = BSON_INITIALIZER, actor, target;

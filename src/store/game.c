@@ -273,3 +273,59 @@ enum store_status store_player_set_presence(struct db *db, const struct player *
     bson_destroy(&user_update);
     return s;
 }
+
+static enum store_status find_players(struct db *db, const bson_t *filter, int64_t skip,
+                                      int64_t limit, struct player **out, size_t *n, bson_error_t *e)
+{
+    bson_t opts = BSON_INITIALIZER, sort;
+    BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
+    BSON_APPEND_INT32(&sort, "name_lower", 1);
+    bson_append_document_end(&opts, &sort);
+    if (skip > 0)
+        BSON_APPEND_INT64(&opts, "skip", skip);
+    if (limit > 0)
+        BSON_APPEND_INT64(&opts, "limit", limit);
+    mongoc_cursor_t *cursor =
+        mongoc_collection_find_with_opts(db_collection(db, PLAYERS), filter, &opts, NULL);
+    const bson_t *doc;
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    while (mongoc_cursor_next(cursor, &doc)) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
+        store_player_from_doc(doc, &(*out)[(*n)++]);
+    }
+    enum store_status s = mongoc_cursor_error(cursor, e) ? STORE_ERROR : STORE_OK;
+    mongoc_cursor_destroy(cursor);
+    bson_destroy(&opts);
+    return s;
+}
+
+enum store_status store_players_of_user(struct db *db, const char *user_id, struct player **out,
+                                        size_t *n, bson_error_t *e)
+{
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&filter, "user_id", user_id);
+    enum store_status s = find_players(db, &filter, 0, 0, out, n, e);
+    bson_destroy(&filter);
+    return s;
+}
+
+enum store_status store_players_online(struct db *db, int64_t skip, int64_t limit,
+                                       struct player **out, size_t *n, int64_t *total,
+                                       bson_error_t *e)
+{
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_BOOL(&filter, "online", true);
+    *out = NULL;
+    *n = 0;
+    int64_t count = mongoc_collection_count_documents(db_collection(db, PLAYERS), &filter, NULL,
+                                                      NULL, NULL, e);
+    enum store_status s = count < 0 ? STORE_ERROR : find_players(db, &filter, skip, limit, out, n, e);
+    *total = count;
+    bson_destroy(&filter);
+    return s;
+}

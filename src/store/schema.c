@@ -34,7 +34,8 @@ static const struct index_spec indexes[] = {
     {"players", "user_id", {"user_id"}, false},
     {"players", "online_name", {"online", "name_lower"}, false},
     {"game_refresh_tokens", "user_id", {"user_id"}, false},
-    {"sanctions", "user_id", {"user_id"}, false},
+    {"sanctions", "user_kind", {"user_id", "kind"}, false},
+    {"game_commands", "created_at", {"created_at"}, false},
     {"audit_log", "created_at", {"created_at"}, false},
 };
 

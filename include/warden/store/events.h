@@ -9,6 +9,10 @@
  *   {close_code: 4000, reason}), GUILD_UPDATE (data: partial guild),
  *   GUILD_DELETE (data: {id, unavailable: false}).
  *
+ * game_commands, the game server's outbox (it consumes and deletes them):
+ *   {_id: Int64 snowflake, type (kick|kill|warp|disconnect|mute), player_id,
+ *    user_id, map_id?, x?, y?, reason?, created_at: date}
+ *
  * audit_log, one document per admin mutation:
  *   {_id: Int64 snowflake, actor: {realm: "chat"|"game", id, name}, action,
  *    target: {type, id}, before?: {...}, after?: {...}, request_id,
@@ -24,6 +28,17 @@
 /** Append a gateway event; guild_id/user_id 0 = absent. data may be NULL ({}). */
 enum store_status store_gateway_event(struct db *db, const char *type, int64_t guild_id,
                                       int64_t user_id, const bson_t *data, bson_error_t *e);
+
+struct game_command {
+    const char *type;
+    const char *player_id;
+    const char *user_id;
+    const char *map_id;   /* NULL = absent (warp only) */
+    int64_t x, y;         /* warp only */
+    const char *reason;   /* NULL = absent */
+};
+
+enum store_status store_game_command(struct db *db, const struct game_command *cmd, bson_error_t *e);
 
 struct audit_actor {
     const char *realm;     /* "chat" or "game" */

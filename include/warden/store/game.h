@@ -15,6 +15,7 @@
 #define WARDEN_STORE_GAME_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "warden/guid.h"
@@ -89,6 +90,14 @@ enum store_status store_player_find_by_name(struct db *db, const char *name, str
  */
 enum store_status store_player_set_presence(struct db *db, const struct player *p, bool online,
                                             const char *ip, bson_error_t *e);
+
+/** The characters of a user ordered by name; *out malloc'ed (free it). */
+enum store_status store_players_of_user(struct db *db, const char *user_id, struct player **out,
+                                        size_t *n, bson_error_t *e);
+/** A page of online characters ordered by name, and how many are online in all. */
+enum store_status store_players_online(struct db *db, int64_t skip, int64_t limit,
+                                       struct player **out, size_t *n, int64_t *total,
+                                       bson_error_t *e);
 
 void store_game_user_from_doc(const bson_t *doc, struct game_user *out);
 void store_player_from_doc(const bson_t *doc, struct player *out);

@@ -18,6 +18,31 @@
 
 enum sanction_kind { SANCTION_BAN, SANCTION_MUTE };
 
+struct sanction {
+    enum sanction_kind kind;
+    char user_id[40];
+    char ip[64];          /* "" = none */
+    int64_t start, end;   /* ms */
+    char reason[1100];
+    char moderator[128];
+};
+
+/** The active sanction of this kind (STORE_NOT_FOUND when none). */
+enum store_status store_sanction_get_active(struct db *db, const char *user_id,
+                                            enum sanction_kind kind, int64_t now_ms,
+                                            struct sanction *out, bson_error_t *e);
+/**
+ * Record a sanction: an expired record of the same kind is deleted first
+ * (by a filter on its end date, so an active one is never touched), then
+ * the new one inserted under the per-user key. STORE_DUPLICATE: an active
+ * one exists (possibly inserted a moment ago by a concurrent request).
+ */
+enum store_status store_sanction_insert(struct db *db, const struct sanction *s, int64_t now_ms,
+                                        bson_error_t *e);
+/** Remove every record of this kind for the user, active or not. */
+enum store_status store_sanction_remove_all(struct db *db, const char *user_id,
+                                            enum sanction_kind kind, bson_error_t *e);
+
 /** Whether user_id has an active sanction of this kind at now_ms. */
 enum store_status store_sanction_active(struct db *db, const char *user_id, enum sanction_kind kind,
                                         int64_t now_ms, bool *active, bson_error_t *e);
