@@ -35,6 +35,21 @@ enum store_status store_insert(mongoc_collection_t *c, const bson_t *doc, bson_e
  */
 enum store_status store_find_one(mongoc_collection_t *c, const bson_t *filter, const bson_t *opts,
                                  bson_t *out, bson_error_t *e);
+/** Called by store_each for every document; return false to stop early. */
+typedef bool (*store_doc_fn)(const bson_t *doc, void *ctx);
+/** Run a find (opts: sort, skip, limit, projection) and call fn on each document. */
+enum store_status store_each(mongoc_collection_t *c, const bson_t *filter, const bson_t *opts,
+                             store_doc_fn fn, void *ctx, bson_error_t *e);
+/**
+ * Run a find and turn each document into an item of item_size bytes with
+ * fill. *items is malloc'ed (free it, also on error), *n its length.
+ */
+enum store_status store_collect(mongoc_collection_t *c, const bson_t *filter, const bson_t *opts,
+                                size_t item_size, void (*fill)(const bson_t *doc, void *item),
+                                void **items, size_t *n, bson_error_t *e);
+/** Build find options: sort ascending by up to two keys (NULL to skip), skip and limit (0 = none). */
+void store_find_opts(bson_t *opts, const char *sort1, const char *sort2, int64_t skip, int64_t limit);
+
 /** update_one; STORE_NOT_FOUND when nothing matched. */
 enum store_status store_update_one(mongoc_collection_t *c, const bson_t *filter,
                                    const bson_t *update, bson_error_t *e);

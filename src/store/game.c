@@ -274,33 +274,21 @@ enum store_status store_player_set_presence(struct db *db, const struct player *
     return s;
 }
 
+static void fill_player(const bson_t *doc, void *item)
+{
+    store_player_from_doc(doc, item);
+}
+
 static enum store_status find_players(struct db *db, const bson_t *filter, int64_t skip,
                                       int64_t limit, struct player **out, size_t *n, bson_error_t *e)
 {
-    bson_t opts = BSON_INITIALIZER, sort;
-    BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
-    BSON_APPEND_INT32(&sort, "name_lower", 1);
-    bson_append_document_end(&opts, &sort);
-    if (skip > 0)
-        BSON_APPEND_INT64(&opts, "skip", skip);
-    if (limit > 0)
-        BSON_APPEND_INT64(&opts, "limit", limit);
-    mongoc_cursor_t *cursor =
-        mongoc_collection_find_with_opts(db_collection(db, PLAYERS), filter, &opts, NULL);
-    const bson_t *doc;
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    while (mongoc_cursor_next(cursor, &doc)) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
-        store_player_from_doc(doc, &(*out)[(*n)++]);
-    }
-    enum store_status s = mongoc_cursor_error(cursor, e) ? STORE_ERROR : STORE_OK;
-    mongoc_cursor_destroy(cursor);
+    bson_t opts = BSON_INITIALIZER;
+    store_find_opts(&opts, "name_lower", NULL, skip, limit);
+    void *items;
+    enum store_status s = store_collect(db_collection(db, PLAYERS), filter, &opts, sizeof **out,
+                                        fill_player, &items, n, e);
     bson_destroy(&opts);
+    *out = items;
     return s;
 }
 

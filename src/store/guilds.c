@@ -177,6 +177,11 @@ enum store_status store_guild_delete(struct db *db, int64_t id, bson_error_t *e)
     return deleted ? STORE_OK : STORE_NOT_FOUND;
 }
 
+static void fill_id(const bson_t *doc, void *item)
+{
+    *(int64_t *)item = doc_int(doc, "_id", 0);
+}
+
 enum store_status store_guilds_in_region(struct db *db, const char *region, int64_t **out,
                                          size_t *n, bson_error_t *e)
 {
@@ -185,21 +190,10 @@ enum store_status store_guilds_in_region(struct db *db, const char *region, int6
     BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &projection);
     BSON_APPEND_INT32(&projection, "_id", 1);
     bson_append_document_end(&opts, &projection);
-    mongoc_cursor_t *cursor =
-        mongoc_collection_find_with_opts(db_collection(db, GUILDS), &filter, &opts, NULL);
-    const bson_t *doc;
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    while (mongoc_cursor_next(cursor, &doc)) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
-        (*out)[(*n)++] = doc_int(doc, "_id", 0);
-    }
-    enum store_status s = mongoc_cursor_error(cursor, e) ? STORE_ERROR : STORE_OK;
-    mongoc_cursor_destroy(cursor);
+    void *items;
+    enum store_status s = store_collect(db_collection(db, GUILDS), &filter, &opts, sizeof **out,
+                                        fill_id, &items, n, e);
+    *out = items;
     bson_destroy(&filter);
     bson_destroy(&opts);
     return s;
@@ -223,23 +217,24 @@ enum store_status store_guilds_set_region(struct db *db, const char *from_region
     return ok ? STORE_OK : STORE_ERROR;
 }
 
+static bool add_feature_name(const bson_t *doc, void *ctx)
+{
+    struct guild_features *out = ctx;
+    if (out->n >= GUILD_FEATURES_MAX)
+        return false;
+    doc_string(doc, "feature", out->names[out->n++], sizeof out->names[0]);
+    return true;
+}
+
 enum store_status store_guild_features(struct db *db, int64_t id, struct guild_features *out,
                                        bson_error_t *e)
 {
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort;
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
     BSON_APPEND_INT64(&filter, "guild_id", id);
-    BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
-    BSON_APPEND_INT32(&sort, "position", 1);
-    BSON_APPEND_INT32(&sort, "_id", 1);
-    bson_append_document_end(&opts, &sort);
-    mongoc_cursor_t *cursor =
-        mongoc_collection_find_with_opts(db_collection(db, FEATURES), &filter, &opts, NULL);
-    const bson_t *doc;
+    store_find_opts(&opts, "position", "_id", 0, 0);
     out->n = 0;
-    while (mongoc_cursor_next(cursor, &doc) && out->n < GUILD_FEATURES_MAX)
-        doc_string(doc, "feature", out->names[out->n++], sizeof out->names[0]);
-    enum store_status s = mongoc_cursor_error(cursor, e) ? STORE_ERROR : STORE_OK;
-    mongoc_cursor_destroy(cursor);
+    enum store_status s = store_each(db_collection(db, FEATURES), &filter, &opts, add_feature_name,
+                                     out, e);
     bson_destroy(&filter);
     bson_destroy(&opts);
     return s;
@@ -332,26 +327,30 @@ enum store_status store_guild_features_remove(struct db *db, int64_t id,
     return STORE_OK;
 }
 
+struct array_builder {
+    bson_t *array;
+    uint32_t next;
+};
+
+static bool append_to_array(const bson_t *doc, void *ctx)
+{
+    struct array_builder *b = ctx;
+    char key[16];
+    const char *k;
+    bson_uint32_to_string(b->next++, &k, key, sizeof key);
+    BSON_APPEND_DOCUMENT(b->array, k, doc);
+    return true;
+}
+
 enum store_status store_guild_parts(struct db *db, int64_t id, const char *collection,
                                     bson_t *array, bson_error_t *e)
 {
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort;
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
     BSON_APPEND_INT64(&filter, "guild_id", id);
-    BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
-    BSON_APPEND_INT32(&sort, "_id", 1);
-    bson_append_document_end(&opts, &sort);
-    mongoc_cursor_t *cursor =
-        mongoc_collection_find_with_opts(db_collection(db, collection), &filter, &opts, NULL);
-    const bson_t *doc;
-    uint32_t i = 0;
-    while (mongoc_cursor_next(cursor, &doc)) {
-        char key[16];
-        const char *k;
-        bson_uint32_to_string(i++, &k, key, sizeof key);
-        BSON_APPEND_DOCUMENT(array, k, doc);
-    }
-    enum store_status s = mongoc_cursor_error(cursor, e) ? STORE_ERROR : STORE_OK;
-    mongoc_cursor_destroy(cursor);
+    store_find_opts(&opts, "_id", NULL, 0, 0);
+    struct array_builder b = {array, 0};
+    enum store_status s = store_each(db_collection(db, collection), &filter, &opts, append_to_array,
+                                     &b, e);
     bson_destroy(&filter);
     bson_destroy(&opts);
     return s;

@@ -86,30 +86,21 @@ enum store_status store_invite_get(struct db *db, const char *code, struct invit
     return s;
 }
 
+static void fill_invite(const bson_t *doc, void *item)
+{
+    from_doc(doc, item);
+}
+
 enum store_status store_invite_list(struct db *db, struct invite **out, size_t *n, bson_error_t *e)
 {
-    *out = NULL;
-    *n = 0;
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort;
-    BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
-    BSON_APPEND_INT32(&sort, "created_at", 1);
-    BSON_APPEND_INT32(&sort, "_id", 1);
-    bson_append_document_end(&opts, &sort);
-    mongoc_cursor_t *cursor =
-        mongoc_collection_find_with_opts(db_collection(db, INVITES), &filter, &opts, NULL);
-    const bson_t *doc;
-    size_t cap = 0;
-    while (mongoc_cursor_next(cursor, &doc)) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
-        from_doc(doc, &(*out)[(*n)++]);
-    }
-    enum store_status s = mongoc_cursor_error(cursor, e) ? STORE_ERROR : STORE_OK;
-    mongoc_cursor_destroy(cursor);
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
+    store_find_opts(&opts, "created_at", "_id", 0, 0);
+    void *items;
+    enum store_status s = store_collect(db_collection(db, INVITES), &filter, &opts, sizeof **out,
+                                        fill_invite, &items, n, e);
     bson_destroy(&filter);
     bson_destroy(&opts);
+    *out = items;
     for (size_t i = 0; i < *n && s == STORE_OK; i++)
         s = count_uses(db, (*out)[i].code, &(*out)[i].uses, e);
     return s;
@@ -150,6 +141,24 @@ static enum store_status insert_slot(struct db *db, const char *code, int64_t n,
 
 #define SLOT_CANDIDATES 64
 
+struct slot_scan {
+    int64_t *candidates;
+    size_t *count;
+    int64_t next; /* lowest number not yet known to be taken */
+};
+
+/* Taken slots arrive in ascending order: the gaps before each are free. */
+static bool scan_slot(const bson_t *doc, void *ctx)
+{
+    struct slot_scan *scan = ctx;
+    int64_t n = doc_int(doc, "n", 0);
+    for (; scan->next < n && *scan->count < SLOT_CANDIDATES; scan->next++)
+        scan->candidates[(*scan->count)++] = scan->next;
+    if (n >= scan->next)
+        scan->next = n + 1;
+    return true;
+}
+
 /*
  * Up to SLOT_CANDIDATES free slot numbers (holes left by uses given back,
  * then the numbers after the highest taken), ascending; max = -1 for
@@ -160,30 +169,18 @@ static enum store_status free_slots(struct db *db, const char *code, int64_t max
                                     int64_t candidates[SLOT_CANDIDATES], size_t *count,
                                     bson_error_t *e)
 {
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, projection, sort;
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, projection;
     BSON_APPEND_UTF8(&filter, "code", code);
     BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &projection);
     BSON_APPEND_INT32(&projection, "n", 1);
     bson_append_document_end(&opts, &projection);
-    BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
-    BSON_APPEND_INT32(&sort, "n", 1);
-    bson_append_document_end(&opts, &sort);
-    mongoc_cursor_t *cursor =
-        mongoc_collection_find_with_opts(db_collection(db, USES), &filter, &opts, NULL);
-    const bson_t *doc;
-    int64_t next = 1; /* lowest number not yet known to be taken */
+    store_find_opts(&opts, "n", NULL, 0, 0);
+    struct slot_scan scan = {candidates, count, 1};
     *count = 0;
-    while (mongoc_cursor_next(cursor, &doc)) {
-        int64_t n = doc_int(doc, "n", 0);
-        for (; next < n && *count < SLOT_CANDIDATES; next++)
-            candidates[(*count)++] = next;
-        if (n >= next)
-            next = n + 1;
-    }
-    enum store_status s = mongoc_cursor_error(cursor, e) ? STORE_ERROR : STORE_OK;
-    mongoc_cursor_destroy(cursor);
+    enum store_status s = store_each(db_collection(db, USES), &filter, &opts, scan_slot, &scan, e);
     bson_destroy(&filter);
     bson_destroy(&opts);
+    int64_t next = scan.next;
     for (; *count < SLOT_CANDIDATES && (max < 0 || next <= max); next++)
         candidates[(*count)++] = next;
     /* Holes may lie beyond a lowered limit: only numbers up to max count. */

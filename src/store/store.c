@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "warden/util.h"
+
 static bool is_duplicate(const bson_error_t *e)
 {
     return e->code == 11000 || e->code == 11001;
@@ -36,6 +38,64 @@ enum store_status store_find_one(mongoc_collection_t *c, const bson_t *filter, c
     }
     mongoc_cursor_destroy(cursor);
     return status;
+}
+
+enum store_status store_each(mongoc_collection_t *c, const bson_t *filter, const bson_t *opts,
+                             store_doc_fn fn, void *ctx, bson_error_t *e)
+{
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(c, filter, opts, NULL);
+    const bson_t *doc;
+    while (mongoc_cursor_next(cursor, &doc))
+        if (!fn(doc, ctx))
+            break;
+    enum store_status s = mongoc_cursor_error(cursor, e) ? STORE_ERROR : STORE_OK;
+    mongoc_cursor_destroy(cursor);
+    return s;
+}
+
+struct collector {
+    size_t item_size;
+    void (*fill)(const bson_t *, void *);
+    char *items;
+    size_t n, cap;
+};
+
+static bool collect_one(const bson_t *doc, void *ctx)
+{
+    struct collector *c = ctx;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 16;
+        c->items = xrealloc(c->items, c->cap * c->item_size);
+    }
+    c->fill(doc, c->items + c->n++ * c->item_size);
+    return true;
+}
+
+enum store_status store_collect(mongoc_collection_t *c, const bson_t *filter, const bson_t *opts,
+                                size_t item_size, void (*fill)(const bson_t *doc, void *item),
+                                void **items, size_t *n, bson_error_t *e)
+{
+    struct collector col = {item_size, fill, NULL, 0, 0};
+    enum store_status s = store_each(c, filter, opts, collect_one, &col, e);
+    *items = col.items;
+    *n = col.n;
+    return s;
+}
+
+void store_find_opts(bson_t *opts, const char *sort1, const char *sort2, int64_t skip, int64_t limit)
+{
+    if (sort1) {
+        bson_t sort;
+        BSON_APPEND_DOCUMENT_BEGIN(opts, "sort", &sort);
+        BSON_APPEND_INT32(&sort, sort1, 1);
+        if (sort2)
+            BSON_APPEND_INT32(&sort, sort2, 1);
+        bson_append_document_end(opts, &sort);
+    }
+    if (skip > 0)
+        BSON_APPEND_INT64(opts, "skip", skip);
+    if (limit > 0)
+        BSON_APPEND_INT64(opts, "limit", limit);
 }
 
 enum store_status store_update_one(mongoc_collection_t *c, const bson_t *filter,

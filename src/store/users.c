@@ -163,6 +163,24 @@ static void release_email(struct db *db, const char *key, int64_t user_id)
     bson_destroy(&filter);
 }
 
+struct used_set {
+    unsigned char *used;
+    int count;
+};
+
+static bool mark_used(const bson_t *doc, void *ctx)
+{
+    struct used_set *set = ctx;
+    char d[8];
+    int64_t n;
+    if (doc_string(doc, "discriminator", d, sizeof d) && parse_int64(d, 1, 9999, &n) == 0 &&
+        !set->used[n]) {
+        set->used[n] = 1;
+        set->count++;
+    }
+    return true;
+}
+
 /* Mark the discriminators already used with username; returns how many, or -1. */
 static int used_discriminators(struct db *db, const char *username, unsigned char used[10000],
                                bson_error_t *e)
@@ -173,25 +191,11 @@ static int used_discriminators(struct db *db, const char *username, unsigned cha
     BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &projection);
     BSON_APPEND_INT32(&projection, "discriminator", 1);
     bson_append_document_end(&opts, &projection);
-    mongoc_cursor_t *cursor =
-        mongoc_collection_find_with_opts(db_collection(db, USERS), &filter, &opts, NULL);
-    const bson_t *doc;
-    int count = 0;
-    while (mongoc_cursor_next(cursor, &doc)) {
-        char d[8];
-        int64_t n;
-        if (doc_string(doc, "discriminator", d, sizeof d) && parse_int64(d, 1, 9999, &n) == 0 &&
-            !used[n]) {
-            used[n] = 1;
-            count++;
-        }
-    }
-    if (mongoc_cursor_error(cursor, e))
-        count = -1;
-    mongoc_cursor_destroy(cursor);
+    struct used_set set = {used, 0};
+    enum store_status s = store_each(db_collection(db, USERS), &filter, &opts, mark_used, &set, e);
     bson_destroy(&filter);
     bson_destroy(&opts);
-    return count;
+    return s == STORE_OK ? set.count : -1;
 }
 
 static int pick_free(const unsigned char used[10000], int n_used)
@@ -325,6 +329,11 @@ static char *literal_pattern(const char *s)
     return out;
 }
 
+static void fill_user(const bson_t *doc, void *item)
+{
+    store_users_from_doc(doc, item);
+}
+
 enum store_status store_users_search(struct db *db, const struct user_query *q, struct user **out,
                                      size_t *n, bson_error_t *e)
 {
@@ -332,7 +341,7 @@ enum store_status store_users_search(struct db *db, const struct user_query *q, 
     *n = 0;
     if (q->limit <= 0)
         return STORE_OK; /* MongoDB reads a limit of 0 as "no limit" */
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort;
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
     char *pattern = NULL;
     if (q->username && *q->username) {
         pattern = literal_pattern(q->username);
@@ -340,25 +349,11 @@ enum store_status store_users_search(struct db *db, const struct user_query *q, 
     }
     if (q->discriminator && *q->discriminator)
         BSON_APPEND_UTF8(&filter, "discriminator", q->discriminator);
-    BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
-    BSON_APPEND_INT32(&sort, "_id", 1);
-    bson_append_document_end(&opts, &sort);
-    if (q->skip > 0)
-        BSON_APPEND_INT64(&opts, "skip", q->skip);
-    BSON_APPEND_INT64(&opts, "limit", q->limit);
-    mongoc_cursor_t *cursor =
-        mongoc_collection_find_with_opts(db_collection(db, USERS), &filter, &opts, NULL);
-    const bson_t *doc;
-    size_t cap = 0;
-    while (mongoc_cursor_next(cursor, &doc)) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
-        store_users_from_doc(doc, &(*out)[(*n)++]);
-    }
-    enum store_status s = mongoc_cursor_error(cursor, e) ? STORE_ERROR : STORE_OK;
-    mongoc_cursor_destroy(cursor);
+    store_find_opts(&opts, "_id", NULL, q->skip, q->limit);
+    void *items;
+    enum store_status s = store_collect(db_collection(db, USERS), &filter, &opts, sizeof **out,
+                                        fill_user, &items, n, e);
+    *out = items;
     bson_destroy(&filter);
     bson_destroy(&opts);
     free(pattern);

@@ -61,33 +61,6 @@ enum store_status store_voice_region_get(struct db *db, const char *id, struct v
     return s;
 }
 
-/* Run a find and hand each document to fill, growing *items. */
-static enum store_status collect(mongoc_collection_t *c, const bson_t *filter, const char *sort_key,
-                                 void **items, size_t item_size, size_t *n,
-                                 void (*fill)(const bson_t *, void *), bson_error_t *e)
-{
-    bson_t opts = BSON_INITIALIZER, sort;
-    BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
-    BSON_APPEND_INT32(&sort, sort_key, 1);
-    bson_append_document_end(&opts, &sort);
-    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(c, filter, &opts, NULL);
-    const bson_t *doc;
-    size_t cap = 0;
-    *items = NULL;
-    *n = 0;
-    while (mongoc_cursor_next(cursor, &doc)) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            *items = xrealloc(*items, cap * item_size);
-        }
-        fill(doc, (char *)*items + (*n)++ * item_size);
-    }
-    enum store_status s = mongoc_cursor_error(cursor, e) ? STORE_ERROR : STORE_OK;
-    mongoc_cursor_destroy(cursor);
-    bson_destroy(&opts);
-    return s;
-}
-
 static void fill_region(const bson_t *doc, void *out)
 {
     region_from_doc(doc, out);
@@ -104,11 +77,13 @@ static void fill_server(const bson_t *doc, void *item)
 enum store_status store_voice_region_list(struct db *db, struct voice_region **out, size_t *n,
                                           bson_error_t *e)
 {
-    bson_t filter = BSON_INITIALIZER;
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
+    store_find_opts(&opts, "_id", NULL, 0, 0);
     void *items;
-    enum store_status s = collect(db_collection(db, REGIONS), &filter, "_id", &items,
-                                  sizeof **out, n, fill_region, e);
+    enum store_status s = store_collect(db_collection(db, REGIONS), &filter, &opts, sizeof **out,
+                                        fill_region, &items, n, e);
     bson_destroy(&filter);
+    bson_destroy(&opts);
     *out = items;
     return s;
 }
@@ -142,12 +117,14 @@ enum store_status store_voice_server_create(struct db *db, const char *region_id
 enum store_status store_voice_server_list(struct db *db, const char *region_id,
                                           struct voice_server **out, size_t *n, bson_error_t *e)
 {
-    bson_t filter = BSON_INITIALIZER;
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "region_id", region_id);
+    store_find_opts(&opts, "_id", NULL, 0, 0);
     void *items;
-    enum store_status s = collect(db_collection(db, SERVERS), &filter, "_id", &items,
-                                  sizeof **out, n, fill_server, e);
+    enum store_status s = store_collect(db_collection(db, SERVERS), &filter, &opts, sizeof **out,
+                                        fill_server, &items, n, e);
     bson_destroy(&filter);
+    bson_destroy(&opts);
     *out = items;
     return s;
 }
