@@ -17,6 +17,8 @@
 
 #include "warden/config.h"
 #include "warden/db.h"
+#include "warden/fcgi_client.h"
+#include "warden/json.h"
 #include "warden/guid.h"
 #include "warden/log.h"
 #include "warden/password.h"
@@ -42,6 +44,7 @@ struct command {
     const char *name;
     const char *args;
     int min_args, max_args; /* -1: no maximum */
+    bool needs_db;
     int (*run)(struct ctl *ctl, int argc, char **argv);
     const char *help;
 };
@@ -516,30 +519,116 @@ static int cmd_delete_invite(struct ctl *ctl, int argc, char **argv)
     return 0;
 }
 
+/* --- pool status ---------------------------------------------------------- */
+
+static int cmd_status(struct ctl *ctl, int argc, char **argv)
+{
+    const char *listen = ctl->cfg.listen[0] ? ctl->cfg.listen : "unix:/run/warden/warden.sock";
+    bool json = false;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc)
+            listen = argv[++i];
+        else
+            return fail(EXIT_USAGE, "unexpected argument '%s'", argv[i]);
+    }
+    struct buf body = BUF_INIT;
+    char err[256];
+    int status;
+    if (fcgi_client_get(listen, "/status", 5000, &status, &body, err, sizeof err) < 0) {
+        buf_free(&body);
+        return fail(1, "%s", err);
+    }
+    bson_t doc = BSON_INITIALIZER;
+    struct json_error jerr;
+    int rc = 0;
+    if (status != 200 || json_parse_object(buf_cstr(&body), body.len, &doc, &jerr) < 0) {
+        rc = fail(1, "the pool answered %d: %.200s", status, buf_cstr(&body));
+    } else if (json) {
+        printf("%s\n", buf_cstr(&body));
+    } else {
+        bson_iter_t pool, workers, w;
+        bson_t pool_doc;
+        const uint8_t *data;
+        uint32_t len;
+        if (bson_iter_init_find(&pool, &doc, "pool") && BSON_ITER_HOLDS_DOCUMENT(&pool)) {
+            bson_iter_document(&pool, &len, &data);
+            if (bson_init_static(&pool_doc, data, len))
+                printf("pool: up %lld s, %lld workers wanted, %lld processes (%lld busy, %lld idle), "
+                       "%lld requests, %lld slow, %lld respawns, %lld timeouts\n",
+                       (long long)doc_int(&pool_doc, "uptime_s", 0),
+                       (long long)doc_int(&pool_doc, "workers_wanted", 0),
+                       (long long)doc_int(&pool_doc, "processes", 0),
+                       (long long)doc_int(&pool_doc, "active", 0),
+                       (long long)doc_int(&pool_doc, "idle", 0),
+                       (long long)doc_int(&pool_doc, "accepted_requests", 0),
+                       (long long)doc_int(&pool_doc, "slow_requests", 0),
+                       (long long)doc_int(&pool_doc, "respawns", 0),
+                       (long long)doc_int(&pool_doc, "timeouts", 0));
+        }
+        printf("%-5s %-8s %-9s %-9s %s\n", "SLOT", "PID", "STATE", "REQUESTS", "CURRENT");
+        if (bson_iter_init_find(&workers, &doc, "workers") && bson_iter_recurse(&workers, &w)) {
+            while (bson_iter_next(&w)) {
+                bson_t worker;
+                bson_iter_document(&w, &len, &data);
+                if (!bson_init_static(&worker, data, len))
+                    continue;
+                char state[16], current[256] = "-";
+                doc_string(&worker, "state", state, sizeof state);
+                bson_iter_t cur, field;
+                if (bson_iter_init_find(&cur, &worker, "current") && BSON_ITER_HOLDS_DOCUMENT(&cur) &&
+                    bson_iter_recurse(&cur, &field)) {
+                    char method[16] = "", path[200] = "";
+                    long long elapsed = 0;
+                    while (bson_iter_next(&field)) {
+                        const char *k = bson_iter_key(&field);
+                        if (strcmp(k, "method") == 0)
+                            snprintf(method, sizeof method, "%s", bson_iter_utf8(&field, NULL));
+                        else if (strcmp(k, "path") == 0)
+                            snprintf(path, sizeof path, "%s", bson_iter_utf8(&field, NULL));
+                        else if (strcmp(k, "elapsed_ms") == 0)
+                            elapsed = (long long)bson_iter_as_int64(&field);
+                    }
+                    snprintf(current, sizeof current, "%s %s (%lld ms)", method, path, elapsed);
+                }
+                printf("%-5lld %-8lld %-9s %-9lld %s\n", (long long)doc_int(&worker, "slot", 0),
+                       (long long)doc_int(&worker, "pid", 0), state,
+                       (long long)doc_int(&worker, "requests", 0), current);
+            }
+        }
+    }
+    bson_destroy(&doc);
+    buf_free(&body);
+    return rc;
+}
+
 /* --- dispatch ---------------------------------------------------------------- */
 
 static const struct command commands[] = {
-    {"migrate", "", 0, 0, cmd_migrate, "create the collections' indexes (idempotent)"},
-    {"add-user", "USERNAME EMAIL PASSWORD", 3, 3, cmd_add_user, "create a chat user"},
-    {"make-staff", "USERNAME DISCRIMINATOR", 2, 2, cmd_make_staff, "set the staff flag"},
-    {"unmake-staff", "USERNAME DISCRIMINATOR", 2, 2, cmd_unmake_staff, "clear the staff flag"},
-    {"set-flag", "USERNAME DISCRIMINATOR FLAG", 3, 3, cmd_set_flag, "set a user flag"},
-    {"unset-flag", "USERNAME DISCRIMINATOR FLAG", 3, 3, cmd_unset_flag, "clear a user flag"},
-    {"set-password", "USERNAME DISCRIMINATOR PASSWORD", 3, 3, cmd_set_password,
+    {"status", "[--listen ADDR] [--json]", 0, 3, false, cmd_status,
+     "the pool's scoreboard, read from its socket (WARDEN_LISTEN)"},
+    {"migrate", "", 0, 0, true, cmd_migrate, "create the collections' indexes (idempotent)"},
+    {"add-user", "USERNAME EMAIL PASSWORD", 3, 3, true, cmd_add_user, "create a chat user"},
+    {"make-staff", "USERNAME DISCRIMINATOR", 2, 2, true, cmd_make_staff, "set the staff flag"},
+    {"unmake-staff", "USERNAME DISCRIMINATOR", 2, 2, true, cmd_unmake_staff, "clear the staff flag"},
+    {"set-flag", "USERNAME DISCRIMINATOR FLAG", 3, 3, true, cmd_set_flag, "set a user flag"},
+    {"unset-flag", "USERNAME DISCRIMINATOR FLAG", 3, 3, true, cmd_unset_flag, "clear a user flag"},
+    {"set-password", "USERNAME DISCRIMINATOR PASSWORD", 3, 3, true, cmd_set_password,
      "change a password (revokes the user's tokens)"},
-    {"token", "USERNAME DISCRIMINATOR", 2, 2, cmd_token, "print a token for the user"},
-    {"make-invite", "[MAX_USES]", 0, 1, cmd_make_invite,
+    {"token", "USERNAME DISCRIMINATOR", 2, 2, true, cmd_token, "print a token for the user"},
+    {"make-invite", "[MAX_USES]", 0, 1, true, cmd_make_invite,
      "create an instance invite (-1 = unlimited, the default)"},
-    {"list-invites", "", 0, 0, cmd_list_invites, "list instance invites"},
-    {"delete-invite", "CODE", 1, 1, cmd_delete_invite, "delete an instance invite"},
-    {"game-add-user", "NAME EMAIL PASSWORD", 3, 3, cmd_game_add_user, "create a game account"},
-    {"game-grant", "NAME RIGHT...", 2, -1, cmd_game_grant, "grant rights (revokes tokens)"},
-    {"game-revoke", "NAME RIGHT...", 2, -1, cmd_game_revoke, "revoke rights (revokes tokens)"},
-    {"game-set-password", "NAME PASSWORD", 2, 2, cmd_game_set_password,
+    {"list-invites", "", 0, 0, true, cmd_list_invites, "list instance invites"},
+    {"delete-invite", "CODE", 1, 1, true, cmd_delete_invite, "delete an instance invite"},
+    {"game-add-user", "NAME EMAIL PASSWORD", 3, 3, true, cmd_game_add_user, "create a game account"},
+    {"game-grant", "NAME RIGHT...", 2, -1, true, cmd_game_grant, "grant rights (revokes tokens)"},
+    {"game-revoke", "NAME RIGHT...", 2, -1, true, cmd_game_revoke, "revoke rights (revokes tokens)"},
+    {"game-set-password", "NAME PASSWORD", 2, 2, true, cmd_game_set_password,
      "change a game password (revokes tokens)"},
-    {"game-add-player", "USER NAME [--map GUID] [--x N] [--y N]", 2, 8, cmd_game_add_player,
+    {"game-add-player", "USER NAME [--map GUID] [--x N] [--y N]", 2, 8, true, cmd_game_add_player,
      "create a character"},
-    {"game-presence", "PLAYER online|offline [--ip ADDR]", 2, 4, cmd_game_presence,
+    {"game-presence", "PLAYER online|offline [--ip ADDR]", 2, 4, true, cmd_game_presence,
      "set presence as the game server does"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -558,7 +647,8 @@ static void usage(FILE *out)
     fputs("\nRIGHT: Editor, Ban, Kick, Mute, Api, UserQuery, UserManage\n"
           "PASSWORD \"-\" reads the password from standard input.\n"
           "\nenvironment: WARDEN_MONGODB_URI (default mongodb://127.0.0.1:27017/warden),\n"
-          "WARDEN_SECRET or WARDEN_SECRET_FILE (for token), WARDEN_HOST_ID.\n",
+          "WARDEN_SECRET or WARDEN_SECRET_FILE (for token), WARDEN_HOST_ID,\n"
+          "WARDEN_LISTEN (for status; default unix:/run/warden/warden.sock).\n",
           out);
 }
 
@@ -595,6 +685,8 @@ int main(int argc, char **argv)
     if (sodium_init() < 0)
         return fail(1, "libsodium failed to initialise");
     log_open(NULL, LOG_ERROR);
+    if (!cmd->needs_db)
+        return cmd->run(&ctl, n_args, argv + 2);
     mongoc_init();
     db_route_driver_log();
     snowflake_init((unsigned)ctl.cfg.host_id, SNOWFLAKE_CTL_PROCESS);
