@@ -157,3 +157,36 @@ clean:
 build/bench/hello: tests/bench/hello.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -O2 $< -lfcgi -o $@
+
+# --- browser tests -----------------------------------------------------------
+# tests/e2e/: Node scripts that drive Debian's Chromium with playwright-core
+# (pinned by tests/e2e/package-lock.json) against the real stack (tools/stack);
+# screenshots go to build/test-output/e2e/.
+#
+#   make test-e2e
+#
+# npm ci runs again only when package.json or package-lock.json changed, or
+# tests/e2e/node_modules is gone. Node.js >= 20 with npm is needed: npm is
+# installed from Debian only when no npm command exists (NodeSource's nodejs,
+# as on these machines, carries its own and conflicts with Debian's npm, so
+# `npm` cannot go in DEB_PACKAGES, whose check looks for that package name).
+
+DEB_PACKAGES += chromium
+E2E_STAMP := build/e2e/npm-ci.stamp
+
+.PHONY: test-e2e e2e-deps
+
+e2e-deps: deps
+	@command -v npm >/dev/null 2>&1 || { echo "installing: npm"; \
+	  export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends npm; }
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || \
+	  { echo "tests/e2e needs Node.js >= 20 (found $$(node --version))"; exit 1; }
+
+$(E2E_STAMP): tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund
+	@mkdir -p $(dir $@) && touch $@
+
+test-e2e: e2e-deps ferretdb
+	@[ -d tests/e2e/node_modules ] || rm -f $(E2E_STAMP)
+	@$(MAKE) --no-print-directory $(E2E_STAMP) all
+	WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) node tests/e2e/invite_register.test.mjs
