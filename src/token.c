@@ -48,7 +48,8 @@ int token_chat_mint(const struct token_key *key, int64_t user_id, int64_t ts,
 {
     char id_text[24];
     snprintf(id_text, sizeof id_text, "%" PRId64, user_id);
-    unsigned char ts_bytes[8];
+    /* Zeroed: time 0 has no significant byte and is written as the single byte 0. */
+    unsigned char ts_bytes[8] = {0};
     size_t ts_len = 0;
     /* Big-endian, without leading zero bytes (itsdangerous's timestamp encoding). */
     for (int shift = 56; shift >= 0; shift -= 8) {
