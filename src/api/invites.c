@@ -194,9 +194,16 @@ static void html_escaped(struct buf *b, const char *s)
     }
 }
 
-/* Re-render the JSON answer in res as a page for a browser without JavaScript. */
-static void answer_as_html(struct response *res)
+/* Re-render the JSON answer in res as a page for a browser without JavaScript;
+ * the link back to the form keeps the invite code the user posted. */
+static void answer_as_html(const struct request *req, struct response *res)
 {
+    struct query_param fields[8];
+    int n_fields = request_parse_urlencoded(req->arena, req->body, req->body_len, fields, 8);
+    const char *code = NULL;
+    for (int i = 0; i < n_fields; i++)
+        if (strcmp(fields[i].name, "invcode") == 0 && invite_code_valid(fields[i].value))
+            code = fields[i].value;
     bson_t doc = BSON_INITIALIZER;
     struct json_error err;
     bool parsed = json_parse_object(res->body.data ? res->body.data : "", res->body.len, &doc, &err) == 0;
@@ -237,7 +244,10 @@ static void answer_as_html(struct response *res)
         }
         buf_puts(&page, "</ul>");
     }
-    buf_puts(&page, "<p><a href=\"/invite_register.html\">Back to the form</a></p></body></html>\n");
+    buf_puts(&page, "<p><a href=\"/invite_register.html");
+    if (code) /* six letters and digits: safe in a URL and in HTML */
+        buf_printf(&page, "?invite=%s", code);
+    buf_puts(&page, "\">Back to the form</a></p></body></html>\n");
     bson_destroy(&doc);
     int status = res->status;
     response_text(res, status, "text/html; charset=utf-8");
@@ -254,5 +264,5 @@ void api_auth_register_invite(struct app *app, struct request *req, struct respo
     bool browser_form = body_content_type_is(req->content_type, "application/x-www-form-urlencoded") &&
                         req->accept && strstr(req->accept, "text/html");
     if (browser_form)
-        answer_as_html(res);
+        answer_as_html(req, res);
 }

@@ -256,7 +256,7 @@ enum store_status store_users_create(struct db *db, const struct user_new *in, s
             s = STORE_DUPLICATE;
             break;
         }
-        char discriminator[8];
+        char discriminator[12]; /* room for any int: the compiler cannot see pick_free's range */
         snprintf(discriminator, sizeof discriminator, "%04d", pick_free(used, n_used));
         int64_t now = clock_wall_ms();
         bson_t doc = BSON_INITIALIZER;
