@@ -1,0 +1,464 @@
+/*
+ * Deployment files: the production nginx site and the systemd units must pass
+ * their tools' checks, and the dev config (the one every API test goes
+ * through) must behave like production where clients can tell: JSON for
+ * nginx's own errors, /status on loopback, the auth rate limit on the auth
+ * endpoints only. These hold for any pool behind nginx, so they need no data.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "support/http.h"
+#include "support/stack.h"
+
+#define DEPLOY_POLL_MS 100
+#define DEPLOY_WAIT_MS 10000
+/* As many parallel logins as the API suites fire at once. */
+#define DEPLOY_PARALLEL 50
+
+/* A test's own stack, for tests that break it on purpose; stopped by the
+ * test, or by the fixture if an assertion ends the test first. */
+static struct stack private_stack;
+
+static void stop_private_stack(void)
+{
+    stack_stop(&private_stack);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+static const char *nginx_bin(void)
+{
+    const char *nginx = getenv("NGINX");
+
+    return nginx != NULL && *nginx != '\0' ? nginx : "/usr/sbin/nginx";
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf;
+    long len;
+
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    len = ftell(f);
+    rewind(f);
+    buf = malloc((size_t)len + 1);
+    cr_assert_not_null(buf);
+    cr_assert_eq(fread(buf, 1, (size_t)len, f), (size_t)len, "%s: short read", path);
+    buf[len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    cr_assert_eq(fputs(text, f) >= 0 && fclose(f) == 0, 1, "%s: write failed", path);
+}
+
+static void make_temp_dir(char *buf, size_t size)
+{
+    snprintf(buf, size, "/tmp/warden-deploy-XXXXXX");
+    cr_assert_not_null(mkdtemp(buf), "mkdtemp: %s", strerror(errno));
+}
+
+static void remove_temp_dir(const char *dir)
+{
+    const char *argv[] = {"rm", "-rf", "--", dir, NULL};
+
+    stack_run(argv, NULL);
+}
+
+/* Absolute path of an existing file, given relative to the current
+ * directory (tests run from the repository's root). buf holds PATH_MAX. */
+static void repo_path(const char *rel, char *buf)
+{
+    char cwd[PATH_MAX];
+
+    cr_assert_not_null(getcwd(cwd, sizeof cwd), "getcwd: %s", strerror(errno));
+    if (rel[0] == '/')
+        snprintf(buf, PATH_MAX, "%s", rel);
+    else
+        cr_assert_lt(snprintf(buf, PATH_MAX, "%s/%s", cwd, rel), PATH_MAX, "path too long: %s", rel);
+    cr_assert_eq(access(buf, F_OK), 0, "%s: %s", buf, strerror(errno));
+}
+
+/* Run argv; assert exit 0, showing its output if not. */
+static void assert_command_ok(const char *const *argv)
+{
+    char *output = NULL;
+    int rc = stack_run(argv, &output);
+
+    cr_assert_eq(rc, 0, "%s exited %d:\n%s", argv[0], rc, output ? output : "");
+    free(output);
+}
+
+static void assert_json_error(const struct http_response *r, long status)
+{
+    const char *type = http_header(r, "Content-Type");
+    char expect[32];
+
+    cr_assert_eq(r->status, status, "status %ld, body: %s", r->status, r->body);
+    cr_assert_not_null(type, "no Content-Type");
+    cr_assert_eq(strncmp(type, "application/json", 16), 0, "Content-Type: %s", type);
+    snprintf(expect, sizeof expect, "\"status\": %ld", status);
+    cr_assert_not_null(strstr(r->body, expect), "body: %s", r->body);
+    cr_assert_not_null(strstr(r->body, "\"error\": true"), "body: %s", r->body);
+    cr_assert_not_null(strstr(r->body, "\"Message\": "), "body: %s", r->body);
+}
+
+static const char *shared_url(void)
+{
+    const char *url = stack_shared_url();
+
+    cr_assert_not_null(url, "%s is not set: run this through tests/api's main", STACK_SHARED_URL_ENV);
+    return url;
+}
+
+/* --- the files pass their tools' checks ---------------------------------- */
+
+/* nginx/warden.conf inside a minimal nginx.conf whose every path is in a temp
+ * dir; its `listen` lines become one unix socket there, so neither port 80
+ * nor root is needed, and snippets/ is the temp dir's own. */
+Test(deploy, production_site_passes_nginx_t)
+{
+    char dir[64], site_src[PATH_MAX], locations[PATH_MAX], path[PATH_MAX + 64];
+    char *site, *line, *save = NULL, *conf;
+    size_t cap;
+    int listen_seen = 0;
+    FILE *out;
+
+    make_temp_dir(dir, sizeof dir);
+    repo_path("nginx/warden.conf", site_src);
+    repo_path("nginx/warden-locations.conf", locations);
+
+    snprintf(path, sizeof path, "%s/snippets", dir);
+    cr_assert_eq(mkdir(path, 0755), 0, "mkdir %s: %s", path, strerror(errno));
+    snprintf(path, sizeof path, "%s/snippets/warden-locations.conf", dir);
+    cr_assert_eq(symlink(locations, path), 0, "symlink %s: %s", path, strerror(errno));
+
+    site = read_file(site_src);
+    snprintf(path, sizeof path, "%s/warden.conf", dir);
+    out = fopen(path, "w");
+    cr_assert_not_null(out);
+    for (line = strtok_r(site, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+        const char *p = line + strspn(line, " \t");
+
+        if (strncmp(p, "listen ", 7) == 0) {
+            if (!listen_seen++)
+                fprintf(out, "    listen unix:%s/http.sock;\n", dir);
+            continue;
+        }
+        fprintf(out, "%s\n", line);
+    }
+    cr_assert_eq(fclose(out), 0);
+    cr_assert_gt(listen_seen, 0, "no listen line in nginx/warden.conf");
+    free(site);
+
+    cap = 2048 + 8 * strlen(dir);
+    conf = malloc(cap);
+    cr_assert_not_null(conf);
+    snprintf(conf, cap,
+             "pid %1$s/nginx.pid;\n"
+             "error_log %1$s/error.log;\n"
+             "events {}\n"
+             "http {\n"
+             "    include /etc/nginx/mime.types;\n"
+             "    access_log off;\n"
+             "    client_body_temp_path %1$s/body;\n"
+             "    fastcgi_temp_path %1$s/fastcgi;\n"
+             "    proxy_temp_path %1$s/proxy;\n"
+             "    scgi_temp_path %1$s/scgi;\n"
+             "    uwsgi_temp_path %1$s/uwsgi;\n"
+             "    include %1$s/warden.conf;\n"
+             "}\n",
+             dir);
+    snprintf(path, sizeof path, "%s/nginx.conf", dir);
+    write_file(path, conf);
+    free(conf);
+
+    {
+        char prefix[PATH_MAX], err_log[PATH_MAX];
+        const char *argv[] = {nginx_bin(), "-t", "-p", prefix, "-c", path, "-e", err_log, NULL};
+
+        snprintf(prefix, sizeof prefix, "%s/", dir);
+        snprintf(err_log, sizeof err_log, "%s/error.log", dir);
+        assert_command_ok(argv);
+    }
+    remove_temp_dir(dir);
+}
+
+/* systemd-analyze insists that ExecStart exists: the units are checked as
+ * copies naming the built pool instead of /usr/local/sbin/warden. Its
+ * complaints about our units may come with exit status 0 ("..., ignoring"),
+ * so any line naming them fails the test. */
+Test(deploy, systemd_units_pass_systemd_analyze_verify)
+{
+    const char *version_argv[] = {"systemd-analyze", "--version", NULL};
+    const char *bin_dir = getenv("WARDEN_BIN_DIR");
+    char dir[64], pool[PATH_MAX], rel[PATH_MAX], service[PATH_MAX + 32], socket_unit[PATH_MAX + 32];
+    char *text, *at, *rewritten, *output = NULL;
+    const char *exec_start = "ExecStart=/usr/local/sbin/warden";
+    int rc;
+
+    {
+        char *ignored = NULL;
+
+        rc = stack_run(version_argv, &ignored);
+        free(ignored);
+        if (rc != 0)
+            cr_skip_test("systemd-analyze is not available");
+    }
+    snprintf(rel, sizeof rel, "%s/warden", bin_dir != NULL && *bin_dir ? bin_dir : "build/release");
+    repo_path(rel, pool);
+
+    make_temp_dir(dir, sizeof dir);
+    text = read_file("systemd/warden.service");
+    at = strstr(text, exec_start);
+    cr_assert_not_null(at, "systemd/warden.service has no %s", exec_start);
+    rewritten = malloc(strlen(text) + strlen(pool) + 16);
+    cr_assert_not_null(rewritten);
+    sprintf(rewritten, "%.*sExecStart=%s%s", (int)(at - text), text, pool, at + strlen(exec_start));
+    snprintf(service, sizeof service, "%s/warden.service", dir);
+    write_file(service, rewritten);
+    free(rewritten);
+    free(text);
+
+    text = read_file("systemd/warden.socket");
+    snprintf(socket_unit, sizeof socket_unit, "%s/warden.socket", dir);
+    write_file(socket_unit, text);
+    free(text);
+
+    {
+        const char *argv[] = {"systemd-analyze", "verify", service, socket_unit, NULL};
+
+        rc = stack_run(argv, &output);
+    }
+    cr_assert_eq(rc, 0, "systemd-analyze verify exited %d:\n%s", rc, output);
+    cr_assert(strstr(output, "warden.service") == NULL && strstr(output, "warden.socket") == NULL,
+              "systemd-analyze verify complains:\n%s", output);
+    free(output);
+    remove_temp_dir(dir);
+}
+
+Test(deploy, dev_template_renders_and_passes_nginx_t)
+{
+    char dir[64], conf[128], prefix[128], err_log[128];
+    const char *render[] = {"tools/stack", "render", "--dir", dir, "--port", "auto", NULL};
+    const char *check[] = {nginx_bin(), "-t", "-p", prefix, "-c", conf, "-e", err_log, NULL};
+    char *text;
+
+    make_temp_dir(dir, sizeof dir);
+    assert_command_ok(render);
+    snprintf(conf, sizeof conf, "%s/nginx/nginx.conf", dir);
+    snprintf(prefix, sizeof prefix, "%s/nginx/", dir);
+    snprintf(err_log, sizeof err_log, "%s/log/nginx-error.log", dir);
+    text = read_file(conf);
+    {
+        /* Placeholders are documented in comments; none may survive elsewhere. */
+        char *line, *save = NULL;
+
+        for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+            if (line[strspn(line, " \t")] != '#')
+                cr_assert_null(strchr(line, '@'), "unsubstituted placeholder: %s", line);
+        }
+    }
+    free(text);
+    assert_command_ok(check);
+    remove_temp_dir(dir);
+}
+
+/* --- the dev stack behaves like production -------------------------------- */
+
+Test(deploy, healthz_answers_through_nginx)
+{
+    struct http_response r;
+    char *url = http_url(shared_url(), "/healthz");
+    const char *type;
+
+    cr_assert_eq(http_get(url, &r), 0, "%s: %s", url, r.error);
+    cr_assert_eq(r.status, 200, "status %ld, body: %s", r.status, r.body);
+    type = http_header(&r, "Content-Type");
+    cr_assert(type != NULL && strncmp(type, "application/json", 16) == 0, "Content-Type: %s",
+              type ? type : "(none)");
+    http_response_free(&r);
+    free(url);
+}
+
+Test(deploy, status_is_served_on_loopback)
+{
+    struct http_response r;
+    char *url = http_url(shared_url(), "/status");
+
+    cr_assert_eq(http_get(url, &r), 0, "%s: %s", url, r.error);
+    cr_assert_eq(r.status, 200, "status %ld, body: %s", r.status, r.body);
+    http_response_free(&r);
+    free(url);
+}
+
+Test(deploy, static_pages_are_served)
+{
+    struct http_response r;
+    char *url = http_url(shared_url(), "/");
+
+    cr_assert_eq(http_get(url, &r), 0, "%s: %s", url, r.error);
+    cr_assert_eq(r.status, 200, "status %ld", r.status);
+    cr_assert_not_null(strstr(r.body, "<html"), "body: %s", r.body);
+    http_response_free(&r);
+    free(url);
+}
+
+Test(deploy, oversized_body_is_a_json_413)
+{
+    const size_t size = 1024 * 1024 + 1;
+    const char *headers[] = {"Content-Type: application/json", NULL};
+    struct http_response r;
+    char *url = http_url(shared_url(), "/api/v6/admin/users");
+    char *body = malloc(size);
+
+    cr_assert_not_null(body);
+    memset(body, ' ', size);
+    cr_assert_eq(http_request("POST", url, headers, body, size, &r), 0, "%s: %s", url, r.error);
+    assert_json_error(&r, 413);
+    http_response_free(&r);
+    free(body);
+    free(url);
+}
+
+/* With the pool gone, nginx answers 502 itself: in JSON, on every FastCGI
+ * location. A private stack, since this one is broken on purpose. */
+Test(deploy, pool_down_is_a_json_502, .fini = stop_private_stack, .timeout = 120)
+{
+    const char *paths[] = {"/api/v6/users/@me", "/api/oauth/token", "/healthz", "/status"};
+    struct stack *s = &private_stack;
+    struct http_response r;
+    char *url;
+    size_t i;
+    int waited;
+
+    cr_assert_eq(stack_start(s, NULL), 0, "the private stack did not start");
+    cr_assert_eq(kill(s->pool_pid, SIGTERM), 0, "kill %d: %s", (int)s->pool_pid, strerror(errno));
+    url = http_url(s->url, "%s", paths[0]);
+    for (waited = 0;; waited += DEPLOY_POLL_MS) {
+        cr_assert_eq(http_get(url, &r), 0, "%s: %s", url, r.error);
+        if (r.status == 502 || waited >= DEPLOY_WAIT_MS)
+            break;
+        http_response_free(&r);
+        sleep_ms(DEPLOY_POLL_MS);
+    }
+    http_response_free(&r);
+    free(url);
+    for (i = 0; i < sizeof paths / sizeof *paths; i++) {
+        url = http_url(s->url, "%s", paths[i]);
+        cr_assert_eq(http_get(url, &r), 0, "%s: %s", url, r.error);
+        cr_assert_eq(r.status, 502, "%s: status %ld", paths[i], r.status);
+        assert_json_error(&r, 502);
+        http_response_free(&r);
+        free(url);
+    }
+    cr_assert_eq(stack_stop(s), 0);
+}
+
+/* The auth endpoints share one per-client budget; nothing else draws on it.
+ * A private stack with a budget of one request per minute and a burst of one
+ * (nginx refuses burst=0): two requests pass, the next ones are refused. */
+Test(deploy, auth_endpoints_are_rate_limited_in_json, .fini = stop_private_stack, .timeout = 120)
+{
+    const char *limited[] = {"/api/v9/auth/login", "/api/v7/auth/register", "/api/oauth/token"};
+    const char *free_paths[] = {"/healthz", "/api/v6/users/@me", "/api/v6/authx", "/api/v5/auth/login"};
+    struct stack *s = &private_stack;
+    struct http_response r;
+    char *url;
+    size_t i, round;
+
+    cr_assert_eq(setenv("STACK_AUTH_RATE", "1r/m", 1), 0);
+    cr_assert_eq(setenv("STACK_AUTH_BURST", "1", 1), 0);
+    cr_assert_eq(stack_start(s, NULL), 0, "the private stack did not start");
+
+    for (i = 0; i < 2; i++) {
+        url = http_url(s->url, "/api/v%zu/auth/login", 6 + i);
+        cr_assert_eq(http_request("POST", url, NULL, "{}", 2, &r), 0, "%s: %s", url, r.error);
+        cr_assert_neq(r.status, 429, "login attempt %zu was limited", i + 1);
+        http_response_free(&r);
+        free(url);
+    }
+    for (i = 0; i < sizeof limited / sizeof *limited; i++) {
+        url = http_url(s->url, "%s", limited[i]);
+        cr_assert_eq(http_request("POST", url, NULL, "{}", 2, &r), 0, "%s: %s", url, r.error);
+        assert_json_error(&r, 429);
+        http_response_free(&r);
+        free(url);
+    }
+    for (round = 0; round < 3; round++) {
+        for (i = 0; i < sizeof free_paths / sizeof *free_paths; i++) {
+            url = http_url(s->url, "%s", free_paths[i]);
+            cr_assert_eq(http_get(url, &r), 0, "%s: %s", url, r.error);
+            cr_assert_neq(r.status, 429, "%s is rate limited", free_paths[i]);
+            http_response_free(&r);
+            free(url);
+        }
+    }
+    cr_assert_eq(stack_stop(s), 0);
+}
+
+struct parallel_login {
+    pthread_t thread;
+    char *url;
+    long status;
+    char error[HTTP_ERROR_MAX];
+};
+
+static void *parallel_login_run(void *arg)
+{
+    struct parallel_login *p = arg;
+    const char *headers[] = {"Content-Type: application/json", NULL};
+    const char body[] = "{\"login\": \"nobody@example.org\", \"password\": \"x\"}";
+    struct http_response r;
+
+    if (http_request("POST", p->url, headers, body, sizeof body - 1, &r) != 0)
+        memcpy(p->error, r.error, sizeof p->error);
+    p->status = r.status;
+    http_response_free(&r);
+    return NULL;
+}
+
+/* The dev stack's auth limit is generous: a burst of parallel logins, as the
+ * API suites fire, must reach the pool rather than nginx's 429. */
+Test(deploy, dev_auth_limit_lets_parallel_logins_through)
+{
+    struct parallel_login logins[DEPLOY_PARALLEL];
+    size_t i;
+
+    for (i = 0; i < DEPLOY_PARALLEL; i++) {
+        logins[i].url = http_url(shared_url(), "/api/v%zu/auth/login", 6 + i % 4);
+        logins[i].error[0] = '\0';
+        cr_assert_eq(pthread_create(&logins[i].thread, NULL, parallel_login_run, &logins[i]), 0);
+    }
+    for (i = 0; i < DEPLOY_PARALLEL; i++) {
+        pthread_join(logins[i].thread, NULL);
+        free(logins[i].url);
+    }
+    for (i = 0; i < DEPLOY_PARALLEL; i++) {
+        cr_assert_str_empty(logins[i].error, "login %zu: %s", i, logins[i].error);
+        cr_assert(logins[i].status != 429 && logins[i].status != 502 && logins[i].status != 504,
+                  "login %zu: status %ld", i, logins[i].status);
+    }
+}
