@@ -80,13 +80,6 @@ static void make_temp_dir(char *buf, size_t size)
     cr_assert_not_null(mkdtemp(buf), "mkdtemp: %s", strerror(errno));
 }
 
-static void remove_temp_dir(const char *dir)
-{
-    const char *argv[] = {"rm", "-rf", "--", dir, NULL};
-
-    stack_run(argv, NULL);
-}
-
 /* Absolute path of an existing file, given relative to the current
  * directory (tests run from the repository's root). buf holds PATH_MAX. */
 static void repo_path(const char *rel, char *buf)
@@ -203,7 +196,7 @@ Test(deploy, production_site_passes_nginx_t)
         snprintf(err_log, sizeof err_log, "%s/error.log", dir);
         assert_command_ok(argv);
     }
-    remove_temp_dir(dir);
+    stack_remove_dir(dir);
 }
 
 /* systemd-analyze insists that ExecStart exists: the units are checked as
@@ -256,7 +249,7 @@ Test(deploy, systemd_units_pass_systemd_analyze_verify)
     cr_assert(strstr(output, "warden.service") == NULL && strstr(output, "warden.socket") == NULL,
               "systemd-analyze verify complains:\n%s", output);
     free(output);
-    remove_temp_dir(dir);
+    stack_remove_dir(dir);
 }
 
 Test(deploy, dev_template_renders_and_passes_nginx_t)
@@ -283,47 +276,48 @@ Test(deploy, dev_template_renders_and_passes_nginx_t)
     }
     free(text);
     assert_command_ok(check);
-    remove_temp_dir(dir);
+    stack_remove_dir(dir);
 }
 
 /* --- the dev stack behaves like production -------------------------------- */
 
+/* GET path from the shared stack into *r (the caller frees it); assert 200. */
+static void get_shared_ok(const char *path, struct http_response *r)
+{
+    char *url = http_url(shared_url(), "%s", path);
+
+    cr_assert_eq(http_get(url, r), 0, "%s: %s", url, r->error);
+    cr_assert_eq(r->status, 200, "%s: status %ld, body: %s", path, r->status, r->body);
+    free(url);
+}
+
 Test(deploy, healthz_answers_through_nginx)
 {
     struct http_response r;
-    char *url = http_url(shared_url(), "/healthz");
     const char *type;
 
-    cr_assert_eq(http_get(url, &r), 0, "%s: %s", url, r.error);
-    cr_assert_eq(r.status, 200, "status %ld, body: %s", r.status, r.body);
+    get_shared_ok("/healthz", &r);
     type = http_header(&r, "Content-Type");
     cr_assert(type != NULL && strncmp(type, "application/json", 16) == 0, "Content-Type: %s",
               type ? type : "(none)");
     http_response_free(&r);
-    free(url);
 }
 
 Test(deploy, status_is_served_on_loopback)
 {
     struct http_response r;
-    char *url = http_url(shared_url(), "/status");
 
-    cr_assert_eq(http_get(url, &r), 0, "%s: %s", url, r.error);
-    cr_assert_eq(r.status, 200, "status %ld, body: %s", r.status, r.body);
+    get_shared_ok("/status", &r);
     http_response_free(&r);
-    free(url);
 }
 
 Test(deploy, static_pages_are_served)
 {
     struct http_response r;
-    char *url = http_url(shared_url(), "/");
 
-    cr_assert_eq(http_get(url, &r), 0, "%s: %s", url, r.error);
-    cr_assert_eq(r.status, 200, "status %ld", r.status);
+    get_shared_ok("/", &r);
     cr_assert_not_null(strstr(r.body, "<html"), "body: %s", r.body);
     http_response_free(&r);
-    free(url);
 }
 
 Test(deploy, oversized_body_is_a_json_413)

@@ -41,14 +41,6 @@ static int keep_dir(void)
     return keep != NULL && *keep != '\0' && strcmp(keep, "0") != 0;
 }
 
-static void remove_dir(const char *dir)
-{
-    const char *argv[] = {"rm", "-rf", "--", dir, NULL};
-
-    if (dir[0] != '\0')
-        stack_run(argv, NULL);
-}
-
 /* Read the whole of fd from its start into a malloc'd string. */
 static char *slurp_fd(int fd)
 {
@@ -145,6 +137,14 @@ int stack_run(const char *const *argv, char **output)
     if (status != -1 && WIFEXITED(status))
         return WEXITSTATUS(status);
     return -1;
+}
+
+void stack_remove_dir(const char *dir)
+{
+    const char *argv[] = {"rm", "-rf", "--", dir, NULL};
+
+    if (dir[0] != '\0')
+        stack_run(argv, NULL);
 }
 
 /* tools/stack COMMAND --dir DIR [more...] [-- extra...]; 0 if it exits 0. */
@@ -291,7 +291,7 @@ int stack_start(struct stack *s, const char *const *extra_pool_args)
         if (keep_dir())
             fprintf(stderr, "stack: kept %s\n", s->dir);
         else
-            remove_dir(s->dir);
+            stack_remove_dir(s->dir);
         s->dir[0] = '\0';
         return -1;
     }
@@ -337,7 +337,7 @@ int stack_stop(struct stack *s)
     if (rc != 0 || keep_dir())
         fprintf(stderr, "stack: kept %s\n", s->dir);
     else
-        remove_dir(s->dir);
+        stack_remove_dir(s->dir);
     s->dir[0] = '\0';
     s->pool_pid = s->nginx_pid = s->db_pid = 0;
     return rc;

@@ -77,4 +77,7 @@ int stack_log_path(const struct stack *s, char *buf, size_t size);
  * if it could not be started or was killed by a signal. */
 int stack_run(const char *const *argv, char **output);
 
+/* Remove dir and everything in it (rm -rf); nothing if dir is "". */
+void stack_remove_dir(const char *dir);
+
 #endif
