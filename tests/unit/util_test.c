@@ -1,0 +1,140 @@
+/*
+ * util: strict integer parsing (the config flags and query parameters rest
+ * on it) and the ISO 8601 rendering every date in a response goes through.
+ */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warden/util.h"
+
+/* parse_int64 with a sentinel in *out, so that a failure leaving it alone is visible. */
+static int parse(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    *out = 4242;
+    return parse_int64(s, min, max, out);
+}
+
+static void assert_parses(const char *s, int64_t min, int64_t max, int64_t expected)
+{
+    int64_t v;
+    cr_assert_eq(parse(s, min, max, &v), 0, "\"%s\" should parse", s);
+    cr_assert_eq(v, expected, "\"%s\" parsed as %lld", s, (long long)v);
+}
+
+static void assert_refused(const char *s, int64_t min, int64_t max)
+{
+    int64_t v;
+    cr_assert_eq(parse(s, min, max, &v), -1, "\"%s\" should be refused", s);
+    cr_assert_eq(v, 4242, "a refused \"%s\" must leave *out alone", s);
+}
+
+Test(util, parse_int64_plain_numbers)
+{
+    assert_parses("0", 0, 10, 0);
+    assert_parses("7", 0, 10, 7);
+    assert_parses("-3", -10, 10, -3);
+    assert_parses("-0", -10, 10, 0);
+    assert_parses("1234567890123", 0, INT64_MAX, 1234567890123);
+}
+
+Test(util, parse_int64_bounds_are_inclusive)
+{
+    assert_parses("1", 1, 16, 1);
+    assert_parses("16", 1, 16, 16);
+    assert_refused("0", 1, 16);
+    assert_refused("17", 1, 16);
+    assert_parses("-5", -5, 5, -5);
+    assert_refused("-6", -5, 5);
+}
+
+Test(util, parse_int64_int64_limits_and_overflow)
+{
+    assert_parses("9223372036854775807", INT64_MIN, INT64_MAX, INT64_MAX);
+    assert_parses("-9223372036854775808", INT64_MIN, INT64_MAX, INT64_MIN);
+    assert_refused("9223372036854775808", INT64_MIN, INT64_MAX);
+    assert_refused("-9223372036854775809", INT64_MIN, INT64_MAX);
+    assert_refused("99999999999999999999999", INT64_MIN, INT64_MAX);
+}
+
+Test(util, parse_int64_refuses_anything_but_digits)
+{
+    static const char *const bad[] = {
+        "", "-", "+1", " 1", "1 ", "1a", "a1", "0x10", "1.0", "1e3", "--1", "-+1", "- 1", "\t1",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_refused(bad[i], INT64_MIN, INT64_MAX);
+}
+
+Test(util, parse_int64_null_is_refused)
+{
+    assert_refused(NULL, 0, 10);
+}
+
+static void assert_iso(int64_t ms, const char *expected)
+{
+    char out[64];
+    memset(out, 'x', sizeof out);
+    format_iso8601(ms, out, sizeof out);
+    cr_assert_str_eq(out, expected, "ms %lld", (long long)ms);
+}
+
+Test(util, format_iso8601_epoch_and_known_dates)
+{
+    assert_iso(0, "1970-01-01T00:00:00.000000+00:00");
+    assert_iso(1420070400000, "2015-01-01T00:00:00.000000+00:00");
+    assert_iso(951782400000, "2000-02-29T00:00:00.000000+00:00");
+    assert_iso(951868799999, "2000-02-29T23:59:59.999000+00:00");
+}
+
+Test(util, format_iso8601_milliseconds)
+{
+    assert_iso(1, "1970-01-01T00:00:00.001000+00:00");
+    assert_iso(1420070400123, "2015-01-01T00:00:00.123000+00:00");
+    assert_iso(1420070400999, "2015-01-01T00:00:00.999000+00:00");
+    assert_iso(1420070401000, "2015-01-01T00:00:01.000000+00:00");
+}
+
+Test(util, format_iso8601_before_the_epoch)
+{
+    assert_iso(-1, "1969-12-31T23:59:59.999000+00:00");
+    assert_iso(-999, "1969-12-31T23:59:59.001000+00:00");
+    assert_iso(-1000, "1969-12-31T23:59:59.000000+00:00");
+    assert_iso(-1001, "1969-12-31T23:59:58.999000+00:00");
+}
+
+Test(util, format_iso8601_fits_the_documented_33_bytes)
+{
+    char out[33];
+    format_iso8601(1420070400123, out, sizeof out);
+    cr_assert_str_eq(out, "2015-01-01T00:00:00.123000+00:00");
+}
+
+/* A date field in the database may hold any Int64: rendering it must stay defined. */
+Test(util, format_iso8601_extreme_values)
+{
+    char out[64];
+    format_iso8601(INT64_MIN, out, sizeof out);
+    cr_assert(strstr(out, ".192000+00:00") != NULL, "INT64_MIN rendered as %s", out);
+    format_iso8601(INT64_MAX, out, sizeof out);
+    cr_assert(strstr(out, ".807000+00:00") != NULL, "INT64_MAX rendered as %s", out);
+}
+
+Test(util, wipe_zeroes_memory)
+{
+    char secret[16];
+    memset(secret, 's', sizeof secret);
+    wipe(secret, sizeof secret);
+    for (size_t i = 0; i < sizeof secret; i++)
+        cr_assert_eq(secret[i], 0, "byte %zu", i);
+}
+
+Test(util, xstrdup_copies)
+{
+    const char *s = "warden";
+    char *copy = xstrdup(s);
+    cr_assert_neq(copy, s);
+    cr_assert_str_eq(copy, s);
+    free(copy);
+}
