@@ -16,6 +16,7 @@
 #include "warden/errors.h"
 #include "warden/fields.h"
 #include "warden/store/users.h"
+#include "warden/utf8.h"
 #include "warden/util.h"
 #include "warden/validators.h"
 #include "warden/views.h"
@@ -96,6 +97,14 @@ void api_admin_users_search(struct app *app, struct request *req, struct respons
         return;
     }
     struct jsonw w;
+    /* Stored usernames are text: bytes that are not UTF-8 match nobody (the
+     * database would refuse them as a pattern). */
+    if (username && !utf8_valid(username, strlen(username))) {
+        response_json(res, 200, &w);
+        jsonw_array_begin(&w);
+        jsonw_array_end(&w);
+        return;
+    }
     /* Discriminators are stored as four digits: "1" and "0001" mean the same;
      * anything else matches nobody. */
     char tag[8];
