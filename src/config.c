@@ -217,8 +217,14 @@ static int apply(struct config *c, const struct option_desc *o, const char *valu
                 goto bad_listen;
             return 0;
         }
-        if (!strchr(value, ':') || copy_string(c->listen, sizeof c->listen, value) < 0)
-            goto bad_listen;
+        {
+            /* HOST:PORT with a port in range; an empty host means every address. */
+            const char *colon = strrchr(value, ':');
+            int64_t port;
+            if (!colon || parse_int64(colon + 1, 1, 65535, &port) < 0 ||
+                copy_string(c->listen, sizeof c->listen, value) < 0)
+                goto bad_listen;
+        }
         return 0;
     bad_listen:
         snprintf(err, err_size,
@@ -299,7 +305,7 @@ static int apply(struct config *c, const struct option_desc *o, const char *valu
         char *end;
         errno = 0;
         unsigned long mode = strtoul(value, &end, 8);
-        if (!*value || *end || errno || mode > 0777 || value[0] == '-') {
+        if (!*value || *end || errno || mode > 0777 || strspn(value, "01234567") != strlen(value)) {
             snprintf(err, err_size, "%sinvalid %s '%s' (expected octal, e.g. 0660)", source,
                      o->flag, value);
             return -1;

@@ -137,6 +137,17 @@ size_t fields_validate(const bson_t *doc, const struct field_rule *rules, size_t
                 fields_error(out, arena_strdup(a, key), "unknown field");
         }
     }
+    if (options & FIELDS_CASE_INSENSITIVE) {
+        /* {"duration": 5, "Duration": "x"} would be ambiguous: refuse it. */
+        for (size_t i = 0; i < n_rules; i++) {
+            int seen = 0;
+            if (bson_iter_init(&it, doc))
+                while (bson_iter_next(&it))
+                    seen += key_equal(bson_iter_key(&it), rules[i].name, options);
+            if (seen > 1)
+                fields_error(out, rules[i].name, "must appear only once");
+        }
+    }
     for (size_t i = 0; i < n_rules; i++) {
         if (!fields_find(doc, rules[i].name, options, &it)) {
             if (rules[i].flags & FIELD_REQUIRED)

@@ -9,6 +9,7 @@
 #include "warden/json.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,7 +193,10 @@ static int parse_number(struct parser *p, bson_t *doc, const char *key, size_t k
         }
         /* Too large for Int64: kept as a double, which no integer field accepts. */
     }
-    bson_append_double(doc, key, (int)key_len, strtod(tmp, NULL));
+    double d = strtod(tmp, NULL);
+    if (!isfinite(d))
+        return fail(p, "number out of range");
+    bson_append_double(doc, key, (int)key_len, d);
     return 0;
 }
 

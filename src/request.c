@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "warden/arena.h"
 #include "warden/util.h"
@@ -133,7 +134,9 @@ void request_from_params(struct request *r, char *const *params, struct arena *a
     r->request_id = param_value(params, "REQUEST_ID", a);
     if (!is_token(r->request_id, 64)) {
         static unsigned long counter;
-        r->request_id = arena_printf(a, "w%lx-%lu", (unsigned long)clock_wall_ms(), ++counter);
+        /* The pid keeps ids of workers generating in the same millisecond apart. */
+        r->request_id = arena_printf(a, "w%ld-%lx-%lu", (long)getpid(),
+                                     (unsigned long)clock_wall_ms(), ++counter);
     }
 
     const char *uri = param_value(params, "REQUEST_URI", a);

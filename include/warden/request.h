@@ -62,7 +62,8 @@ struct request {
 /**
  * Fill r from FastCGI parameters ("NAME=value", NULL-terminated list). The
  * body is attached separately with request_set_body. Never fails outright:
- * a malformed URI sets r->problem and leaves r->path as "/".
+ * a malformed URI sets r->problem; r->path is "/" when the path itself could
+ * not be decoded, and the decoded path when only the query was bad.
  */
 void request_from_params(struct request *r, char *const *params, struct arena *a);
 
