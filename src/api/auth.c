@@ -46,12 +46,16 @@ void api_auth_login(struct app *app, struct request *req, struct response *res)
     /* Discord clients send extra keys (undelete, captcha_key, ...): ignored. */
     if (!body_read_fields(req, res, 0, login_rules, 2, FIELDS_ALLOW_UNKNOWN, &body))
         goto done;
-    uint32_t password_len;
-    const char *email = fields_string(&body, "email", 0, NULL);
+    uint32_t password_len, email_len;
+    const char *email = fields_string(&body, "email", 0, &email_len);
     const char *password = fields_string(&body, "password", 0, &password_len);
     struct user u;
     bson_error_t e;
-    enum store_status s = store_users_find_by_email(app->db, email, &u, &e);
+    /* No account has a longer address, and the lookup key keeps only the
+     * first EMAIL_MAX characters: a longer one must not find their owner. */
+    enum store_status s = email_len > EMAIL_MAX
+                              ? STORE_NOT_FOUND
+                              : store_users_find_by_email(app->db, email, &u, &e);
     if (s == STORE_ERROR) {
         error_send_db(res, req, &e);
         goto done;
