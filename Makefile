@@ -190,3 +190,32 @@ test-e2e: e2e-deps ferretdb
 	@[ -d tests/e2e/node_modules ] || rm -f $(E2E_STAMP)
 	@$(MAKE) --no-print-directory $(E2E_STAMP) all
 	WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) node tests/e2e/invite_register.test.mjs
+
+# --- benchmark ---------------------------------------------------------------
+# `make bench`: the release build and the bench tools, then tests/bench/run,
+# which starts the real stack in a temporary directory under build/, seeds it,
+# drives it with wrk and prints a Markdown report (also build/bench/report.md).
+# BENCH_* variables (see tests/bench/run) pass through, e.g.
+#   make bench BENCH_DURATION=20s BENCH_LARGE=0
+# The seeder and the database ceiling link the release library, as wardenctl does.
+
+DEB_PACKAGES += wrk
+
+BENCH_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g $(WARNINGS) -Iinclude \
+               $(shell pkg-config --cflags $(PKG_CONFIG_LIBS) 2>/dev/null) -MMD -MP
+BENCH_LIBS   = build/release/libwarden.a \
+               $(shell pkg-config --libs $(PKG_CONFIG_LIBS) 2>/dev/null) -lfcgi -lm
+
+bench: deps ferretdb
+	@$(MAKE) --no-print-directory SANITIZE= all build/bench/hello build/bench/seed build/bench/db_ceiling
+	@tests/bench/run
+
+build/bench/seed: tests/bench/seed.c build/release/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_LIBS)
+
+build/bench/db_ceiling: tests/bench/db_ceiling.c build/release/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -pthread -o $@ $< $(BENCH_LIBS)
+
+-include $(wildcard build/bench/*.d)
