@@ -27,7 +27,8 @@ endif
 
 # Debian packages the build, the dev stack and the tests need.
 DEB_PACKAGES := gcc make pkg-config libfcgi-dev libmongoc-dev libbson-dev libsodium-dev \
-                libcriterion-dev libcurl4-openssl-dev nginx-light curl procps
+                libcriterion-dev libcurl4-openssl-dev nginx-light curl procps \
+                clang libclang-rt-dev
 
 PKG_CONFIG_LIBS := libmongoc-1.0 libbson-1.0 libsodium
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -157,6 +158,60 @@ clean:
 build/bench/hello: tests/bench/hello.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -O2 $< -lfcgi -o $@
+
+# --- fuzzing -----------------------------------------------------------------
+# libFuzzer targets for the parsing surfaces (tests/fuzz/<name>_fuzz.c, see
+# tests/fuzz/README.md), built with clang against the library compiled for
+# coverage with ASan and UBSan (UBSan made fatal, so that every report fails).
+#
+#   make fuzz        each target for FUZZ_SECONDS (default 60)
+#   make fuzz-smoke  each target for FUZZ_SMOKE_SECONDS (default 10)
+#   make fuzz-build  only build them (build/fuzz/<name>_fuzz)
+#
+# FUZZ_TARGETS selects targets (default: all), FUZZ_FLAGS adds libFuzzer flags.
+# Each target runs on build/fuzz/corpus-work/<name>/, a scratch corpus seeded
+# from tests/fuzz/corpus/<name>/ (which only ever grows by hand); the scratch
+# corpus is kept between runs, `rm -rf build/fuzz/corpus-work` starts afresh.
+# A crash, leak, timeout or sanitizer report fails the run; its input is left
+# in build/fuzz/artifacts/ and its log in build/fuzz/logs/.
+
+FUZZ_CC            ?= clang
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_TIMEOUT       ?= 10
+FUZZ_FLAGS         ?=
+FUZZ_ALL           := $(patsubst tests/fuzz/%_fuzz.c,%,$(wildcard tests/fuzz/*_fuzz.c))
+FUZZ_TARGETS       ?= $(FUZZ_ALL)
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS  = -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 $(WARNINGS) $(FUZZ_SAN) -Iinclude \
+               $(shell pkg-config --cflags $(PKG_CONFIG_LIBS) 2>/dev/null) -MMD -MP
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+FUZZ_BINS    := $(FUZZ_ALL:%=build/fuzz/%_fuzz)
+
+.PHONY: fuzz fuzz-smoke fuzz-build
+.SECONDARY: $(FUZZ_ALL:%=build/fuzz/obj/tests/fuzz/%_fuzz.o)
+
+fuzz-build: $(FUZZ_BINS)
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/libwarden.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/%_fuzz: build/fuzz/obj/tests/fuzz/%_fuzz.o build/fuzz/libwarden.a
+	$(FUZZ_CC) -o $@ $^ -fsanitize=fuzzer $(FUZZ_SAN) \
+	  $(shell pkg-config --libs $(PKG_CONFIG_LIBS) 2>/dev/null) -lfcgi -lm
+
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
+	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TIMEOUT) '$(FUZZ_FLAGS)' $(FUZZ_TARGETS)
+
+fuzz-smoke: $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
+	@tests/fuzz/run $(FUZZ_SMOKE_SECONDS) $(FUZZ_TIMEOUT) '$(FUZZ_FLAGS)' $(FUZZ_TARGETS)
+
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_ALL:%=build/fuzz/obj/tests/fuzz/%_fuzz.d)
 
 # --- browser tests -----------------------------------------------------------
 # tests/e2e/: Node scripts that drive Debian's Chromium with playwright-core
