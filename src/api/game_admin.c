@@ -171,16 +171,24 @@ static struct outcome sanction(struct app *app, const struct request *req, const
                                                   DURATION_MAX_DAYS)};
     if (outranks_caller(req, t))
         return (struct outcome){400, PERMISSION_DENIED};
+    /* The record holds reason and moderator in fixed buffers (store/sanctions.h):
+     * a longer value would be cut, possibly inside a UTF-8 sequence. */
+    const char *reason = fields_string(body, "reason", BODY_KEYS, NULL);
+    const char *moderator = fields_string(body, "moderator", BODY_KEYS, NULL);
     struct sanction sn;
+    if (reason && strlen(reason) >= sizeof sn.reason)
+        return (struct outcome){400, arena_printf(req->arena, "reason: max length is %zu bytes",
+                                                  sizeof sn.reason - 1)};
+    if (t->player_route && moderator && strlen(moderator) >= sizeof sn.moderator)
+        return (struct outcome){400, arena_printf(req->arena, "moderator: max length is %zu bytes",
+                                                  sizeof sn.moderator - 1)};
     memset(&sn, 0, sizeof sn);
     sn.kind = kind;
     snprintf(sn.user_id, sizeof sn.user_id, "%s", t->user.id);
     sn.start = clock_wall_ms();
     sn.end = sn.start + days * DAY_MS;
-    const char *reason = fields_string(body, "reason", BODY_KEYS, NULL);
     snprintf(sn.reason, sizeof sn.reason, "%s", reason ? reason : "");
     /* Upstream: the users route records the caller; the players route the body's moderator. */
-    const char *moderator = fields_string(body, "moderator", BODY_KEYS, NULL);
     snprintf(sn.moderator, sizeof sn.moderator, "%s",
              t->player_route ? (moderator && *moderator ? moderator : "api")
                              : req->principal->game.name);
