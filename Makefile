@@ -124,10 +124,15 @@ run: deps all ferretdb
 
 # --- tests -------------------------------------------------------------------
 
+# Everything, the suites on the sanitizer build; the API suites run last so
+# that the output ends with their Criterion summary.
 test: deps ferretdb
 	@$(MAKE) --no-print-directory SANITIZE=1 all build/asan/tests/unit build/asan/tests/api
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory SANITIZE=1 test-unit test-api
+	@$(MAKE) --no-print-directory SANITIZE=1 test-unit
+	@$(MAKE) --no-print-directory fuzz-smoke
+	@$(MAKE) --no-print-directory test-e2e
+	@$(MAKE) --no-print-directory SANITIZE=1 test-api
 
 test-unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit --jobs 2
