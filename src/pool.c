@@ -125,6 +125,18 @@ static void signal_workers(struct pool *p, int sig, bool old_generation_only)
     }
 }
 
+/* Ask the workers of one generation to finish and exit. */
+static void retire_generation(struct pool *p, unsigned generation)
+{
+    for (int i = 0; i < p->sb->capacity; i++) {
+        struct scoreboard_slot *s = &p->sb->slots[i];
+        if (slot_live(s) && s->pid > 0 && !s->retiring && s->generation == generation) {
+            s->retiring = 1;
+            kill(s->pid, SIGTERM);
+        }
+    }
+}
+
 static void describe_exit(int status, char *out, size_t size)
 {
     if (WIFEXITED(status))
@@ -280,6 +292,14 @@ int pool_run(const struct config *cfg, struct listener *listener)
             break;
         case SIGHUP:
             if (!p.stopping) {
+                /* A reload while one is under way: the workers it started
+                 * (perhaps not serving yet) hold the spare slots, so the
+                 * newest generation could not start before the fallback
+                 * deadline, which then retires every worker at once. Retire
+                 * them instead; the generation before keeps serving until
+                 * the newest one is ready. */
+                if (p.rolling)
+                    retire_generation(&p, p.generation);
                 p.generation++;
                 p.rolling = true;
                 p.rolling_deadline_us = clock_monotonic_us() + ROLLING_WAIT_US;
