@@ -1,23 +1,29 @@
 /*
  * worker: accept and serve FastCGI requests (see include/warden/worker.h).
  *
- * Signals: SIGTERM sets a flag. While a request is being served, SIGTERM and
- * SIGUSR1 are blocked, so a stop never interrupts a database call or a write
- * halfway; they are delivered when the worker returns to accept(), which
- * (with FCGI_FAIL_ACCEPT_ON_INTR and no SA_RESTART) then fails with EINTR and
- * the loop ends. A signal landing between the flag check and accept() would
- * be missed: the master repeats SIGTERM until the worker is gone. SIGINT and
- * SIGHUP are ignored: they are the master's to handle.
+ * Signals: SIGTERM sets a flag, SIGUSR1 another. Both stay blocked except
+ * while the worker waits for a connection in epoll_pwait(), which unblocks
+ * them atomically for the wait: a stop never interrupts a database call, a
+ * write, or libfcgi taking a connection in hand (after accept() libfcgi
+ * select()s and read()s the new connection, and an EINTR there makes it
+ * close the connection, which nginx answers with a 502), and a stop sent
+ * just before the wait is not missed. The listening socket is non-blocking,
+ * so a worker woken for a connection another worker took goes back to
+ * waiting; EPOLLEXCLUSIVE wakes one waiter per connection, as a blocking
+ * accept() did. SIGINT and SIGHUP are ignored: they are the master's to
+ * handle.
  */
 #define _DEFAULT_SOURCE /* prctl's PR_SET_PDEATHSIG */
 #include "warden/worker.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <mongoc/mongoc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,7 +55,9 @@ static void on_reopen(int sig)
     reopen_requested = 1;
 }
 
-static void install_signals(sigset_t *serving_mask)
+/* Handlers for the worker's signals; SIGTERM and SIGUSR1 end up blocked,
+ * and *waiting_mask is the mask to wait for connections with. */
+static void install_signals(sigset_t *waiting_mask)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -66,12 +74,32 @@ static void install_signals(sigset_t *serving_mask)
     sa.sa_handler = SIG_DFL;
     sigaction(SIGCHLD, &sa, NULL);
 
-    sigemptyset(serving_mask);
-    sigaddset(serving_mask, SIGTERM);
-    sigaddset(serving_mask, SIGUSR1);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    sigset_t blocked;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGTERM);
+    sigaddset(&blocked, SIGUSR1);
+    sigprocmask(SIG_SETMASK, &blocked, NULL);
+    sigemptyset(waiting_mask);
+}
+
+/* An epoll instance of this process's own (one shared across fork would
+ * share its wake-ups) watching the listening socket; -1 on failure. */
+static int watch_listener(int listen_fd)
+{
+    int flags = fcntl(listen_fd, F_GETFL);
+    if (flags < 0 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0)
+        return -1;
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0)
+        return -1;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = listen_fd};
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &ev) == 0)
+        return ep;
+    ev.events = EPOLLIN; /* kernels before 4.5: every waiter wakes */
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &ev) == 0)
+        return ep;
+    close(ep);
+    return -1;
 }
 
 /* Recycle after max_requests plus up to 10% so workers started together do
@@ -110,8 +138,8 @@ static void serve_one(struct app *app, FCGX_Request *fr, struct arena *arena, st
 
 _Noreturn void worker_run(const struct worker_context *ctx)
 {
-    sigset_t serving_mask;
-    install_signals(&serving_mask);
+    sigset_t waiting_mask;
+    install_signals(&waiting_mask);
     /* Do not outlive the master (e.g. after a SIGKILL to it). */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != ctx->master_pid)
@@ -144,6 +172,11 @@ _Noreturn void worker_run(const struct worker_context *ctx)
     response_init(&res);
     FCGX_Request fr;
     FCGX_InitRequest(&fr, ctx->listener->fd, FCGI_FAIL_ACCEPT_ON_INTR);
+    int ep = watch_listener(ctx->listener->fd);
+    if (ep < 0) {
+        log_error("worker: cannot watch the listening socket: %s", strerror(errno));
+        exit(1);
+    }
 
     unsigned long limit = request_limit(ctx->cfg->max_requests);
     unsigned long served = 0;
@@ -155,18 +188,26 @@ _Noreturn void worker_run(const struct worker_context *ctx)
             reopen_requested = 0;
             log_reopen();
         }
+        struct epoll_event ev;
+        int ready = epoll_pwait(ep, &ev, 1, -1, &waiting_mask);
+        if (ready < 0 && errno != EINTR) {
+            log_error("worker: waiting for connections failed: %s", strerror(errno));
+            struct timespec pause = {0, 100 * 1000 * 1000};
+            nanosleep(&pause, NULL); /* do not spin on a persistent error */
+        }
+        if (ready <= 0)
+            continue;
         int rc = FCGX_Accept_r(&fr);
         if (rc < 0) {
-            if (stop_requested || rc == -EINTR)
+            /* EAGAIN: another worker took the connection. */
+            if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
                 continue;
             log_error("worker: accept failed (%d)", rc);
             struct timespec pause = {0, 100 * 1000 * 1000};
             nanosleep(&pause, NULL); /* do not spin on a persistent error */
             continue;
         }
-        sigprocmask(SIG_BLOCK, &serving_mask, NULL);
         serve_one(&app, &fr, arena, &res);
-        sigprocmask(SIG_UNBLOCK, &serving_mask, NULL);
         served++;
         if (limit && served >= limit) {
             log_info("worker recycling after %lu requests", served);
@@ -175,6 +216,7 @@ _Noreturn void worker_run(const struct worker_context *ctx)
     }
 
     FCGX_Free(&fr, 0);
+    close(ep);
     response_free(&res);
     arena_free(arena);
     db_free(db);
