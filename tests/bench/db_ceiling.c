@@ -14,10 +14,10 @@
  *                                            and gateway_events inserts
  *   mute    POST /api/v1/users/N/admin/mute  game_users by _id (the token's),
  *           and .../unmute, alternating      game_users by name_lower, players
- *                                            of the user; mute: delete an
- *                                            expired record, insert the new
- *                                            one; unmute: delete_many; both
- *                                            an audit_log insert
+ *                                            of the user; mute: insert the
+ *                                            record (no record holds its key);
+ *                                            unmute: delete_many; both an
+ *                                            audit_log insert
  *
  *   db_ceiling --uri URI --ids DIR --op OP [--threads N] [--duration S]
  *              [--warmup S] [--staff-id ID] [--admin-id GUID] [--run R] [--min-ops N]
@@ -393,28 +393,18 @@ static bool op_mute(struct worker *w, struct db *db, uint64_t k, bson_error_t *e
     mongoc_collection_t *sanctions = db_collection(db, "sanctions");
     char key[64];
     snprintf(key, sizeof key, "%s:mute", user_id);
-    if (ok && mute) { /* store_sanction_insert */
-        bson_t expired = BSON_INITIALIZER, end, reply;
-        BSON_APPEND_UTF8(&expired, "_id", key);
-        BSON_APPEND_DOCUMENT_BEGIN(&expired, "end", &end);
-        BSON_APPEND_DATE_TIME(&end, "$lte", now);
-        bson_append_document_end(&expired, &end);
-        ok = mongoc_collection_delete_one(sanctions, &expired, NULL, &reply, e);
-        bson_destroy(&expired);
-        bson_destroy(&reply);
-        if (ok) {
-            bson_t s = BSON_INITIALIZER;
-            BSON_APPEND_UTF8(&s, "_id", key);
-            BSON_APPEND_UTF8(&s, "kind", "mute");
-            BSON_APPEND_UTF8(&s, "user_id", user_id);
-            BSON_APPEND_NULL(&s, "ip");
-            BSON_APPEND_DATE_TIME(&s, "start", now);
-            BSON_APPEND_DATE_TIME(&s, "end", now + 24LL * 3600 * 1000);
-            BSON_APPEND_UTF8(&s, "reason", "");
-            BSON_APPEND_UTF8(&s, "moderator", "benchadmin");
-            ok = mongoc_collection_insert_one(sanctions, &s, NULL, NULL, e);
-            bson_destroy(&s);
-        }
+    if (ok && mute) { /* store_sanction_insert: the insert, as no record holds the key */
+        bson_t s = BSON_INITIALIZER;
+        BSON_APPEND_UTF8(&s, "_id", key);
+        BSON_APPEND_UTF8(&s, "kind", "mute");
+        BSON_APPEND_UTF8(&s, "user_id", user_id);
+        BSON_APPEND_NULL(&s, "ip");
+        BSON_APPEND_DATE_TIME(&s, "start", now);
+        BSON_APPEND_DATE_TIME(&s, "end", now + 24LL * 3600 * 1000);
+        BSON_APPEND_UTF8(&s, "reason", "");
+        BSON_APPEND_UTF8(&s, "moderator", "benchadmin");
+        ok = mongoc_collection_insert_one(sanctions, &s, NULL, NULL, e);
+        bson_destroy(&s);
     } else if (ok) { /* store_sanction_remove_all */
         bson_t all = BSON_INITIALIZER, reply;
         BSON_APPEND_UTF8(&all, "user_id", user_id);
