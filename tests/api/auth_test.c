@@ -17,6 +17,21 @@
 #include "support/fixtures.h"
 #include "warden/token.h"
 
+/* libmongoc counts in a /dev/shm file named after the pid; one left by a
+ * killed process whose pid a new wardenctl gets makes the driver print a
+ * warning on stderr as the library loads, before main. That is the test
+ * environment's doing (workers are SIGKILLed here), not what these tests
+ * check: the counters are turned off for every process a test starts. */
+static void quiet_driver(void)
+{
+    cr_assert_eq(setenv("MONGOC_DISABLE_SHM", "1", 1), 0);
+}
+
+TestSuite(auth_chat, .init = quiet_driver);
+TestSuite(auth_login, .init = quiet_driver);
+TestSuite(auth_register, .init = quiet_driver);
+TestSuite(auth_cost, .init = quiet_driver);
+
 /* --- helpers ------------------------------------------------------------------ */
 
 /* The chat error shape: status, {"error": true, "status": N, "message": M}, JSON. */
