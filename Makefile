@@ -134,11 +134,12 @@ test: deps ferretdb
 	@$(MAKE) --no-print-directory test-e2e
 	@$(MAKE) --no-print-directory SANITIZE=1 test-api
 
+# MONGOC_DISABLE_SHM: see tools/stack.
 test-unit: $(BUILD)/tests/unit
-	$(BUILD)/tests/unit --jobs 2
+	MONGOC_DISABLE_SHM=1 $(BUILD)/tests/unit --jobs 2
 
 test-api: $(BUILD)/tests/api all
-	WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) $(BUILD)/tests/api --jobs 2
+	MONGOC_DISABLE_SHM=1 WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) $(BUILD)/tests/api --jobs 2
 
 # --- install -----------------------------------------------------------------
 

@@ -153,6 +153,22 @@ static enum store_status claim_email(struct db *db, const char *key, int64_t use
     return STORE_DUPLICATE;
 }
 
+/* Hand an email claim from one id to another (only if old_id still holds it). */
+static enum store_status move_claim(struct db *db, const char *key, int64_t old_id, int64_t new_id,
+                                    bson_error_t *e)
+{
+    bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
+    BSON_APPEND_UTF8(&filter, "_id", key);
+    BSON_APPEND_INT64(&filter, "user_id", old_id);
+    BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
+    BSON_APPEND_INT64(&set, "user_id", new_id);
+    bson_append_document_end(&update, &set);
+    enum store_status s = store_update_one(db_collection(db, USER_EMAILS), &filter, &update, e);
+    bson_destroy(&filter);
+    bson_destroy(&update);
+    return s;
+}
+
 static void release_email(struct db *db, const char *key, int64_t user_id)
 {
     bson_t filter = BSON_INITIALIZER;
@@ -270,8 +286,18 @@ enum store_status store_users_create(struct db *db, const struct user_new *in, s
         bson_destroy(&doc);
         if (s != STORE_DUPLICATE)
             break;
-        /* Taken meanwhile (or, vanishingly rarely, the id): draw again. The
-         * email claim names the id, so it must follow a new one. */
+        /* Taken meanwhile: draw again. Rarely it is the id that is taken (two
+         * wardenctl runs share a process field): then take a new one and
+         * move the email claim, which names the id, along with it. */
+        struct user other;
+        bson_error_t ignored;
+        if (store_users_get(db, id, &other, &ignored) == STORE_OK) {
+            int64_t new_id = snowflake_next();
+            s = move_claim(db, key, id, new_id, e);
+            if (s != STORE_OK)
+                break;
+            id = new_id;
+        }
     }
     free(used);
     if (s == STORE_DUPLICATE && *problem == USER_CREATE_OK)

@@ -59,6 +59,7 @@ int fx_ctl(char **output, const char *const *argv)
         full[n] = argv[n - 1];
     full[n] = NULL;
     cr_assert(setenv("WARDEN_MONGODB_URI", stack_shared_mongodb_uri(), 1) == 0);
+    cr_assert(setenv("MONGOC_DISABLE_SHM", "1", 1) == 0); /* see tools/stack */
     return stack_run(full, output);
 }
 
