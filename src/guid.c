@@ -6,18 +6,9 @@
 #include <sodium.h>
 #include <string.h>
 
-static const char hex_digits[] = "0123456789abcdef";
+#include "warden/util.h"
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+static const char hex_digits[] = "0123456789abcdef";
 
 static void format(const unsigned char bytes[16], char out[GUID_STRING_SIZE])
 {
@@ -52,8 +43,8 @@ bool guid_parse(const char *s, char out[GUID_STRING_SIZE])
                 return false;
             continue;
         }
-        int hi = hex_value(body[i]);
-        int lo = body[i + 1] ? hex_value(body[i + 1]) : -1;
+        int hi = hex_digit_value(body[i]);
+        int lo = body[i + 1] ? hex_digit_value(body[i + 1]) : -1;
         if (hi < 0 || lo < 0 || b >= 16)
             return false;
         bytes[b++] = (unsigned char)(hi << 4 | lo);

@@ -15,17 +15,6 @@
 #include "warden/arena.h"
 #include "warden/util.h"
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 char *request_percent_decode(struct arena *a, const char *src, size_t len, bool plus_as_space)
 {
     char *out = arena_alloc(a, len + 1);
@@ -35,7 +24,7 @@ char *request_percent_decode(struct arena *a, const char *src, size_t len, bool 
         if (c == '%') {
             if (i + 2 >= len)
                 return NULL;
-            int hi = hex_value(src[i + 1]), lo = hex_value(src[i + 2]);
+            int hi = hex_digit_value(src[i + 1]), lo = hex_digit_value(src[i + 2]);
             if (hi < 0 || lo < 0)
                 return NULL;
             c = (char)(hi << 4 | lo);

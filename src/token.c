@@ -102,24 +102,34 @@ bool token_chat_user_id(const char *token, int64_t *user_id)
     return true;
 }
 
+/*
+ * Whether sig (B64URL) is the HMAC of the first signed_len bytes of token
+ * under the key derived from label and extra; compared in constant time.
+ */
+static bool signature_matches(const struct token_key *key, const char *label, const char *extra,
+                              const char *token, size_t signed_len, const char *sig)
+{
+    unsigned char mac[crypto_auth_hmacsha256_BYTES + 1];
+    size_t mac_len = 0;
+    if (sodium_base642bin(mac, sizeof mac, sig, strlen(sig), NULL, &mac_len, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        mac_len != crypto_auth_hmacsha256_BYTES)
+        return false;
+    unsigned char k[crypto_auth_hmacsha256_BYTES], expected[crypto_auth_hmacsha256_BYTES];
+    derive_key(key, label, extra, k);
+    sign(k, token, signed_len, expected);
+    sodium_memzero(k, sizeof k);
+    return sodium_memcmp(expected, mac, sizeof expected) == 0;
+}
+
 bool token_chat_verify(const struct token_key *key, const char *token, const char *password_hash)
 {
     const char *first = strchr(token, '.');
     const char *second = first ? strchr(first + 1, '.') : NULL;
     if (!second || strchr(second + 1, '.'))
         return false;
-    unsigned char mac[crypto_auth_hmacsha256_BYTES + 1];
-    size_t mac_len = 0;
-    const char *sig = second + 1;
-    if (sodium_base642bin(mac, sizeof mac, sig, strlen(sig), NULL, &mac_len, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        mac_len != crypto_auth_hmacsha256_BYTES)
-        return false;
-    unsigned char k[crypto_auth_hmacsha256_BYTES], expected[crypto_auth_hmacsha256_BYTES];
-    derive_key(key, CHAT_LABEL, password_hash, k);
-    sign(k, token, (size_t)(second - token), expected);
-    sodium_memzero(k, sizeof k);
-    return sodium_memcmp(expected, mac, sizeof expected) == 0;
+    return signature_matches(key, CHAT_LABEL, password_hash, token, (size_t)(second - token),
+                             second + 1);
 }
 
 int token_game_mint(const struct token_key *key, const struct game_claims *claims, char *out,
@@ -152,17 +162,7 @@ bool token_game_verify(const struct token_key *key, const char *token, int64_t n
     const char *dot = strchr(token, '.');
     if (!dot || len > TOKEN_MAX || strchr(dot + 1, '.'))
         return false;
-    unsigned char mac[crypto_auth_hmacsha256_BYTES + 1];
-    size_t mac_len = 0;
-    if (sodium_base642bin(mac, sizeof mac, dot + 1, strlen(dot + 1), NULL, &mac_len, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        mac_len != crypto_auth_hmacsha256_BYTES)
-        return false;
-    unsigned char k[crypto_auth_hmacsha256_BYTES], expected[crypto_auth_hmacsha256_BYTES];
-    derive_key(key, GAME_LABEL, NULL, k);
-    sign(k, token, (size_t)(dot - token), expected);
-    sodium_memzero(k, sizeof k);
-    if (sodium_memcmp(expected, mac, sizeof expected) != 0)
+    if (!signature_matches(key, GAME_LABEL, NULL, token, (size_t)(dot - token), dot + 1))
         return false;
 
     char payload[200];

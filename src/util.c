@@ -86,6 +86,17 @@ int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
     return 0;
 }
 
+int hex_digit_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 void format_iso8601(int64_t ms, char *out, size_t size)
 {
     /* Floor division by remainder: "(ms - 999) / 1000" overflows near INT64_MIN. */

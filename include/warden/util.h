@@ -29,6 +29,9 @@ int64_t clock_wall_ms(void);
  */
 int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
+/** Value of a hexadecimal digit (either case), or -1. */
+int hex_digit_value(char c);
+
 /** Format ms since the epoch as "YYYY-MM-DDTHH:MM:SS.ffffff+00:00" into out (>= 33 bytes). */
 void format_iso8601(int64_t ms, char *out, size_t size);
 

@@ -99,6 +99,20 @@ static void issue_tokens(struct app *app, struct request *req, struct response *
     jsonw_object_end(&w);
 }
 
+/* Tokens for u if it may hold them, else 400 with the grant's refusal. */
+static void issue_if_allowed(struct app *app, struct request *req, struct response *res,
+                             const struct game_user *u, const char *refusal)
+{
+    bool allowed;
+    bson_error_t e;
+    if (may_hold_tokens(app, u, &allowed, &e) != STORE_OK)
+        error_send_db(res, req, &e);
+    else if (!allowed)
+        error_send(res, req, 400, refusal);
+    else
+        issue_tokens(app, req, res, u);
+}
+
 static void password_grant(struct app *app, struct request *req, struct response *res,
                            const bson_t *body)
 {
@@ -129,16 +143,7 @@ static void password_grant(struct app *app, struct request *req, struct response
         error_send(res, req, 400, INVALID_CREDENTIALS);
         return;
     }
-    bool allowed;
-    if (may_hold_tokens(app, &u, &allowed, &e) != STORE_OK) {
-        error_send_db(res, req, &e);
-        return;
-    }
-    if (!allowed) {
-        error_send(res, req, 400, INVALID_CREDENTIALS);
-        return;
-    }
-    issue_tokens(app, req, res, &u);
+    issue_if_allowed(app, req, res, &u, INVALID_CREDENTIALS);
 }
 
 static void refresh_grant(struct app *app, struct request *req, struct response *res,
@@ -168,16 +173,7 @@ static void refresh_grant(struct app *app, struct request *req, struct response 
         error_send(res, req, 400, INVALID_TOKEN);
         return;
     }
-    bool allowed;
-    if (may_hold_tokens(app, &u, &allowed, &e) != STORE_OK) {
-        error_send_db(res, req, &e);
-        return;
-    }
-    if (!allowed) {
-        error_send(res, req, 400, INVALID_TOKEN);
-        return;
-    }
-    issue_tokens(app, req, res, &u);
+    issue_if_allowed(app, req, res, &u, INVALID_TOKEN);
 }
 
 void api_oauth_token(struct app *app, struct request *req, struct response *res)
