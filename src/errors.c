@@ -92,9 +92,10 @@ enum db_failure error_classify_db(const bson_error_t *e)
     default:
         break;
     }
-    /* Server-side "not primary", "shutdown in progress", "interrupted at shutdown". */
+    /* Server-side "not primary", "shutdown in progress", "interrupted at shutdown",
+     * and 50, a query past its time limit (store.c): the database is too busy. */
     if (e->code == 10107 || e->code == 13435 || e->code == 11600 || e->code == 91 ||
-        e->code == 189)
+        e->code == 189 || e->code == 50)
         return DB_FAILURE_UNAVAILABLE;
     return DB_FAILURE_OTHER;
 }

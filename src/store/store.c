@@ -19,12 +19,26 @@ enum store_status store_insert(mongoc_collection_t *c, const bson_t *doc, bson_e
     return is_duplicate(e) ? STORE_DUPLICATE : STORE_ERROR;
 }
 
+/*
+ * Every read carries a server-side time limit: a query the server gives up
+ * on fails with error 50 (answered 503) instead of running on after the
+ * client's socket timeout, and after the driver's retry of it, for nobody.
+ */
+#define STORE_MAX_TIME_MS 8000
+
+static void limited_opts(const bson_t *opts, bson_t *out, const char *drop)
+{
+    if (opts)
+        bson_copy_to_excluding_noinit(opts, out, drop ? drop : "", NULL);
+    if (!opts || !bson_has_field(opts, "maxTimeMS"))
+        BSON_APPEND_INT64(out, "maxTimeMS", STORE_MAX_TIME_MS);
+}
+
 enum store_status store_find_one(mongoc_collection_t *c, const bson_t *filter, const bson_t *opts,
                                  bson_t *out, bson_error_t *e)
 {
     bson_t local_opts = BSON_INITIALIZER;
-    if (opts)
-        bson_copy_to_excluding_noinit(opts, &local_opts, "limit", NULL);
+    limited_opts(opts, &local_opts, "limit");
     BSON_APPEND_INT64(&local_opts, "limit", 1);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(c, filter, &local_opts, NULL);
     bson_destroy(&local_opts);
@@ -43,13 +57,16 @@ enum store_status store_find_one(mongoc_collection_t *c, const bson_t *filter, c
 enum store_status store_each(mongoc_collection_t *c, const bson_t *filter, const bson_t *opts,
                              store_doc_fn fn, void *ctx, bson_error_t *e)
 {
-    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(c, filter, opts, NULL);
+    bson_t local_opts = BSON_INITIALIZER;
+    limited_opts(opts, &local_opts, NULL);
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(c, filter, &local_opts, NULL);
     const bson_t *doc;
     while (mongoc_cursor_next(cursor, &doc))
         if (!fn(doc, ctx))
             break;
     enum store_status s = mongoc_cursor_error(cursor, e) ? STORE_ERROR : STORE_OK;
     mongoc_cursor_destroy(cursor);
+    bson_destroy(&local_opts);
     return s;
 }
 
