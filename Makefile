@@ -134,12 +134,14 @@ test: deps ferretdb
 	@$(MAKE) --no-print-directory test-e2e
 	@$(MAKE) --no-print-directory SANITIZE=1 test-api
 
-# MONGOC_DISABLE_SHM: see tools/stack.
+# MONGOC_DISABLE_SHM: see tools/stack. LSAN_OPTIONS: tests/lsan.supp.
+TEST_ENV = MONGOC_DISABLE_SHM=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
+
 test-unit: $(BUILD)/tests/unit
-	MONGOC_DISABLE_SHM=1 $(BUILD)/tests/unit --jobs 2
+	$(TEST_ENV) $(BUILD)/tests/unit --jobs 2
 
 test-api: $(BUILD)/tests/api all
-	MONGOC_DISABLE_SHM=1 WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) $(BUILD)/tests/api --jobs 2
+	$(TEST_ENV) WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) $(BUILD)/tests/api --jobs 2
 
 # --- install -----------------------------------------------------------------
 
