@@ -865,47 +865,6 @@ Test(admin_users, patch_flags_must_be_an_integer_below_2_31)
 
 /* --- the discriminator space ----------------------------------------------- */
 
-/* wardenctl against a private stack's database: its first output line. */
-static void private_ctl(const struct stack *s, char *line, size_t size, const char *const *args)
-{
-    const char *dir = getenv("WARDEN_BIN_DIR");
-    char bin[512];
-    snprintf(bin, sizeof bin, "%s/wardenctl", dir && *dir ? dir : "build/release");
-    const char *argv[8] = {bin};
-    size_t n = 1;
-    for (size_t i = 0; args[i] && n < 7; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    cr_assert_eq(setenv("WARDEN_MONGODB_URI", s->mongodb_uri, 1), 0);
-    char *out = NULL;
-    int rc = stack_run(argv, &out);
-    cr_assert_eq(rc, 0, "wardenctl %s: %d %s", args[0], rc, out ? out : "");
-    size_t len = strcspn(out, "\n");
-    if (line) {
-        if (len >= size)
-            len = size - 1;
-        memcpy(line, out, len);
-        line[len] = '\0';
-    }
-    free(out);
-}
-
-static void private_request(const struct stack *s, const char *method, const char *path,
-                            const char *auth, const char *json, struct http_response *r)
-{
-    char *url = http_url(s->url, "%s", path);
-    cr_assert(url);
-    const char *headers[3] = {NULL, NULL, NULL};
-    size_t n = 0;
-    if (auth)
-        headers[n++] = auth;
-    if (json)
-        headers[n++] = "Content-Type: application/json";
-    cr_assert_eq(http_request(method, url, headers, json, json ? strlen(json) : 0, r), 0, "%s %s: %s",
-                 method, url, r->error);
-    free(url);
-}
-
 /*
  * On a private stack: 9000 users of one name make every later query on
  * users slower on FerretDB v1 (which scans the collection for a filter on
@@ -915,18 +874,9 @@ Test(admin_users, more_than_9000_of_one_name_is_too_many_people, .timeout = 240)
 {
     struct stack s;
     cr_assert_eq(stack_start(&s, NULL), 0, "the private stack did not start");
-    char name[24], email[64], password[24], line[128], auth[400], body[256];
+    char name[24], auth[400], body[256];
     fx_unique(name, sizeof name, "tm");
-    fx_unique(password, sizeof password, "pw");
-    snprintf(email, sizeof email, "%s.staff@example.com", name);
-    private_ctl(&s, line, sizeof line, (const char *const[]){"add-user", "staff", email, password, NULL});
-    const char *discriminator = strrchr(line, '#');
-    cr_assert(discriminator, "add-user printed %s", line);
-    char tag[8];
-    snprintf(tag, sizeof tag, "%.4s", discriminator + 1);
-    private_ctl(&s, NULL, 0, (const char *const[]){"make-staff", "staff", tag, NULL});
-    private_ctl(&s, line, sizeof line, (const char *const[]){"token", "staff", tag, NULL});
-    snprintf(auth, sizeof auth, "Authorization: %s", line);
+    ca_private_staff(&s, auth, sizeof auth);
 
     insert_users(s.mongodb_uri, name, 8999, 1);
 
@@ -934,7 +884,7 @@ Test(admin_users, more_than_9000_of_one_name_is_too_many_people, .timeout = 240)
     struct http_response r;
     snprintf(body, sizeof body, "{\"username\":\"%s\",\"email\":\"%s.a@example.com\",\"password\":\"12345\"}",
              name, name);
-    private_request(&s, "PUT", USERS, auth, body, &r);
+    ca_private_request(&s, "PUT", USERS, auth, body, &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     bson_t doc = BSON_INITIALIZER;
     fx_json(&r, &doc);
@@ -945,21 +895,21 @@ Test(admin_users, more_than_9000_of_one_name_is_too_many_people, .timeout = 240)
     /* the next one is refused, and its email stays free */
     snprintf(body, sizeof body, "{\"username\":\"%s\",\"email\":\"%s.b@example.com\",\"password\":\"12345\"}",
              name, name);
-    private_request(&s, "PUT", USERS, auth, body, &r);
+    ca_private_request(&s, "PUT", USERS, auth, body, &r);
     ca_expect_error(&r, 400, "Too many people.", 0);
     http_response_free(&r);
     char path[128];
     snprintf(path, sizeof path, USERS "?username=%s&per_page=1&page=8999", name);
-    private_request(&s, "GET", path, auth, NULL, &r);
+    ca_private_request(&s, "GET", path, auth, NULL, &r);
     cr_expect(r.status == 200 && strstr(r.body, "\"discriminator\""), "a 9000th: %s", r.body);
     http_response_free(&r);
     snprintf(path, sizeof path, USERS "?username=%s&per_page=1&page=9000", name);
-    private_request(&s, "GET", path, auth, NULL, &r);
+    ca_private_request(&s, "GET", path, auth, NULL, &r);
     cr_expect_str_eq(r.body, "[]", "no 9001st");
     http_response_free(&r);
     snprintf(body, sizeof body, "{\"username\":\"x%s\",\"email\":\"%s.b@example.com\",\"password\":\"12345\"}",
              name, name);
-    private_request(&s, "PUT", USERS, auth, body, &r);
+    ca_private_request(&s, "PUT", USERS, auth, body, &r);
     cr_expect_eq(r.status, 200, "the refused one's email: %s", r.body);
     http_response_free(&r);
 

@@ -98,6 +98,62 @@ void ca_guild(const char *auth, const char *name, const char *region_json, bson_
     http_response_free(&r);
 }
 
+void ca_private_ctl(const struct stack *s, char *line, size_t size, const char *const *args)
+{
+    const char *dir = getenv("WARDEN_BIN_DIR");
+    char bin[512];
+    snprintf(bin, sizeof bin, "%s/wardenctl", dir && *dir ? dir : "build/release");
+    const char *argv[8] = {bin};
+    size_t n = 1;
+    for (size_t i = 0; args[i] && n < 7; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    cr_assert_eq(setenv("WARDEN_MONGODB_URI", s->mongodb_uri, 1), 0);
+    char *out = NULL;
+    int rc = stack_run(argv, &out);
+    cr_assert_eq(rc, 0, "wardenctl %s: %d %s", args[0], rc, out ? out : "");
+    if (line) {
+        size_t len = strcspn(out, "\n");
+        if (len >= size)
+            len = size - 1;
+        memcpy(line, out, len);
+        line[len] = '\0';
+    }
+    free(out);
+}
+
+void ca_private_request(const struct stack *s, const char *method, const char *path,
+                        const char *auth, const char *json, struct http_response *r)
+{
+    char *url = http_url(s->url, "%s", path);
+    cr_assert(url);
+    const char *headers[3] = {NULL, NULL, NULL};
+    size_t n = 0;
+    if (auth)
+        headers[n++] = auth;
+    if (json)
+        headers[n++] = "Content-Type: application/json";
+    cr_assert_eq(http_request(method, url, headers, json, json ? strlen(json) : 0, r), 0, "%s %s: %s",
+                 method, url, r->error);
+    free(url);
+}
+
+void ca_private_staff(const struct stack *s, char *auth, size_t size)
+{
+    char name[24], email[64], password[24], line[320];
+    fx_unique(name, sizeof name, "staff");
+    fx_unique(password, sizeof password, "pw");
+    snprintf(email, sizeof email, "%s@example.com", name);
+    ca_private_ctl(s, line, sizeof line, (const char *const[]){"add-user", name, email, password, NULL});
+    const char *hash = strrchr(line, '#');
+    cr_assert(hash, "add-user printed %s", line);
+    char tag[8];
+    snprintf(tag, sizeof tag, "%.4s", hash + 1);
+    ca_private_ctl(s, NULL, 0, (const char *const[]){"make-staff", name, tag, NULL});
+    ca_private_ctl(s, line, sizeof line, (const char *const[]){"token", name, tag, NULL});
+    snprintf(auth, size, "Authorization: %s", line);
+}
+
 struct worker {
     struct ca_call *call;
     pthread_barrier_t *start;

@@ -43,6 +43,20 @@ void ca_region(const char *auth, char id[24], bool deprecated);
  * or NULL to leave it out); the answer into doc, the id into id. */
 void ca_guild(const char *auth, const char *name, const char *region_json, bson_t *doc, char id[24]);
 
+struct stack;
+
+/* wardenctl (from $WARDEN_BIN_DIR) against a private stack's database; its
+ * first output line into line (NULL: ignored). Fails the test unless it
+ * succeeds. args: NULL-terminated, at most six. */
+void ca_private_ctl(const struct stack *s, char *line, size_t size, const char *const *args);
+
+/* method path on a private stack, with an optional header line and JSON body. */
+void ca_private_request(const struct stack *s, const char *method, const char *path,
+                        const char *auth, const char *json, struct http_response *r);
+
+/* A staff user on a private stack: its "Authorization: <token>" line. */
+void ca_private_staff(const struct stack *s, char *auth, size_t size);
+
 /* One request of a parallel batch: what to send, then what came back. */
 struct ca_call {
     const char *method;

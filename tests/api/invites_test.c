@@ -73,10 +73,11 @@ static int64_t uses_of(const char *auth, const char *code)
 static void register_json(const char *username, const char *email, const char *password,
                           const char *code, struct http_response *r)
 {
-    char body[512];
-    snprintf(body, sizeof body,
-             "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\",\"invcode\":\"%s\"}",
-             username, email, password, code);
+    char body[1600];
+    int n = snprintf(body, sizeof body,
+                     "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\",\"invcode\":\"%s\"}",
+                     username, email, password, code);
+    cr_assert(n > 0 && (size_t)n < sizeof body, "register body too long");
     fx_request("POST", REGISTER, NULL, body, r);
 }
 
@@ -421,6 +422,90 @@ Test(invites, register_with_a_form)
              name, name, code);
     fx_request_raw("POST", REGISTER, NULL, "application/x-www-form-urlencoded", body, strlen(body), &r);
     ca_expect_field_error(&r, "password", "min length is 8");
+    http_response_free(&r);
+}
+
+Test(invites, register_fields_are_validated)
+{
+    struct fx_chat_user staff;
+    fx_chat_user(&staff, true);
+    char code[8], name[24], email[64], password[1100], body[1400];
+    create_invite(staff.auth, 1, code);
+    new_identity(name, email, "rv");
+    memset(password, 'p', 1025);
+    password[1025] = '\0';
+    struct http_response r;
+    register_json(name, email, password, code, &r);
+    ca_expect_field_error(&r, "password", "max length is 1024");
+    http_response_free(&r);
+    register_json(name, "not an email", "password1", code, &r);
+    ca_expect_field_error(&r, "email", "must be of email type");
+    http_response_free(&r);
+    snprintf(body, sizeof body, "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"password1\"}", name,
+             email);
+    fx_request("POST", REGISTER, NULL, body, &r);
+    ca_expect_field_error(&r, "invcode", "required field");
+    http_response_free(&r);
+    snprintf(body, sizeof body, "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"password1\",\"invcode\":6}",
+             name, email);
+    fx_request("POST", REGISTER, NULL, body, &r);
+    ca_expect_field_error(&r, "invcode", "must be of string type");
+    http_response_free(&r);
+    cr_expect_eq(uses_of(staff.auth, code), 0, "no use taken");
+    /* 1024 characters are accepted */
+    password[1024] = '\0';
+    register_json(name, email, password, code, &r);
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    http_response_free(&r);
+}
+
+Test(invites, register_page_for_a_browser_without_javascript)
+{
+    struct fx_chat_user staff;
+    fx_chat_user(&staff, true);
+    char code[8], name[24], email[64], body[256];
+    create_invite(staff.auth, 1, code);
+    new_identity(name, email, "rh");
+    snprintf(body, sizeof body, "username=%s&email=%s%%40example.com&password=password1&invcode=%s", name,
+             name, code);
+    struct http_response r;
+    /* a form posted by a browser: the answer is a page */
+    fx_request_raw("POST", REGISTER, "Accept: text/html,application/xhtml+xml",
+                   "application/x-www-form-urlencoded", body, strlen(body), &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(http_header(&r, "Content-Type"), "text/html"), "%s", http_header(&r, "Content-Type"));
+    cr_expect(http_header(&r, "Content-Security-Policy"), "the page carries a CSP");
+    cr_expect(strstr(r.body, "id=\"token\""), "the token is shown: %s", r.body);
+    char filter[96];
+    snprintf(filter, sizeof filter, "{\"username\": \"%s\"}", name);
+    bson_t user = BSON_INITIALIZER;
+    cr_assert(fx_db_find_one("users", filter, &user), "the account exists");
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)fx_int(&user, "_id", 0));
+    cr_expect(strstr(r.body, id), "the user id %s is shown", id);
+    bson_destroy(&user);
+    http_response_free(&r);
+
+    /* an error: its text, escaped, and the way back to the form with the code */
+    new_identity(name, email, "rh");
+    snprintf(body, sizeof body, "username=%s&email=%s%%40example.com&password=password1&invcode=%s", name,
+             name, code);
+    fx_request_raw("POST", REGISTER, "Accept: text/html", "application/x-www-form-urlencoded", body,
+                   strlen(body), &r);
+    cr_expect_eq(r.status, 400, "%s", r.body);
+    cr_expect(strstr(r.body, "invite expired"), "%s", r.body);
+    char back[64];
+    snprintf(back, sizeof back, "/invite_register.html?invite=%s", code);
+    cr_expect(strstr(r.body, back), "link back with the code: %s", r.body);
+    http_response_free(&r);
+
+    snprintf(body, sizeof body, "username=%%3Cb%%3E&email=%s%%40example.com&password=password1&invcode=%s",
+             name, code);
+    fx_request_raw("POST", REGISTER, "Accept: text/html", "application/x-www-form-urlencoded", body,
+                   strlen(body), &r);
+    cr_expect_eq(r.status, 400, "%s", r.body);
+    cr_expect(strstr(r.body, "username: must be of username type"), "the field's error: %s", r.body);
+    cr_expect_null(strstr(r.body, "<b>"), "nothing the user sent is markup");
     http_response_free(&r);
 }
 

@@ -12,6 +12,7 @@
 
 #include "chat_admin_support.h"
 #include "support/fixtures.h"
+#include "support/stack.h"
 
 #define REGIONS "/api/v6/admin/voice/regions"
 
@@ -379,4 +380,58 @@ Test(voice, staff_only)
     fx_request("GET", REGIONS "/x", user.auth, NULL, &r);
     ca_expect_error(&r, 403, "you are not staff", 0);
     http_response_free(&r);
+}
+
+/*
+ * Upstream's rule: the first region ever created becomes every guild's
+ * region (once). On a private stack, since the shared one's first region
+ * is made by whichever test runs first.
+ */
+Test(voice, the_first_region_ever_is_given_to_every_guild, .timeout = 180)
+{
+    struct stack s;
+    cr_assert_eq(stack_start(&s, NULL), 0, "the private stack did not start");
+    char auth[400], ids[3][24];
+    ca_private_staff(&s, auth, sizeof auth);
+    struct http_response r;
+    for (int i = 0; i < 2; i++) {
+        ca_private_request(&s, "POST", "/api/v6/guilds", auth, "{\"name\": \"before\"}", &r);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        bson_t doc = BSON_INITIALIZER;
+        fx_json(&r, &doc);
+        cr_expect(fx_is_null(&doc, "region"));
+        snprintf(ids[i], sizeof ids[i], "%s", fx_str(&doc, "id"));
+        bson_destroy(&doc);
+        http_response_free(&r);
+    }
+    ca_private_request(&s, "PUT", REGIONS, auth, "{\"id\": \"First\", \"name\": \"first\"}", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_response_free(&r);
+    ca_private_request(&s, "POST", "/api/v6/guilds", auth, "{\"name\": \"after\"}", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    bson_t doc = BSON_INITIALIZER;
+    fx_json(&r, &doc);
+    snprintf(ids[2], sizeof ids[2], "%s", fx_str(&doc, "id"));
+    cr_expect(fx_is_null(&doc, "region"), "a guild made afterwards has none");
+    bson_destroy(&doc);
+    http_response_free(&r);
+    ca_private_request(&s, "PUT", REGIONS, auth, "{\"id\": \"second\", \"name\": \"second\"}", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_response_free(&r);
+
+    for (int i = 0; i < 3; i++) {
+        char path[96];
+        snprintf(path, sizeof path, "/api/v6/admin/guilds/%s", ids[i]);
+        ca_private_request(&s, "GET", path, auth, NULL, &r);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        bson_init(&doc);
+        fx_json(&r, &doc);
+        if (i < 2)
+            cr_expect_str_eq(fx_str(&doc, "region"), "first", "guild %d: %s", i, r.body);
+        else
+            cr_expect(fx_is_null(&doc, "region"), "only once, only the first: %s", r.body);
+        bson_destroy(&doc);
+        http_response_free(&r);
+    }
+    cr_expect_eq(stack_stop(&s), 0, "the private stack's pool reported a sanitizer error");
 }
