@@ -171,17 +171,11 @@ static struct outcome sanction(struct app *app, const struct request *req, const
                                                   DURATION_MAX_DAYS)};
     if (outranks_caller(req, t))
         return (struct outcome){400, PERMISSION_DENIED};
-    /* The record holds reason and moderator in fixed buffers (store/sanctions.h):
-     * a longer value would be cut, possibly inside a UTF-8 sequence. */
+    /* body_rules bound reason and moderator in characters; the record's
+     * buffers hold that many characters of any UTF-8 width. */
     const char *reason = fields_string(body, "reason", BODY_KEYS, NULL);
     const char *moderator = fields_string(body, "moderator", BODY_KEYS, NULL);
     struct sanction sn;
-    if (reason && strlen(reason) >= sizeof sn.reason)
-        return (struct outcome){400, arena_printf(req->arena, "reason: max length is %zu bytes",
-                                                  sizeof sn.reason - 1)};
-    if (t->player_route && moderator && strlen(moderator) >= sizeof sn.moderator)
-        return (struct outcome){400, arena_printf(req->arena, "moderator: max length is %zu bytes",
-                                                  sizeof sn.moderator - 1)};
     memset(&sn, 0, sizeof sn);
     sn.kind = kind;
     snprintf(sn.user_id, sizeof sn.user_id, "%s", t->user.id);

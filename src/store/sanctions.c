@@ -15,40 +15,27 @@ static const char *kind_name(enum sanction_kind kind)
     return kind == SANCTION_BAN ? "ban" : "mute";
 }
 
-enum store_status store_sanction_active(struct db *db, const char *user_id, enum sanction_kind kind,
-                                        int64_t now_ms, bool *active, bson_error_t *e)
-{
-    char key[64];
-    snprintf(key, sizeof key, "%s:%s", user_id, kind_name(kind));
-    bson_t filter = BSON_INITIALIZER, end, doc = BSON_INITIALIZER;
-    BSON_APPEND_UTF8(&filter, "_id", key);
-    BSON_APPEND_DOCUMENT_BEGIN(&filter, "end", &end);
-    BSON_APPEND_DATE_TIME(&end, "$gt", now_ms);
-    bson_append_document_end(&filter, &end);
-    enum store_status s = store_find_one(db_collection(db, SANCTIONS), &filter, NULL, &doc, e);
-    bson_destroy(&filter);
-    bson_destroy(&doc);
-    *active = s == STORE_OK;
-    return s == STORE_NOT_FOUND ? STORE_OK : s;
-}
-
 static void sanction_key(const char *user_id, enum sanction_kind kind, char *out, size_t size)
 {
     snprintf(out, size, "%s:%s", user_id, kind_name(kind));
 }
 
+/*
+ * The record is read by _id alone and its end compared here: FerretDB's
+ * SQLite backend runs a filter of exactly {_id: <string>} as an indexed
+ * lookup and anything more as a scan of the collection.
+ */
 enum store_status store_sanction_get_active(struct db *db, const char *user_id,
                                             enum sanction_kind kind, int64_t now_ms,
                                             struct sanction *out, bson_error_t *e)
 {
     char key[64];
     sanction_key(user_id, kind, key, sizeof key);
-    bson_t filter = BSON_INITIALIZER, end, doc = BSON_INITIALIZER;
+    bson_t filter = BSON_INITIALIZER, doc = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "_id", key);
-    BSON_APPEND_DOCUMENT_BEGIN(&filter, "end", &end);
-    BSON_APPEND_DATE_TIME(&end, "$gt", now_ms);
-    bson_append_document_end(&filter, &end);
     enum store_status s = store_find_one(db_collection(db, SANCTIONS), &filter, NULL, &doc, e);
+    if (s == STORE_OK && doc_date(&doc, "end", 0) <= now_ms)
+        s = STORE_NOT_FOUND; /* expired */
     if (s == STORE_OK) {
         memset(out, 0, sizeof *out);
         out->kind = kind;
@@ -62,6 +49,15 @@ enum store_status store_sanction_get_active(struct db *db, const char *user_id,
     bson_destroy(&filter);
     bson_destroy(&doc);
     return s;
+}
+
+enum store_status store_sanction_active(struct db *db, const char *user_id, enum sanction_kind kind,
+                                        int64_t now_ms, bool *active, bson_error_t *e)
+{
+    struct sanction sn;
+    enum store_status s = store_sanction_get_active(db, user_id, kind, now_ms, &sn, e);
+    *active = s == STORE_OK;
+    return s == STORE_NOT_FOUND ? STORE_OK : s;
 }
 
 /*

@@ -71,10 +71,15 @@ static void ctl_ok(char *line, size_t size, const char *const *argv)
     int rc = fx_ctl(&out, argv);
     cr_assert(rc == 0, "wardenctl %s failed (%d): %s", argv[0], rc, out ? out : "");
     if (line) {
-        size_t len = strcspn(out, "\n");
+        /* The result is wardenctl's last line: stderr (captured with it)
+         * comes first, since stdout is only flushed at exit. */
+        char *last = out, *p = out;
+        while ((p = strchr(p, '\n')) && p[1])
+            last = ++p;
+        size_t len = strcspn(last, "\n");
         if (len >= size)
             len = size - 1;
-        memcpy(line, out, len);
+        memcpy(line, last, len);
         line[len] = '\0';
     }
     free(out);

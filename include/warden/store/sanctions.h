@@ -5,8 +5,11 @@
  *  (string|null), start (date), end (date), reason, moderator}
  *
  * One record per user and kind under that unique _id: two concurrent bans
- * cannot both insert. "Active" means end > now, compared in the query (no
- * TTL index: FerretDB v1 has none).
+ * cannot both insert. An expired record is replaced by the one request that
+ * wins a claim insert into sanction_claims (see store_sanction_insert), never
+ * by a delete-then-insert that a concurrent request could interleave with.
+ * "Active" means end > now, compared in the query (no TTL index: FerretDB v1
+ * has none).
  */
 #ifndef WARDEN_STORE_SANCTIONS_H
 #define WARDEN_STORE_SANCTIONS_H
@@ -23,8 +26,8 @@ struct sanction {
     char user_id[40];
     char ip[64];          /* "" = none */
     int64_t start, end;   /* ms */
-    char reason[1100];
-    char moderator[128];
+    char reason[4 * 1024 + 1];   /* 1024 characters of up to 4 UTF-8 bytes */
+    char moderator[4 * 64 + 1];  /* 64 characters */
 };
 
 /** The active sanction of this kind (STORE_NOT_FOUND when none). */
@@ -32,10 +35,10 @@ enum store_status store_sanction_get_active(struct db *db, const char *user_id,
                                             enum sanction_kind kind, int64_t now_ms,
                                             struct sanction *out, bson_error_t *e);
 /**
- * Record a sanction: an expired record of the same kind is deleted first
- * (by a filter on its end date, so an active one is never touched), then
- * the new one inserted under the per-user key. STORE_DUPLICATE: an active
- * one exists (possibly inserted a moment ago by a concurrent request).
+ * Record a sanction under the per-user key. When the key holds an expired
+ * record, the request that wins the claim on that record deletes exactly it
+ * (by _id, start and end) and inserts again. STORE_DUPLICATE: an active one
+ * exists (possibly inserted a moment ago by a concurrent request).
  */
 enum store_status store_sanction_insert(struct db *db, const struct sanction *s, int64_t now_ms,
                                         bson_error_t *e);
