@@ -431,6 +431,9 @@ static void *load_run(void *arg)
             snprintf(l->rids[l->n_rids++], sizeof l->rids[0], "%s", rid);
         pthread_mutex_unlock(&l->lock);
         http_response_free(&r);
+        /* Continuous but not flat out: the machine is shared with the
+         * other suites' tests, some of them timed. */
+        ps_sleep_ms(PS_LOAD_PAUSE_MS);
     }
     return NULL;
 }

@@ -108,6 +108,7 @@ bool ps_log_contains(const char *text);
 /* --- load ---------------------------------------------------------------------------- */
 
 #define PS_LOAD_MAX_THREADS 16
+#define PS_LOAD_PAUSE_MS 5          /* between one thread's requests */
 #define PS_LOAD_NOTE_MAX 512
 #define PS_LOAD_RIDS_MAX 20000
 
