@@ -870,7 +870,7 @@ Test(admin_users, patch_flags_must_be_an_integer_below_2_31)
  * users slower on FerretDB v1 (which scans the collection for a filter on
  * username), and the shared stack serves every other suite.
  */
-Test(admin_users, more_than_9000_of_one_name_is_too_many_people, .timeout = 240)
+Test(admin_users, more_than_9000_of_one_name_is_too_many_people)
 {
     struct stack s;
     cr_assert_eq(stack_start(&s, NULL), 0, "the private stack did not start");

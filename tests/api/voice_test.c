@@ -387,7 +387,7 @@ Test(voice, staff_only)
  * region (once). On a private stack, since the shared one's first region
  * is made by whichever test runs first.
  */
-Test(voice, the_first_region_ever_is_given_to_every_guild, .timeout = 180)
+Test(voice, the_first_region_ever_is_given_to_every_guild)
 {
     struct stack s;
     cr_assert_eq(stack_start(&s, NULL), 0, "the private stack did not start");
