@@ -687,8 +687,8 @@ int main(int argc, char **argv)
     log_open(NULL, LOG_ERROR);
     if (!cmd->needs_db)
         return cmd->run(&ctl, n_args, argv + 2);
+    db_route_driver_log(); /* before init: its messages too */
     mongoc_init();
-    db_route_driver_log();
     snowflake_init((unsigned)ctl.cfg.host_id, SNOWFLAKE_CTL_PROCESS);
     ctl.db = db_new(ctl.cfg.mongodb_uri, err, sizeof err);
     if (!ctl.db) {

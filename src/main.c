@@ -44,8 +44,8 @@ int main(int argc, char **argv)
         return 1;
     }
     /* Global driver set-up only; every worker makes its own client after fork. */
+    db_route_driver_log(); /* before init: its messages too */
     mongoc_init();
-    db_route_driver_log();
     rc = pool_run(&cfg, &listener);
     mongoc_cleanup();
     return rc;
