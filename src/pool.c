@@ -31,6 +31,7 @@
 #define CRASH_WINDOW_US (2 * 1000 * 1000)
 #define BACKOFF_MIN_US (100 * 1000)
 #define BACKOFF_MAX_US (10 * 1000 * 1000)
+#define CRASH_STREAK_RESET_US (60ULL * 1000 * 1000)
 /* How long a rolling restart waits for the new workers before retiring the old anyway. */
 #define ROLLING_WAIT_US (10 * 1000 * 1000)
 
@@ -47,9 +48,11 @@ struct pool {
     unsigned generation;
     pid_t master_pid;
     int crash_streak;
+    uint64_t last_crash_us;
     uint64_t next_spawn_us;     /* back-off: no spawn before this */
     bool rolling;
     uint64_t rolling_deadline_us;
+    bool rolling_warned;
     bool stopping;
     uint64_t stop_deadline_us;
 };
@@ -175,6 +178,11 @@ static void reap(struct pool *p)
         } else if (!clean && !expected) {
             log_error("worker pid %d died (%s) after %llu ms", (int)pid, how,
                       (unsigned long long)(lived / 1000));
+            uint64_t now = clock_monotonic_us();
+            /* A streak is crashes in a row: one long after the last starts afresh. */
+            if (now - p->last_crash_us > CRASH_STREAK_RESET_US)
+                p->crash_streak = 0;
+            p->last_crash_us = now;
             if (lived < CRASH_WINDOW_US) {
                 /* Crashing as soon as started: slow down instead of fork-looping. */
                 uint64_t backoff = BACKOFF_MIN_US << (p->crash_streak < 7 ? p->crash_streak : 7);
@@ -230,10 +238,16 @@ static void rolling_step(struct pool *p)
         if (slot_current(p, s) && (s->state == SLOT_IDLE || s->state == SLOT_BUSY))
             ready++;
     }
-    if (ready >= p->cfg->workers || clock_monotonic_us() > p->rolling_deadline_us) {
+    bool late = clock_monotonic_us() > p->rolling_deadline_us;
+    if (ready >= p->cfg->workers || (late && ready > 0)) {
         signal_workers(p, SIGTERM, true);
         p->rolling = false;
         log_info("rolling restart: %d new workers serving, old ones finishing", ready);
+    } else if (late && !p->rolling_warned) {
+        /* Retiring the old ones now would leave nobody to serve. */
+        log_warn("rolling restart: no new worker ready after %d s; the old ones keep serving",
+                 (int)(ROLLING_WAIT_US / 1000000));
+        p->rolling_warned = true;
     }
 }
 
@@ -303,6 +317,7 @@ int pool_run(const struct config *cfg, struct listener *listener)
                 p.generation++;
                 p.rolling = true;
                 p.rolling_deadline_us = clock_monotonic_us() + ROLLING_WAIT_US;
+                p.rolling_warned = false;
                 log_info("SIGHUP: rolling restart of %d workers", cfg->workers);
             }
             break;

@@ -146,6 +146,8 @@ void request_from_params(struct request *r, char *const *params, struct arena *a
     size_t path_len = q ? (size_t)(q - uri) : uri_len;
     char *path = request_percent_decode(a, uri, path_len, false);
     if (!path) {
+        /* Still answer in the shape of the API the client was calling. */
+        r->realm = request_realm_of(uri);
         r->problem = REQUEST_BAD_URI;
         return;
     }

@@ -1,9 +1,11 @@
 /*
  * health: GET /healthz, for load balancers and operators.
  *
- * 200 when the database answers a ping, 503 when it does not. The ping is
- * bounded by the client's server-selection timeout (2 s by default), so the
- * answer comes in bounded time whatever state the database is in.
+ * 200 when the database answers a ping, 503 when it does not. A database that
+ * is down (refused, unreachable) is known within the server-selection timeout
+ * (2 s by default); one that accepted the connection but hangs, within the
+ * socket timeout (10 s by default). Either way the answer comes in bounded
+ * time.
  */
 #include "warden/api.h"
 #include "warden/app.h"
