@@ -70,6 +70,15 @@ void api_game_player_admin(struct app *app, struct request *req, struct response
 void api_game_user_get(struct app *app, struct request *req, struct response *res);
 void api_game_player_get(struct app *app, struct request *req, struct response *res);
 void api_game_players_online(struct app *app, struct request *req, struct response *res);
+/**
+ * The {lookup} path parameter of the game routes: a GUID (any common form,
+ * canonical into id) or a name (*name). Answers 400 "Invalid id." (all
+ * zeros) or "Invalid name." and returns false otherwise.
+ */
+bool api_game_lookup(const struct request *req, struct response *res, char id[37],
+                     const char **name);
+/** 404 "No <what> found for lookup key '<lookup>'". */
+void api_game_not_found(const struct request *req, struct response *res, const char *what);
 
 /* src/api/record.c: audit entries and gateway events of mutations (failures are logged) */
 void api_audit(struct app *app, const struct request *req, const char *action,

@@ -72,27 +72,6 @@ struct outcome {
     const char *message;
 };
 
-/* Parse {lookup}: a GUID selects by id, a name by name; else 400. */
-static bool parse_lookup(const struct request *req, struct response *res, char id[GUID_STRING_SIZE],
-                         const char **name)
-{
-    const char *key = request_param(req, "lookup");
-    *name = NULL;
-    if (guid_parse(key, id)) {
-        if (guid_is_zero(id)) {
-            error_send(res, req, 400, "Invalid id.");
-            return false;
-        }
-        return true;
-    }
-    if (!valid_game_name(key, strlen(key))) {
-        error_send(res, req, 400, "Invalid name.");
-        return false;
-    }
-    *name = key;
-    return true;
-}
-
 static bool find_target(struct app *app, const struct request *req, struct response *res,
                         const char *id, const char *name, struct target *t)
 {
@@ -108,10 +87,7 @@ static bool find_target(struct app *app, const struct request *req, struct respo
                  : store_game_user_get(app->db, id, &t->user, &e);
     }
     if (s == STORE_NOT_FOUND) {
-        char msg[200];
-        snprintf(msg, sizeof msg, "No %s found for lookup key '%.100s'",
-                 t->player_route ? "player" : "user", request_param(req, "lookup"));
-        error_send(res, req, 404, msg);
+        api_game_not_found(req, res, t->player_route ? "player" : "user");
         return false;
     }
     struct player *players = NULL;
@@ -300,7 +276,7 @@ static void admin_action(struct app *app, struct request *req, struct response *
     }
     char id[GUID_STRING_SIZE];
     const char *name;
-    if (!parse_lookup(req, res, id, &name))
+    if (!api_game_lookup(req, res, id, &name))
         return;
     bson_t body = BSON_INITIALIZER;
     struct target t;

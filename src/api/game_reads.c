@@ -69,9 +69,8 @@ static void player_fields(struct jsonw *w, const struct player *p)
     jsonw_kv_bool(w, "Online", p->online);
 }
 
-/* {lookup} as an id or a name, with upstream's 400 texts. */
-static bool lookup(const struct request *req, struct response *res, char id[GUID_STRING_SIZE],
-                   const char **name)
+bool api_game_lookup(const struct request *req, struct response *res, char id[GUID_STRING_SIZE],
+                     const char **name)
 {
     const char *key = request_param(req, "lookup");
     *name = NULL;
@@ -90,7 +89,7 @@ static bool lookup(const struct request *req, struct response *res, char id[GUID
     return true;
 }
 
-static void not_found(const struct request *req, struct response *res, const char *what)
+void api_game_not_found(const struct request *req, struct response *res, const char *what)
 {
     char msg[200];
     snprintf(msg, sizeof msg, "No %s found for lookup key '%.100s'", what, request_param(req, "lookup"));
@@ -101,14 +100,14 @@ void api_game_user_get(struct app *app, struct request *req, struct response *re
 {
     char id[GUID_STRING_SIZE];
     const char *name;
-    if (!lookup(req, res, id, &name))
+    if (!api_game_lookup(req, res, id, &name))
         return;
     struct game_user u;
     bson_error_t e;
     enum store_status s = name ? store_game_user_find_by_name(app->db, name, &u, &e)
                                : store_game_user_get(app->db, id, &u, &e);
     if (s == STORE_NOT_FOUND) {
-        not_found(req, res, "user");
+        api_game_not_found(req, res, "user");
         return;
     }
     struct player *players = NULL;
@@ -156,14 +155,14 @@ void api_game_player_get(struct app *app, struct request *req, struct response *
 {
     char id[GUID_STRING_SIZE];
     const char *name;
-    if (!lookup(req, res, id, &name))
+    if (!api_game_lookup(req, res, id, &name))
         return;
     struct player p;
     bson_error_t e;
     enum store_status s = name ? store_player_find_by_name(app->db, name, &p, &e)
                                : store_player_get(app->db, id, &p, &e);
     if (s == STORE_NOT_FOUND) {
-        not_found(req, res, "player");
+        api_game_not_found(req, res, "player");
         return;
     }
     if (s != STORE_OK) {

@@ -96,14 +96,29 @@ void store_player_from_doc(const bson_t *doc, struct player *out)
     doc_string(doc, "connection_ip", out->connection_ip, sizeof out->connection_ip);
 }
 
+/* The first document whose key equals value, converted by fill into out. */
 static enum store_status find_one_by(struct db *db, const char *collection, const char *key,
-                                     const char *value, bson_t *out, bson_error_t *e)
+                                     const char *value, void (*fill)(const bson_t *, void *),
+                                     void *out, bson_error_t *e)
 {
-    bson_t filter = BSON_INITIALIZER;
+    bson_t filter = BSON_INITIALIZER, doc = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, key, value);
-    enum store_status s = store_find_one(db_collection(db, collection), &filter, NULL, out, e);
+    enum store_status s = store_find_one(db_collection(db, collection), &filter, NULL, &doc, e);
+    if (s == STORE_OK)
+        fill(&doc, out);
     bson_destroy(&filter);
+    bson_destroy(&doc);
     return s;
+}
+
+static void fill_game_user(const bson_t *doc, void *out)
+{
+    store_game_user_from_doc(doc, out);
+}
+
+static void fill_player(const bson_t *doc, void *out)
+{
+    store_player_from_doc(doc, out);
 }
 
 static void lower_name(const char *name, char out[32])
@@ -142,12 +157,7 @@ enum store_status store_game_user_create(struct db *db, const char *name, const 
 enum store_status store_game_user_get(struct db *db, const char *id, struct game_user *out,
                                       bson_error_t *e)
 {
-    bson_t doc = BSON_INITIALIZER;
-    enum store_status s = find_one_by(db, GAME_USERS, "_id", id, &doc, e);
-    if (s == STORE_OK)
-        store_game_user_from_doc(&doc, out);
-    bson_destroy(&doc);
-    return s;
+    return find_one_by(db, GAME_USERS, "_id", id, fill_game_user, out, e);
 }
 
 enum store_status store_game_user_find_by_name(struct db *db, const char *name,
@@ -155,12 +165,7 @@ enum store_status store_game_user_find_by_name(struct db *db, const char *name,
 {
     char lower[32];
     lower_name(name, lower);
-    bson_t doc = BSON_INITIALIZER;
-    enum store_status s = find_one_by(db, GAME_USERS, "name_lower", lower, &doc, e);
-    if (s == STORE_OK)
-        store_game_user_from_doc(&doc, out);
-    bson_destroy(&doc);
-    return s;
+    return find_one_by(db, GAME_USERS, "name_lower", lower, fill_game_user, out, e);
 }
 
 static enum store_status update_user(struct db *db, const char *id, bson_t *set, bson_error_t *e)
@@ -225,12 +230,7 @@ enum store_status store_player_create(struct db *db, const char *user_id, const 
 enum store_status store_player_get(struct db *db, const char *id, struct player *out,
                                    bson_error_t *e)
 {
-    bson_t doc = BSON_INITIALIZER;
-    enum store_status s = find_one_by(db, PLAYERS, "_id", id, &doc, e);
-    if (s == STORE_OK)
-        store_player_from_doc(&doc, out);
-    bson_destroy(&doc);
-    return s;
+    return find_one_by(db, PLAYERS, "_id", id, fill_player, out, e);
 }
 
 enum store_status store_player_find_by_name(struct db *db, const char *name, struct player *out,
@@ -238,12 +238,7 @@ enum store_status store_player_find_by_name(struct db *db, const char *name, str
 {
     char lower[32];
     lower_name(name, lower);
-    bson_t doc = BSON_INITIALIZER;
-    enum store_status s = find_one_by(db, PLAYERS, "name_lower", lower, &doc, e);
-    if (s == STORE_OK)
-        store_player_from_doc(&doc, out);
-    bson_destroy(&doc);
-    return s;
+    return find_one_by(db, PLAYERS, "name_lower", lower, fill_player, out, e);
 }
 
 enum store_status store_player_set_presence(struct db *db, const struct player *p, bool online,
@@ -272,11 +267,6 @@ enum store_status store_player_set_presence(struct db *db, const struct player *
     bson_destroy(&user_filter);
     bson_destroy(&user_update);
     return s;
-}
-
-static void fill_player(const bson_t *doc, void *item)
-{
-    store_player_from_doc(doc, item);
 }
 
 static enum store_status find_players(struct db *db, const bson_t *filter, int64_t skip,
