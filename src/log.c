@@ -23,6 +23,7 @@
 static int log_fd = 2;
 static enum log_level log_min = LOG_INFO;
 static char log_path[1024];
+static long log_pid; /* 0 until the first line of this process */
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
@@ -62,6 +63,11 @@ int log_open(const char *path, enum log_level level)
         close(log_fd);
     log_fd = fd;
     return 0;
+}
+
+void log_after_fork(void)
+{
+    log_pid = 0;
 }
 
 int log_reopen(void)
@@ -108,11 +114,21 @@ static void log_write(enum log_level level, const char *fmt, va_list ap)
     char line[LOG_LINE_MAX * 2];
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    int head = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ warden[%ld] %s: ",
-                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                        tm.tm_sec, ts.tv_nsec / 1000000, (long)getpid(), level_names[level]);
+    /* Every request logs a line: the date part is formatted once a second
+     * and the pid once a process (log_after_fork). */
+    static time_t second = -1;
+    static char date[64]; /* 19 characters; room for any int the compiler imagines */
+    if (ts.tv_sec != second) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        snprintf(date, sizeof date, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        second = ts.tv_sec;
+    }
+    if (!log_pid)
+        log_pid = (long)getpid();
+    int head = snprintf(line, sizeof line, "%s.%03ldZ warden[%ld] %s: ", date,
+                        ts.tv_nsec / 1000000, log_pid, level_names[level]);
     size_t len = (size_t)head;
     len += escape_into(line + len, sizeof line - len - 1, msg, msg_len);
     line[len++] = '\n';

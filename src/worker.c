@@ -145,6 +145,7 @@ _Noreturn void worker_run(const struct worker_context *ctx)
     if (getppid() != ctx->master_pid)
         _exit(0);
 
+    log_after_fork();
     struct scoreboard_slot *slot = &ctx->scoreboard->slots[ctx->slot_index];
     slot->pid = getpid();
     snowflake_init((unsigned)ctx->cfg->host_id, (unsigned)ctx->slot_index);

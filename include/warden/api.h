@@ -19,6 +19,7 @@ extern const struct route api_routes[];
 extern const size_t api_routes_count;
 
 /* src/api/health.c */
+void api_livez(struct app *app, struct request *req, struct response *res);
 void api_healthz(struct app *app, struct request *req, struct response *res);
 /* src/api/status.c */
 void api_status(struct app *app, struct request *req, struct response *res);

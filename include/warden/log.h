@@ -21,6 +21,8 @@ int log_level_parse(const char *name, enum log_level *out);
  * Returns 0, or -1 with errno set when the file cannot be opened.
  */
 int log_open(const char *path, enum log_level level);
+/** In a freshly forked child: forget the parent's pid cached for log lines. */
+void log_after_fork(void);
 /** Reopen the log file (after rotation, on SIGUSR1). Returns 0 or -1. */
 int log_reopen(void);
 

@@ -1,6 +1,9 @@
 /*
- * health: GET /healthz, for load balancers and operators.
+ * health: GET /livez and GET /healthz, for load balancers and operators.
  *
+ * /livez answers 200 whenever a worker can serve at all and touches nothing
+ * else: a liveness probe that restarts the service must not fire because the
+ * database is away. /healthz is the readiness check:
  * 200 when the database answers a ping, 503 when it does not. A database that
  * is down (refused, unreachable) is known within the server-selection timeout
  * (2 s by default); one that accepted the connection but hangs, within the
@@ -11,6 +14,17 @@
 #include "warden/app.h"
 #include "warden/db.h"
 #include "warden/log.h"
+
+void api_livez(struct app *app, struct request *req, struct response *res)
+{
+    (void)app;
+    (void)req;
+    struct jsonw w;
+    response_json(res, 200, &w);
+    jsonw_object_begin(&w);
+    jsonw_kv_string(&w, "status", "alive");
+    jsonw_object_end(&w);
+}
 
 void api_healthz(struct app *app, struct request *req, struct response *res)
 {

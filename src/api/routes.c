@@ -8,6 +8,7 @@
 
 const struct route api_routes[] = {
     /* operations */
+    {"GET", "/livez", AUTH_NONE, api_livez},
     {"GET", "/healthz", AUTH_NONE, api_healthz},
     {"GET", "/status", AUTH_NONE, api_status},
 

@@ -449,6 +449,15 @@ Test(faults, database_crash_under_load_is_quick_503_then_recovers, .fini = ps_st
     cr_assert_gt(h.status_503 - h0.status_503, 0, "/healthz never said 503 with the database down");
     cr_assert_gt(l.status_503 - l0.status_503, 0, "the list never said 503 with the database down");
     cr_assert(ps_pid_alive(ps_stack.pool_pid), "the pool died with the database");
+    {
+        /* Liveness does not depend on the database: a probe must not restart us. */
+        char *livez = http_url(ps_stack.url, "/livez");
+        struct http_response r;
+        cr_assert_eq(http_get(livez, &r), 0, "%s", r.error);
+        cr_expect_eq(r.status, 200, "/livez with the database down: %ld %s", r.status, r.body);
+        http_response_free(&r);
+        free(livez);
+    }
 
     cr_assert_eq(stack_db_start(&ps_stack), 0, "the database did not start again");
     up_at = ps_now_ms();

@@ -32,3 +32,13 @@ Test(fixtures, game_user_gets_a_token)
     http_response_free(&r);
     cr_expect_eq(fx_db_count("game_users", "{\"name_lower\": {\"$exists\": true}}") >= 1, 1);
 }
+
+Test(fixtures, livez_answers_alive)
+{
+    struct http_response r;
+    fx_request("GET", "/livez", NULL, NULL, &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_str_eq(r.body, "{\"status\":\"alive\"}");
+    cr_expect_str_eq(http_header(&r, "Content-Type"), "application/json");
+    http_response_free(&r);
+}
