@@ -52,29 +52,10 @@ static void post_json(const struct stack *s, const char *path, const char *body,
     request(s, "POST", path, NULL, "application/json", body, r);
 }
 
-/* wardenctl on the private stack's database: its first output line. */
+/* wardenctl on the private stack's database: its result line. */
 static void ctl_ok(const struct stack *s, char *line, size_t size, const char *const *args)
 {
-    const char *dir = getenv("WARDEN_BIN_DIR");
-    char bin[512];
-    snprintf(bin, sizeof bin, "%s/wardenctl", dir && *dir ? dir : "build/release");
-    const char *argv[16] = {bin};
-    size_t n = 1;
-    for (size_t i = 0; args[i] && n < 15; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    cr_assert_eq(setenv("WARDEN_MONGODB_URI", s->mongodb_uri, 1), 0);
-    char *out = NULL;
-    int rc = stack_run(argv, &out);
-    cr_assert_eq(rc, 0, "wardenctl %s: %d %s", args[0], rc, out ? out : "");
-    if (line) {
-        size_t len = strcspn(out, "\n");
-        if (len >= size)
-            len = size - 1;
-        memcpy(line, out, len);
-        line[len] = '\0';
-    }
-    free(out);
+    fx_ctl_ok(s, line, size, args);
 }
 
 static void start(struct stack *s, const char *const *pool_args)

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "support/http.h"
+#include "support/fixtures.h"
 #include "support/stack.h"
 
 void ca_expect_error(const struct http_response *r, long status, const char *message, int code)
@@ -100,26 +101,7 @@ void ca_guild(const char *auth, const char *name, const char *region_json, bson_
 
 void ca_private_ctl(const struct stack *s, char *line, size_t size, const char *const *args)
 {
-    const char *dir = getenv("WARDEN_BIN_DIR");
-    char bin[512];
-    snprintf(bin, sizeof bin, "%s/wardenctl", dir && *dir ? dir : "build/release");
-    const char *argv[8] = {bin};
-    size_t n = 1;
-    for (size_t i = 0; args[i] && n < 7; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    cr_assert_eq(setenv("WARDEN_MONGODB_URI", s->mongodb_uri, 1), 0);
-    char *out = NULL;
-    int rc = stack_run(argv, &out);
-    cr_assert_eq(rc, 0, "wardenctl %s: %d %s", args[0], rc, out ? out : "");
-    if (line) {
-        size_t len = strcspn(out, "\n");
-        if (len >= size)
-            len = size - 1;
-        memcpy(line, out, len);
-        line[len] = '\0';
-    }
-    free(out);
+    fx_ctl_ok(s, line, size, args);
 }
 
 void ca_private_request(const struct stack *s, const char *method, const char *path,

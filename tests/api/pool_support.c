@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "support/fixtures.h"
 #include "warden/json.h"
 
 struct stack ps_stack;
@@ -704,38 +705,7 @@ void ps_fcgi_response_free(struct ps_fcgi_response *r)
 
 void ps_ctl_ok(char *line, size_t size, const char *const *argv)
 {
-    const char *bin = getenv("WARDEN_BIN_DIR");
-    const char *secret_file = stack_value(&ps_stack, "WARDEN_SECRET_FILE");
-    char path[512];
-    const char *full[16];
-    char *output = NULL;
-    size_t n = 0;
-    int rc;
-
-    snprintf(path, sizeof path, "%s/wardenctl", bin && *bin ? bin : "build/release");
-    full[n++] = path;
-    for (; argv[n - 1] != NULL && n < 15; n++)
-        full[n] = argv[n - 1];
-    full[n] = NULL;
-    cr_assert_eq(setenv("WARDEN_MONGODB_URI", ps_stack.mongodb_uri, 1), 0);
-    /* The driver keeps statistics in /dev/shm/mongoc-PID; a file left by a
-     * process that died with that pid makes it print a warning, which would
-     * come first in the output read below. The statistics are not needed. */
-    cr_assert_eq(setenv("MONGOC_DISABLE_SHM", "1", 1), 0);
-    /* The pool's own secret: a file tools/stack names, or WARDEN_SECRET as given. */
-    if (secret_file != NULL && *secret_file != '\0')
-        cr_assert_eq(setenv("WARDEN_SECRET_FILE", secret_file, 1), 0);
-    rc = stack_run(full, &output);
-    cr_assert_eq(rc, 0, "wardenctl %s exited %d: %s", argv[0], rc, output ? output : "");
-    if (line != NULL) {
-        size_t len = strcspn(output, "\n");
-
-        if (len >= size)
-            len = size - 1;
-        memcpy(line, output, len);
-        line[len] = '\0';
-    }
-    free(output);
+    fx_ctl_ok(&ps_stack, line, size, argv);
 }
 
 void ps_staff_auth(char *auth, size_t size)

@@ -187,9 +187,8 @@ void ps_fcgi_response_free(struct ps_fcgi_response *r);
 
 /* --- wardenctl on the private stack ------------------------------------------------------ */
 
-/* Run $WARDEN_BIN_DIR/wardenctl with the private stack's database and secret;
- * the first line of its output into line (may be NULL). Fails the test when
- * it does not exit 0. */
+/* fx_ctl_ok (tests/support/fixtures.h) on the private stack: wardenctl with
+ * its database and secret, its result line into line (may be NULL). */
 void ps_ctl_ok(char *line, size_t size, const char *const *argv);
 
 /* A new staff user of the private stack; "Authorization: <token>" into auth. */

@@ -48,7 +48,9 @@ static const char *bin_dir(void)
     return dir && *dir ? dir : "build/release";
 }
 
-int fx_ctl(char **output, const char *const *argv)
+/* wardenctl with argv, against the database (and secret) of s or of the
+ * shared stack; output as stack_run. */
+static int run_ctl(const struct stack *s, char **output, const char *const *argv)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/wardenctl", bin_dir());
@@ -58,17 +60,26 @@ int fx_ctl(char **output, const char *const *argv)
     for (; argv[n - 1] && n < 31; n++)
         full[n] = argv[n - 1];
     full[n] = NULL;
-    cr_assert(setenv("WARDEN_MONGODB_URI", stack_shared_mongodb_uri(), 1) == 0);
+    cr_assert(setenv("WARDEN_MONGODB_URI", s ? s->mongodb_uri : stack_shared_mongodb_uri(), 1) == 0);
     cr_assert(setenv("MONGOC_DISABLE_SHM", "1", 1) == 0); /* see tools/stack */
+    if (s) {
+        /* The pool's own secret: a file tools/stack names, or WARDEN_SECRET as given. */
+        const char *secret_file = stack_value(s, "WARDEN_SECRET_FILE");
+        if (secret_file && *secret_file)
+            cr_assert(setenv("WARDEN_SECRET_FILE", secret_file, 1) == 0);
+    }
     return stack_run(full, output);
 }
 
-/* Run wardenctl and return its first output line (stdout), failing the test
- * if it does not succeed. */
-static void ctl_ok(char *line, size_t size, const char *const *argv)
+int fx_ctl(char **output, const char *const *argv)
+{
+    return run_ctl(NULL, output, argv);
+}
+
+void fx_ctl_ok(const struct stack *s, char *line, size_t size, const char *const *argv)
 {
     char *out = NULL;
-    int rc = fx_ctl(&out, argv);
+    int rc = run_ctl(s, &out, argv);
     cr_assert(rc == 0, "wardenctl %s failed (%d): %s", argv[0], rc, out ? out : "");
     if (line) {
         /* The result is wardenctl's last line: stderr (captured with it)
@@ -92,7 +103,7 @@ void fx_chat_user(struct fx_chat_user *u, bool staff)
     snprintf(u->email, sizeof u->email, "%s@example.com", u->username);
     fx_unique(u->password, sizeof u->password, "pw");
     char line[256];
-    ctl_ok(line, sizeof line,
+    fx_ctl_ok(NULL, line, sizeof line,
            (const char *const[]){"add-user", u->username, u->email, u->password, NULL});
     /* "<id> <username>#<discriminator>" */
     char *space = strchr(line, ' ');
@@ -102,8 +113,8 @@ void fx_chat_user(struct fx_chat_user *u, bool staff)
     copy(u->id, sizeof u->id, line);
     copy(u->discriminator, sizeof u->discriminator, hash + 1);
     if (staff)
-        ctl_ok(NULL, 0, (const char *const[]){"make-staff", u->username, u->discriminator, NULL});
-    ctl_ok(u->token, sizeof u->token,
+        fx_ctl_ok(NULL, NULL, 0, (const char *const[]){"make-staff", u->username, u->discriminator, NULL});
+    fx_ctl_ok(NULL, u->token, sizeof u->token,
            (const char *const[]){"token", u->username, u->discriminator, NULL});
     snprintf(u->auth, sizeof u->auth, "Authorization: %s", u->token);
 }
@@ -122,7 +133,7 @@ void fx_game_user(struct fx_game_user *u, const char *rights, bool login)
     fx_unique(u->password, sizeof u->password, "pw");
     char email[64], line[128];
     snprintf(email, sizeof email, "%s@example.com", u->name);
-    ctl_ok(line, sizeof line, (const char *const[]){"game-add-user", u->name, email, u->password, NULL});
+    fx_ctl_ok(NULL, line, sizeof line, (const char *const[]){"game-add-user", u->name, email, u->password, NULL});
     char *space = strchr(line, ' ');
     cr_assert(space, "game-add-user printed '%s'", line);
     *space = '\0';
@@ -135,7 +146,7 @@ void fx_game_user(struct fx_game_user *u, const char *rights, bool login)
         for (char *tok = strtok(list, " "); tok && n < 15; tok = strtok(NULL, " "))
             argv[n++] = tok;
         argv[n] = NULL;
-        ctl_ok(NULL, 0, argv);
+        fx_ctl_ok(NULL, NULL, 0, argv);
     }
     if (!login)
         return;
@@ -169,7 +180,7 @@ void fx_game_player(const char *user_name, const char *map, int x, int y, const 
         argv[n++] = map;
     }
     argv[n] = NULL;
-    ctl_ok(line, sizeof line, argv);
+    fx_ctl_ok(NULL, line, sizeof line, argv);
     char *space = strchr(line, ' ');
     cr_assert(space, "game-add-player printed '%s'", line);
     *space = '\0';
@@ -178,7 +189,7 @@ void fx_game_player(const char *user_name, const char *map, int x, int y, const 
     if (name_out)
         copy(name_out, 24, name);
     if (ip)
-        ctl_ok(NULL, 0, (const char *const[]){"game-presence", name, "online", "--ip", ip, NULL});
+        fx_ctl_ok(NULL, NULL, 0, (const char *const[]){"game-presence", name, "online", "--ip", ip, NULL});
 }
 
 void fx_request_raw(const char *method, const char *path, const char *auth,

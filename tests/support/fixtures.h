@@ -27,6 +27,13 @@ void fx_unique(char *out, size_t size, const char *prefix);
  * exit status. argv: NULL-terminated arguments after "wardenctl". */
 int fx_ctl(char **output, const char *const *argv);
 
+struct stack;
+
+/* wardenctl against a stack's database and secret (NULL: the shared stack),
+ * failing the test unless it exits 0; its last output line (its result:
+ * anything on stderr comes first) into line when line is non-NULL. */
+void fx_ctl_ok(const struct stack *s, char *line, size_t size, const char *const *argv);
+
 struct fx_chat_user {
     char id[24];
     char username[40];
