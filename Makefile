@@ -135,7 +135,7 @@ test: deps ferretdb
 	@$(MAKE) --no-print-directory SANITIZE=1 test-api
 
 # MONGOC_DISABLE_SHM: see tools/stack. LSAN_OPTIONS: tests/lsan.supp.
-TEST_ENV = MONGOC_DISABLE_SHM=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
+TEST_ENV = MONGOC_DISABLE_SHM=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
 test-unit: $(BUILD)/tests/unit
 	$(TEST_ENV) $(BUILD)/tests/unit --jobs 2
