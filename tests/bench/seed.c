@@ -20,8 +20,10 @@
  * --clear-mutes deletes every mute record (the game scenario's leftovers:
  * a run stops with some targets muted, and muting a muted user is a 400).
  *
- * Documents are inserted with insert_many in batches; the indexes are
- * created first (db_ensure_schema), so the unique ones check the data.
+ * Chat users (the many) are inserted with insert_many in batches, in the
+ * shape build_user_doc writes; guilds and game accounts go through the store
+ * modules themselves. The indexes are created first (db_ensure_schema), so
+ * the unique ones check the data.
  */
 #include <mongoc/mongoc.h>
 #include <sodium.h>
@@ -35,6 +37,9 @@
 #include "warden/log.h"
 #include "warden/password.h"
 #include "warden/snowflake.h"
+#include "warden/store.h"
+#include "warden/store/game.h"
+#include "warden/store/guilds.h"
 #include "warden/token.h"
 #include "warden/util.h"
 
@@ -42,7 +47,6 @@
 /* Snowflake process bits of the seeder: workers use their slot (0..29),
  * wardenctl 31. */
 #define SEED_PROCESS 30
-#define EVERYONE_PERMISSIONS 104324673
 #define SEED_PASSWORD "bench-password"
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -156,106 +160,27 @@ static void seed_users(struct db *db, const char *out_dir, long first, long n, i
             first + n - 1, emails.total);
 }
 
-static void append_id_or_null(bson_t *doc, const char *key, int64_t id)
-{
-    if (id)
-        BSON_APPEND_INT64(doc, key, id);
-    else
-        BSON_APPEND_NULL(doc, key);
-}
-
-/* src/store/guilds.c store_guild_create, for each guild. */
+/* Guilds through src/store/guilds.c itself: a hundred of them take a moment,
+ * and the shapes cannot drift from what the pool writes. */
 static void seed_guilds(struct db *db, const char *out_dir, long n, const int64_t *owners,
                         long n_owners)
 {
-    struct batch roles, channels, members, guilds;
-    batch_init(&roles, db, "guild_roles");
-    batch_init(&channels, db, "guild_channels");
-    batch_init(&members, db, "guild_members");
-    batch_init(&guilds, db, "guilds");
     FILE *ids = open_out(out_dir, "guilds.txt");
     for (long i = 0; i < n; i++) {
-        int64_t id = snowflake_next(), channel_id = snowflake_next(), now = clock_wall_ms();
-        int64_t owner_id = owners[i % n_owners];
-
-        bson_t *role = batch_doc(&roles);
-        BSON_APPEND_INT64(role, "_id", id);
-        BSON_APPEND_INT64(role, "guild_id", id);
-        BSON_APPEND_UTF8(role, "name", "@everyone");
-        BSON_APPEND_INT64(role, "permissions", EVERYONE_PERMISSIONS);
-        BSON_APPEND_INT32(role, "position", 0);
-        BSON_APPEND_INT32(role, "color", 0);
-        BSON_APPEND_BOOL(role, "hoist", false);
-        BSON_APPEND_BOOL(role, "managed", false);
-        BSON_APPEND_BOOL(role, "mentionable", false);
-
-        bson_t *channel = batch_doc(&channels);
-        BSON_APPEND_INT64(channel, "_id", channel_id);
-        BSON_APPEND_INT64(channel, "guild_id", id);
-        BSON_APPEND_INT32(channel, "type", 0);
-        BSON_APPEND_UTF8(channel, "name", "general");
-        BSON_APPEND_INT32(channel, "position", 0);
-        BSON_APPEND_NULL(channel, "topic");
-        BSON_APPEND_BOOL(channel, "nsfw", false);
-        BSON_APPEND_NULL(channel, "parent_id");
-        BSON_APPEND_INT32(channel, "rate_limit_per_user", 0);
-
-        char member_id[48];
-        snprintf(member_id, sizeof member_id, "%lld:%lld", (long long)id, (long long)owner_id);
-        bson_t *member = batch_doc(&members), member_roles;
-        BSON_APPEND_UTF8(member, "_id", member_id);
-        BSON_APPEND_INT64(member, "guild_id", id);
-        BSON_APPEND_INT64(member, "user_id", owner_id);
-        BSON_APPEND_DATE_TIME(member, "joined_at", now);
-        BSON_APPEND_NULL(member, "nick");
-        BSON_APPEND_ARRAY_BEGIN(member, "roles", &member_roles);
-        bson_append_array_end(member, &member_roles);
-        BSON_APPEND_BOOL(member, "deaf", false);
-        BSON_APPEND_BOOL(member, "mute", false);
-
         char name[32];
         snprintf(name, sizeof name, "Bench guild %03ld", i);
-        bson_t *doc = batch_doc(&guilds);
-        BSON_APPEND_INT64(doc, "_id", id);
-        BSON_APPEND_UTF8(doc, "name", name);
-        BSON_APPEND_INT64(doc, "owner_id", owner_id);
-        BSON_APPEND_NULL(doc, "icon");
-        BSON_APPEND_NULL(doc, "splash");
-        BSON_APPEND_NULL(doc, "region");
-        append_id_or_null(doc, "afk_channel_id", 0);
-        BSON_APPEND_INT32(doc, "afk_timeout", 300);
-        BSON_APPEND_INT32(doc, "verification_level", 0);
-        BSON_APPEND_INT32(doc, "default_message_notifications", 0);
-        BSON_APPEND_INT32(doc, "explicit_content_filter", 0);
-        BSON_APPEND_INT32(doc, "mfa_level", 0);
-        BSON_APPEND_BOOL(doc, "embed_enabled", false);
-        append_id_or_null(doc, "embed_channel_id", 0);
-        BSON_APPEND_BOOL(doc, "widget_enabled", false);
-        append_id_or_null(doc, "widget_channel_id", 0);
-        append_id_or_null(doc, "system_channel_id", channel_id);
-        append_id_or_null(doc, "rules_channel_id", 0);
-        append_id_or_null(doc, "public_updates_channel_id", 0);
-        BSON_APPEND_NULL(doc, "banner");
-        BSON_APPEND_NULL(doc, "description");
-        BSON_APPEND_UTF8(doc, "preferred_locale", "en-US");
-        BSON_APPEND_NULL(doc, "discovery_splash");
-        BSON_APPEND_BOOL(doc, "unavailable", false);
-        BSON_APPEND_NULL(doc, "vanity_url_code");
-        BSON_APPEND_INT32(doc, "max_presences", 100000);
-        BSON_APPEND_INT32(doc, "max_members", 100000);
-        BSON_APPEND_DATE_TIME(doc, "created_at", now);
-
-        fprintf(ids, "%lld\n", (long long)id);
+        bson_t doc = BSON_INITIALIZER;
+        bson_error_t e;
+        if (store_guild_create(db, name, owners[i % n_owners], NULL, &doc, &e) != STORE_OK)
+            die("creating guild %ld: %s", i, e.message);
+        fprintf(ids, "%lld\n", (long long)doc_int(&doc, "_id", 0));
+        bson_destroy(&doc);
     }
-    batch_flush(&roles);
-    batch_flush(&channels);
-    batch_flush(&members);
-    batch_flush(&guilds);
     fclose(ids);
-    fprintf(stderr, "seed: %lld guilds with their role, channel and owner\n", guilds.total);
+    fprintf(stderr, "seed: %ld guilds with their role, channel and owner\n", n);
 }
 
-/* src/store/game.c store_game_user_create and store_player_create. */
+/* Game accounts and characters through src/store/game.c, sharing one hash. */
 static void seed_game(struct db *db, const char *out_dir, long n)
 {
     /* What a game client sends is the SHA-256 hex; that is what gets hashed. */
@@ -265,51 +190,23 @@ static void seed_game(struct db *db, const char *out_dir, long n)
         die("password hashing failed");
     char map_id[GUID_STRING_SIZE];
     guid_generate(map_id);
-    struct batch users, players;
-    batch_init(&users, db, "game_users");
-    batch_init(&players, db, "players");
     FILE *ids = open_out(out_dir, "game_users.txt");
     for (long i = 0; i < n; i++) {
-        char id[GUID_STRING_SIZE], player_id[GUID_STRING_SIZE], stamp[TOKEN_STAMP_SIZE];
         char name[32], player_name[32], email[64];
-        guid_generate(id);
-        guid_generate(player_id);
-        token_new_stamp(stamp);
         snprintf(name, sizeof name, "gu%04ld", i);
         snprintf(player_name, sizeof player_name, "gp%04ld", i);
         snprintf(email, sizeof email, "gu%04ld@bench.invalid", i);
-        int64_t now = clock_wall_ms();
-
-        bson_t *u = batch_doc(&users), rights;
-        BSON_APPEND_UTF8(u, "_id", id);
-        BSON_APPEND_UTF8(u, "name", name);
-        BSON_APPEND_UTF8(u, "name_lower", name); /* already lower case */
-        BSON_APPEND_UTF8(u, "email", email);
-        BSON_APPEND_UTF8(u, "password_hash", hash);
-        BSON_APPEND_ARRAY_BEGIN(u, "rights", &rights); /* no rights */
-        bson_append_array_end(u, &rights);
-        BSON_APPEND_UTF8(u, "security_stamp", stamp);
-        BSON_APPEND_DATE_TIME(u, "registered_at", now);
-        BSON_APPEND_NULL(u, "last_ip");
-
-        bson_t *p = batch_doc(&players);
-        BSON_APPEND_UTF8(p, "_id", player_id);
-        BSON_APPEND_UTF8(p, "name", player_name);
-        BSON_APPEND_UTF8(p, "name_lower", player_name);
-        BSON_APPEND_UTF8(p, "user_id", id);
-        BSON_APPEND_UTF8(p, "map_id", map_id);
-        BSON_APPEND_INT64(p, "x", i % 256);
-        BSON_APPEND_INT64(p, "y", (i / 256) % 256);
-        BSON_APPEND_BOOL(p, "online", false);
-        BSON_APPEND_NULL(p, "connection_ip");
-        BSON_APPEND_DATE_TIME(p, "created_at", now);
-
-        fprintf(ids, "%s %s\n", id, name);
+        struct game_user u;
+        struct player p;
+        bson_error_t e;
+        if (store_game_user_create(db, name, email, hash, &u, &e) != STORE_OK ||
+            store_player_create(db, u.id, player_name, map_id, i % 256, (i / 256) % 256, &p, &e) !=
+                STORE_OK)
+            die("creating game account %s: %s", name, e.message);
+        fprintf(ids, "%s %s\n", u.id, u.name);
     }
-    batch_flush(&users);
-    batch_flush(&players);
     fclose(ids);
-    fprintf(stderr, "seed: %lld game accounts, each with one offline character\n", users.total);
+    fprintf(stderr, "seed: %ld game accounts, each with one offline character\n", n);
 }
 
 static void clear_mutes(struct db *db)
