@@ -57,6 +57,51 @@ enum store_status store_update_one(mongoc_collection_t *c, const bson_t *filter,
 enum store_status store_delete(mongoc_collection_t *c, const bson_t *filter, bool many,
                                int64_t *deleted, bson_error_t *e);
 
+/*
+ * Keys. Every query a request makes is an equality or a range on _id (see
+ * README, Data): lookups by anything else go through claim collections
+ * whose string _id starts with the looked-up value, and a "prefix range"
+ * reads the keys that start with a prefix, in _id (byte) order. Prefixes
+ * end with a separator (':' or '/') chosen so that no key of another owner
+ * can start with the same prefix.
+ */
+
+/** Width of a zero-padded id: string order of padded ids is numeric order. */
+#define STORE_ID_DIGITS 20
+/** A non-negative id as STORE_ID_DIGITS decimal digits. */
+void store_pad_id(int64_t id, char out[STORE_ID_DIGITS + 1]);
+/** The id that store_pad_id wrote at the start of s, or -1 when there is none. */
+int64_t store_unpad_id(const char *s);
+
+/**
+ * Append {_id: {$gte: prefix + from, $lt: end of prefix}} to filter: the
+ * keys that start with prefix, from prefix+from on (from may be NULL or "").
+ * With after set, the bound is $gt instead of $gte.
+ */
+void store_prefix_filter(bson_t *filter, const char *prefix, const char *from, bool after);
+
+/**
+ * Call fn on the documents whose _id starts with prefix, in _id order
+ * (descending when descending is set), at most limit of them (0: all,
+ * read in batches so that no single query reads the whole range).
+ * projection may be NULL.
+ */
+enum store_status store_prefix_each(mongoc_collection_t *c, const char *prefix,
+                                    const bson_t *projection, bool descending, int64_t limit,
+                                    store_doc_fn fn, void *ctx, bson_error_t *e);
+
+/** Delete every document whose _id starts with prefix; *deleted (may be NULL) gets the count. */
+enum store_status store_prefix_delete(mongoc_collection_t *c, const char *prefix,
+                                      int64_t *deleted, bson_error_t *e);
+
+/**
+ * Insert docs, ignoring duplicates (an unordered insert_many: the keys
+ * already present stay as they are). For claim and posting documents,
+ * whose _id says all there is to say.
+ */
+enum store_status store_insert_claims(mongoc_collection_t *c, const bson_t *const *docs, size_t n,
+                                      bson_error_t *e);
+
 /* Typed readers: the value of key in doc, or the fallback when absent or of another type. */
 /** Copy a string into out (truncated to size); returns false (and "" in out) when absent/null. */
 bool doc_string(const bson_t *doc, const char *key, char *out, size_t size);

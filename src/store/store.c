@@ -3,6 +3,9 @@
  */
 #include "warden/store.h"
 
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "warden/util.h"
@@ -144,6 +147,160 @@ enum store_status store_delete(mongoc_collection_t *c, const bson_t *filter, boo
     }
     bson_destroy(&reply);
     return ok ? STORE_OK : STORE_ERROR;
+}
+
+void store_pad_id(int64_t id, char out[STORE_ID_DIGITS + 1])
+{
+    snprintf(out, STORE_ID_DIGITS + 1, "%020" PRId64, id < 0 ? (int64_t)0 : id);
+}
+
+int64_t store_unpad_id(const char *s)
+{
+    int64_t v = 0;
+    for (int i = 0; i < STORE_ID_DIGITS; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > (INT64_MAX - 9) / 10)
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* The least string above every string that starts with prefix: the prefix
+ * with its last byte raised by one (prefixes end with an ASCII separator). */
+static char *prefix_end(const char *prefix)
+{
+    size_t len = strlen(prefix);
+    char *end = xmalloc(len + 1);
+    memcpy(end, prefix, len + 1);
+    if (len > 0)
+        end[len - 1] = (char)(end[len - 1] + 1);
+    return end;
+}
+
+void store_prefix_filter(bson_t *filter, const char *prefix, const char *from, bool after)
+{
+    char *end = prefix_end(prefix);
+    size_t plen = strlen(prefix), flen = from ? strlen(from) : 0;
+    char *start = xmalloc(plen + flen + 1);
+    memcpy(start, prefix, plen);
+    if (flen)
+        memcpy(start + plen, from, flen);
+    start[plen + flen] = '\0';
+    bson_t range;
+    BSON_APPEND_DOCUMENT_BEGIN(filter, "_id", &range);
+    BSON_APPEND_UTF8(&range, after ? "$gt" : "$gte", start);
+    BSON_APPEND_UTF8(&range, "$lt", end);
+    bson_append_document_end(filter, &range);
+    free(start);
+    free(end);
+}
+
+/* A batch of a prefix walk, and where the next one starts. */
+#define PREFIX_BATCH 256
+
+struct prefix_walk {
+    store_doc_fn fn;
+    void *ctx;
+    char *last;     /* the last _id seen (malloc'ed) */
+    int64_t seen;   /* in this batch */
+    bool stopped;   /* fn asked to stop */
+};
+
+static bool prefix_step(const bson_t *doc, void *ctx)
+{
+    struct prefix_walk *w = ctx;
+    bson_iter_t it;
+    w->seen++;
+    if (bson_iter_init_find(&it, doc, "_id") && BSON_ITER_HOLDS_UTF8(&it)) {
+        free(w->last);
+        w->last = bson_strdup(bson_iter_utf8(&it, NULL));
+    }
+    if (!w->fn(doc, w->ctx)) {
+        w->stopped = true;
+        return false;
+    }
+    return true;
+}
+
+enum store_status store_prefix_each(mongoc_collection_t *c, const char *prefix,
+                                    const bson_t *projection, bool descending, int64_t limit,
+                                    store_doc_fn fn, void *ctx, bson_error_t *e)
+{
+    struct prefix_walk w = {fn, ctx, NULL, 0, false};
+    size_t plen = strlen(prefix);
+    int64_t left = limit;
+    enum store_status s = STORE_OK;
+    for (;;) {
+        int64_t batch = left > 0 && left < PREFIX_BATCH ? left : PREFIX_BATCH;
+        bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort;
+        if (!descending) {
+            store_prefix_filter(&filter, prefix, w.last ? w.last + plen : NULL, w.last != NULL);
+        } else {
+            /* Downwards: below the last key seen, down to the prefix itself. */
+            char *end = prefix_end(prefix);
+            bson_t range;
+            BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
+            BSON_APPEND_UTF8(&range, "$gte", prefix);
+            BSON_APPEND_UTF8(&range, "$lt", w.last ? w.last : end);
+            bson_append_document_end(&filter, &range);
+            free(end);
+        }
+        BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
+        BSON_APPEND_INT32(&sort, "_id", descending ? -1 : 1);
+        bson_append_document_end(&opts, &sort);
+        BSON_APPEND_INT64(&opts, "limit", batch);
+        if (projection)
+            BSON_APPEND_DOCUMENT(&opts, "projection", projection);
+        w.seen = 0;
+        s = store_each(c, &filter, &opts, prefix_step, &w, e);
+        bson_destroy(&filter);
+        bson_destroy(&opts);
+        if (s != STORE_OK || w.stopped || w.seen < batch || !w.last)
+            break;
+        if (limit > 0 && (left -= w.seen) <= 0)
+            break;
+    }
+    free(w.last);
+    return s;
+}
+
+enum store_status store_prefix_delete(mongoc_collection_t *c, const char *prefix,
+                                      int64_t *deleted, bson_error_t *e)
+{
+    bson_t filter = BSON_INITIALIZER;
+    store_prefix_filter(&filter, prefix, NULL, false);
+    enum store_status s = store_delete(c, &filter, true, deleted, e);
+    bson_destroy(&filter);
+    return s;
+}
+
+enum store_status store_insert_claims(mongoc_collection_t *c, const bson_t *const *docs, size_t n,
+                                      bson_error_t *e)
+{
+    if (n == 0)
+        return STORE_OK;
+    bson_t opts = BSON_INITIALIZER, reply;
+    BSON_APPEND_BOOL(&opts, "ordered", false);
+    bool ok = mongoc_collection_insert_many(c, (const bson_t **)docs, n, &opts, &reply, e);
+    enum store_status s = STORE_OK;
+    if (!ok) {
+        /* Only duplicate keys are expected: any other write error fails. */
+        bson_iter_t it, errors, one;
+        s = is_duplicate(e) ? STORE_OK : STORE_ERROR;
+        if (bson_iter_init_find(&it, &reply, "writeErrors") && BSON_ITER_HOLDS_ARRAY(&it) &&
+            bson_iter_recurse(&it, &errors)) {
+            s = STORE_OK;
+            while (bson_iter_next(&errors))
+                if (BSON_ITER_HOLDS_DOCUMENT(&errors) && bson_iter_recurse(&errors, &one) &&
+                    bson_iter_find(&one, "code") && bson_iter_as_int64(&one) != 11000)
+                    s = STORE_ERROR;
+        }
+        if (bson_iter_init_find(&it, &reply, "writeConcernErrors"))
+            s = STORE_ERROR;
+    }
+    bson_destroy(&reply);
+    bson_destroy(&opts);
+    return s;
 }
 
 static bool find(const bson_t *doc, const char *key, bson_iter_t *it)
