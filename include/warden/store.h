@@ -27,6 +27,14 @@ enum store_status {
 /** Create every collection's indexes; idempotent. */
 bool store_create_indexes(struct db *db, bson_error_t *e);
 
+/** Called by store_backfill after each step: what it covered and how many documents it looked at. */
+typedef void (*store_backfill_report_fn)(const char *step, int64_t written, void *ctx);
+/**
+ * Write the claims and postings that data stored by an earlier release
+ * lacks (src/store/backfill.c); idempotent. Returns false with e filled.
+ */
+bool store_backfill(struct db *db, store_backfill_report_fn report, void *ctx, bson_error_t *e);
+
 /** Insert doc; a duplicate key (11000) is STORE_DUPLICATE. */
 enum store_status store_insert(mongoc_collection_t *c, const bson_t *doc, bson_error_t *e);
 /**

@@ -10,7 +10,7 @@
 #include "warden/store.h"
 #include "warden/util.h"
 
-#define DB_MAX_COLLECTIONS 24
+#define DB_MAX_COLLECTIONS 48
 
 struct db {
     mongoc_client_t *client;

@@ -1,10 +1,12 @@
 /*
  * store/users: chat accounts and email claims (see include/warden/store/users.h).
  *
- * Discriminators: the used ones for a username are read (one indexed query),
- * a free one is drawn at random and the insert relies on the unique
- * (username, discriminator) index; a concurrent creation that took the same
- * one makes the insert fail with a duplicate key, and the draw is repeated.
+ * Discriminators: a tag claim "<username>#<dddd>" is inserted for a
+ * discriminator drawn at random; a duplicate key means taken, and the draw
+ * is repeated. After a few misses the claims of the name are read (a prefix
+ * range of at most 9999 keys) to pick among the free ones, or to find that
+ * 9000 are taken. The unique (username, discriminator) index on users stays
+ * as a second guard.
  */
 #include "warden/store/users.h"
 
@@ -14,12 +16,17 @@
 #include <string.h>
 
 #include "warden/db.h"
+#include "warden/log.h"
 #include "warden/snowflake.h"
+#include "warden/store/user_search.h"
 #include "warden/util.h"
 #include "warden/validators.h"
 
 #define USERS "users"
 #define USER_EMAILS "user_emails"
+#define USER_TAGS "user_tags"
+/* Random draws before the claims of the name are read. */
+#define RANDOM_DRAWS 4
 #define DISCRIMINATOR_LIMIT 9000
 #define CREATE_ATTEMPTS 16
 /* An email claim whose account never appeared is taken over after this long
@@ -64,16 +71,59 @@ enum store_status store_users_get(struct db *db, int64_t id, struct user *out, b
     return s;
 }
 
+static void tag_key(const char *username, const char *discriminator, char *out, size_t size)
+{
+    snprintf(out, size, "%s#%s", username, discriminator);
+}
+
 enum store_status store_users_find_by_tag(struct db *db, const char *username,
                                           const char *discriminator, struct user *out,
                                           bson_error_t *e)
 {
-    bson_t filter = BSON_INITIALIZER;
-    BSON_APPEND_UTF8(&filter, "username", username);
-    BSON_APPEND_UTF8(&filter, "discriminator", discriminator);
-    enum store_status s = get_by(db, &filter, out, e);
+    char key[96];
+    tag_key(username, discriminator, key, sizeof key);
+    bson_t filter = BSON_INITIALIZER, claim = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&filter, "_id", key);
+    enum store_status s = store_find_one(db_collection(db, USER_TAGS), &filter, NULL, &claim, e);
+    if (s == STORE_OK) {
+        s = store_users_get(db, doc_int(&claim, "user_id", 0), out, e);
+        /* A claim left by a failed creation or a rename points elsewhere. */
+        if (s == STORE_OK &&
+            (strcmp(out->username, username) != 0 || strcmp(out->discriminator, discriminator) != 0))
+            s = STORE_NOT_FOUND;
+    }
     bson_destroy(&filter);
+    bson_destroy(&claim);
     return s;
+}
+
+/* Claim username#discriminator for user_id; STORE_DUPLICATE when taken. */
+static enum store_status claim_tag(struct db *db, const char *username, const char *discriminator,
+                                   int64_t user_id, bson_error_t *e)
+{
+    char key[96];
+    tag_key(username, discriminator, key, sizeof key);
+    bson_t doc = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&doc, "_id", key);
+    BSON_APPEND_INT64(&doc, "user_id", user_id);
+    BSON_APPEND_DATE_TIME(&doc, "created_at", clock_wall_ms());
+    enum store_status s = store_insert(db_collection(db, USER_TAGS), &doc, e);
+    bson_destroy(&doc);
+    return s;
+}
+
+/* Give up a tag claim (only if user_id holds it). */
+static void release_tag(struct db *db, const char *username, const char *discriminator,
+                        int64_t user_id)
+{
+    char key[96];
+    tag_key(username, discriminator, key, sizeof key);
+    bson_t filter = BSON_INITIALIZER;
+    bson_error_t ignored;
+    BSON_APPEND_UTF8(&filter, "_id", key);
+    BSON_APPEND_INT64(&filter, "user_id", user_id);
+    store_delete(db_collection(db, USER_TAGS), &filter, false, NULL, &ignored);
+    bson_destroy(&filter);
 }
 
 static void email_key(const char *email, char out[EMAIL_MAX + 1])
@@ -182,35 +232,35 @@ static void release_email(struct db *db, const char *key, int64_t user_id)
 struct used_set {
     unsigned char *used;
     int count;
+    size_t prefix_len;
 };
 
 static bool mark_used(const bson_t *doc, void *ctx)
 {
     struct used_set *set = ctx;
-    char d[8];
+    char key[96];
     int64_t n;
-    if (doc_string(doc, "discriminator", d, sizeof d) && parse_int64(d, 1, 9999, &n) == 0 &&
-        !set->used[n]) {
+    if (doc_string(doc, "_id", key, sizeof key) && strlen(key) == set->prefix_len + 4 &&
+        parse_int64(key + set->prefix_len, 1, 9999, &n) == 0 && !set->used[n]) {
         set->used[n] = 1;
         set->count++;
     }
     return true;
 }
 
-/* Mark the discriminators already used with username; returns how many, or -1. */
+/* Mark the discriminators claimed with username; returns how many, or -1. */
 static int used_discriminators(struct db *db, const char *username, unsigned char used[10000],
                                bson_error_t *e)
 {
     memset(used, 0, 10000);
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, projection;
-    BSON_APPEND_UTF8(&filter, "username", username);
-    BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &projection);
-    BSON_APPEND_INT32(&projection, "discriminator", 1);
-    bson_append_document_end(&opts, &projection);
-    struct used_set set = {used, 0};
-    enum store_status s = store_each(db_collection(db, USERS), &filter, &opts, mark_used, &set, e);
-    bson_destroy(&filter);
-    bson_destroy(&opts);
+    char prefix[80];
+    snprintf(prefix, sizeof prefix, "%s#", username);
+    bson_t projection = BSON_INITIALIZER;
+    BSON_APPEND_INT32(&projection, "_id", 1);
+    struct used_set set = {used, 0, strlen(prefix)};
+    enum store_status s = store_prefix_each(db_collection(db, USER_TAGS), prefix, &projection,
+                                            false, 0, mark_used, &set, e);
+    bson_destroy(&projection);
     return s == STORE_OK ? set.count : -1;
 }
 
@@ -262,35 +312,53 @@ enum store_status store_users_create(struct db *db, const struct user_new *in, s
 
     unsigned char *used = xmalloc(10000);
     for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
-        int n_used = used_discriminators(db, in->username, used, e);
-        if (n_used < 0) {
-            s = STORE_ERROR;
-            break;
-        }
-        if (n_used >= DISCRIMINATOR_LIMIT) {
-            *problem = USER_CREATE_TOO_MANY;
-            s = STORE_DUPLICATE;
-            break;
+        int d;
+        if (attempt < RANDOM_DRAWS) {
+            d = 1 + (int)randombytes_uniform(9999);
+        } else {
+            int n_used = used_discriminators(db, in->username, used, e);
+            if (n_used < 0) {
+                s = STORE_ERROR;
+                break;
+            }
+            if (n_used >= DISCRIMINATOR_LIMIT) {
+                *problem = USER_CREATE_TOO_MANY;
+                s = STORE_DUPLICATE;
+                break;
+            }
+            d = pick_free(used, n_used);
         }
         char discriminator[12]; /* room for any int: the compiler cannot see pick_free's range */
-        snprintf(discriminator, sizeof discriminator, "%04d", pick_free(used, n_used));
+        snprintf(discriminator, sizeof discriminator, "%04d", d);
+        s = claim_tag(db, in->username, discriminator, id, e);
+        if (s == STORE_DUPLICATE)
+            continue; /* taken: draw again */
+        if (s != STORE_OK)
+            break;
+        /* Postings before the account: a search never misses a user that exists. */
+        s = store_user_search_index(db, id, in->username, discriminator, e);
         int64_t now = clock_wall_ms();
         bson_t doc = BSON_INITIALIZER;
         build_user_doc(&doc, id, in, discriminator, now);
-        s = store_insert(db_collection(db, USERS), &doc, e);
+        if (s == STORE_OK)
+            s = store_insert(db_collection(db, USERS), &doc, e);
         if (s == STORE_OK) {
             store_users_from_doc(&doc, out);
             bson_destroy(&doc);
             break;
         }
         bson_destroy(&doc);
+        bson_error_t ignored;
+        store_user_search_unindex(db, id, in->username, discriminator, &ignored);
+        release_tag(db, in->username, discriminator, id);
         if (s != STORE_DUPLICATE)
             break;
-        /* Taken meanwhile: draw again. Rarely it is the id that is taken (two
-         * wardenctl runs share a process field): then take a new one and
-         * move the email claim, which names the id, along with it. */
+        /* The users index refused it: the pair is held by an account that has
+         * no claim (stored before claims existed: `wardenctl migrate` adds
+         * them), or, rarely, the id is taken (two wardenctl runs share a
+         * process field): then take a new one and move the email claim, which
+         * names the id, along with it. */
         struct user other;
-        bson_error_t ignored;
         if (store_users_get(db, id, &other, &ignored) == STORE_OK) {
             int64_t new_id = snowflake_next();
             s = move_claim(db, key, id, new_id, e);
@@ -298,6 +366,7 @@ enum store_status store_users_create(struct db *db, const struct user_new *in, s
                 break;
             id = new_id;
         }
+        s = STORE_DUPLICATE;
     }
     free(used);
     if (s == STORE_DUPLICATE && *problem == USER_CREATE_OK)
@@ -337,24 +406,6 @@ enum store_status store_users_set_password(struct db *db, int64_t id, const char
     return s;
 }
 
-/* Escape every ASCII punctuation character so the pattern matches literally
- * (".*" matches only ".*"), in both PCRE and RE2 syntax. */
-static char *literal_pattern(const char *s)
-{
-    size_t len = strlen(s);
-    char *out = xmalloc(len * 2 + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        if (c < 0x80 && !alnum)
-            out[o++] = '\\';
-        out[o++] = (char)c;
-    }
-    out[o] = '\0';
-    return out;
-}
-
 static void fill_user(const bson_t *doc, void *item)
 {
     store_users_from_doc(doc, item);
@@ -363,27 +414,7 @@ static void fill_user(const bson_t *doc, void *item)
 enum store_status store_users_search(struct db *db, const struct user_query *q, struct user **out,
                                      size_t *n, bson_error_t *e)
 {
-    *out = NULL;
-    *n = 0;
-    if (q->limit <= 0)
-        return STORE_OK; /* MongoDB reads a limit of 0 as "no limit" */
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
-    char *pattern = NULL;
-    if (q->username && *q->username) {
-        pattern = literal_pattern(q->username);
-        BSON_APPEND_REGEX(&filter, "username", pattern, "");
-    }
-    if (q->discriminator && *q->discriminator)
-        BSON_APPEND_UTF8(&filter, "discriminator", q->discriminator);
-    store_find_opts(&opts, "_id", NULL, q->skip, q->limit);
-    void *items;
-    enum store_status s = store_collect(db_collection(db, USERS), &filter, &opts, sizeof **out,
-                                        fill_user, &items, n, e);
-    *out = items;
-    bson_destroy(&filter);
-    bson_destroy(&opts);
-    free(pattern);
-    return s;
+    return store_user_search(db, q, out, n, e);
 }
 
 enum store_status store_users_soft_delete(struct db *db, int64_t id, struct user *before,
@@ -399,6 +430,17 @@ enum store_status store_users_soft_delete(struct db *db, int64_t id, struct user
         snprintf(name, sizeof name, "Deleted User %02x%02x%02x%02x", random[0], random[1],
                  random[2], random[3]);
         password_unusable(hash);
+        /* The new name's claim and postings first, the old ones dropped
+         * after: a search finds the user under one name or the other. */
+        s = claim_tag(db, name, before->discriminator, id, e);
+        if (s == STORE_DUPLICATE)
+            continue;
+        if (s == STORE_OK)
+            s = store_user_search_index(db, id, name, before->discriminator, e);
+        if (s != STORE_OK) {
+            release_tag(db, name, before->discriminator, id);
+            break;
+        }
         bson_t set = BSON_INITIALIZER;
         BSON_APPEND_UTF8(&set, "username", name);
         BSON_APPEND_NULL(&set, "email");
@@ -413,17 +455,75 @@ enum store_status store_users_soft_delete(struct db *db, int64_t id, struct user
         BSON_APPEND_DATE_TIME(&set, "deleted_at", clock_wall_ms());
         s = set_field(db, id, &set, e);
         bson_destroy(&set);
+        if (s == STORE_OK)
+            break;
+        bson_error_t ignored;
+        store_user_search_unindex(db, id, name, before->discriminator, &ignored);
+        release_tag(db, name, before->discriminator, id);
         if (s != STORE_DUPLICATE) /* the new name clashed with another deleted user: draw again */
             break;
     }
     if (s != STORE_OK)
         return s;
+    bson_error_t ignored;
+    if (store_user_search_unindex(db, id, before->username, before->discriminator, &ignored) != STORE_OK)
+        log_warn("user %lld: postings of the old name left behind: %s", (long long)id, ignored.message);
+    release_tag(db, before->username, before->discriminator, id);
     if (before->email[0]) {
         char key[EMAIL_MAX + 1];
         email_key(before->email, key);
         release_email(db, key, id);
     }
     return store_users_get(db, id, after, e);
+}
+
+enum store_status store_users_index_existing(struct db *db, const struct user *u, bson_error_t *e)
+{
+    char key[96];
+    tag_key(u->username, u->discriminator, key, sizeof key);
+    bson_t claim = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&claim, "_id", key);
+    BSON_APPEND_INT64(&claim, "user_id", u->id);
+    BSON_APPEND_DATE_TIME(&claim, "created_at", clock_wall_ms());
+    const bson_t *docs[] = {&claim};
+    enum store_status s = store_insert_claims(db_collection(db, USER_TAGS), docs, 1, e);
+    bson_destroy(&claim);
+    if (s == STORE_OK)
+        s = store_user_search_index(db, u->id, u->username, u->discriminator, e);
+    return s;
+}
+
+#define BACKFILL_BATCH 512
+
+enum store_status store_users_backfill(struct db *db, int64_t *written, bson_error_t *e)
+{
+    int64_t last = -1;
+    for (;;) {
+        bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, range;
+        if (last >= 0) {
+            BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
+            BSON_APPEND_INT64(&range, "$gt", last);
+            bson_append_document_end(&filter, &range);
+        }
+        store_find_opts(&opts, "_id", NULL, 0, BACKFILL_BATCH);
+        void *items;
+        size_t n;
+        enum store_status s = store_collect(db_collection(db, USERS), &filter, &opts,
+                                            sizeof(struct user), fill_user, &items, &n, e);
+        bson_destroy(&filter);
+        bson_destroy(&opts);
+        struct user *users = items;
+        for (size_t i = 0; i < n && s == STORE_OK; i++) {
+            s = store_users_index_existing(db, &users[i], e);
+            last = users[i].id;
+            (*written)++;
+        }
+        free(users);
+        if (s != STORE_OK)
+            return s;
+        if (n < BACKFILL_BATCH)
+            return STORE_OK;
+    }
 }
 
 void store_users_append_public(bson_t *doc, const struct user *u)

@@ -94,7 +94,7 @@ static void insert_users(const char *mongodb_uri, const char *name, int n, int f
         BSON_APPEND_NULL(docs[i], "email");
         BSON_APPEND_INT64(docs[i], "flags", 0);
     }
-    ca_db_insert_many(mongodb_uri, "users", (const bson_t *const *)docs, (size_t)n);
+    ca_db_insert_users(mongodb_uri, (const bson_t *const *)docs, (size_t)n);
     for (int i = 0; i < n; i++)
         bson_destroy(docs[i]);
     free(docs);

@@ -4,6 +4,7 @@
  */
 #include "chat_admin_support.h"
 
+
 #include <criterion/criterion.h>
 #include <mongoc/mongoc.h>
 #include <pthread.h>
@@ -15,6 +16,8 @@
 #include "support/http.h"
 #include "support/fixtures.h"
 #include "support/stack.h"
+#include "warden/db.h"
+#include "warden/store/users.h"
 
 void ca_expect_error(const struct http_response *r, long status, const char *message, int code)
 {
@@ -273,6 +276,22 @@ void ca_db_insert_many(const char *mongodb_uri, const char *collection, const bs
     cr_assert(ok, "inserting %zu documents into %s: %s", n, collection, e.message);
     mongoc_collection_destroy(c);
     mongoc_client_destroy(client);
+}
+
+void ca_db_insert_users(const char *mongodb_uri, const bson_t *const *docs, size_t n)
+{
+    ca_db_insert_many(mongodb_uri, "users", docs, n);
+    char err[256];
+    struct db *db = db_new(mongodb_uri ? mongodb_uri : stack_shared_mongodb_uri(), err, sizeof err);
+    cr_assert(db, "%s", err);
+    for (size_t i = 0; i < n; i++) {
+        struct user u;
+        bson_error_t e;
+        store_users_from_doc(docs[i], &u);
+        cr_assert_eq(store_users_index_existing(db, &u, &e), STORE_OK, "claims of user %lld: %s",
+                     (long long)u.id, e.message);
+    }
+    db_free(db);
 }
 
 size_t ca_db_strings(const char *collection, const char *filter_json, const char *field,

@@ -96,5 +96,10 @@ int64_t ca_db_settled_count(const char *collection, const char *filter_json);
  * the shared stack's) in one go; fails the test if refused. */
 void ca_db_insert_many(const char *mongodb_uri, const char *collection, const bson_t *const *docs,
                        size_t n);
+/**
+ * Insert user documents as an earlier release stored them, then write their
+ * tag claims and search postings as `wardenctl migrate` does for such data.
+ */
+void ca_db_insert_users(const char *mongodb_uri, const bson_t *const *docs, size_t n);
 
 #endif

@@ -8,6 +8,11 @@
  *         bio, accent_color (null|int), premium, premium_type (null), bot,
  *         verified, mfa_enabled, phone (null), created_at (date)}
  * unique index (username, discriminator).
+ *
+ * user_tags: {_id: "<username>#<discriminator>", user_id, created_at}
+ *   the claim that makes a tag taken and finds a user by it; inserted
+ *   before the account, moved by renames (the new one inserted, the old one
+ *   deleted). Postings for search: include/warden/store/user_search.h.
  */
 #ifndef WARDEN_STORE_USERS_H
 #define WARDEN_STORE_USERS_H
@@ -89,6 +94,14 @@ enum store_status store_users_search(struct db *db, const struct user_query *q, 
  */
 enum store_status store_users_soft_delete(struct db *db, int64_t id, struct user *before,
                                           struct user *after, bson_error_t *e);
+
+/**
+ * Write the tag claim and search postings of a user stored without them
+ * (by an earlier release, or by hand); present ones are kept.
+ */
+enum store_status store_users_index_existing(struct db *db, const struct user *u, bson_error_t *e);
+/** Backfill step: store_users_index_existing for every user, in id order. */
+enum store_status store_users_backfill(struct db *db, int64_t *written, bson_error_t *e);
 
 /** Append a user's public fields to doc (for audit and outbox documents). */
 void store_users_append_public(bson_t *doc, const struct user *u);

@@ -1,0 +1,46 @@
+/*
+ * store/user_search: the postings behind GET /admin/users?username=&discriminator=.
+ *
+ * user_grams: {_id: "<gram>:<user id, 20 digits>", u: username}
+ *   one small document per (trigram of the username, user): <gram> is the
+ *   three bytes in lower-case hex, so every key is plain ASCII whatever the
+ *   name holds; and one per (discriminator, user): "#<dddd>:<id>".
+ *   Written by insert when a user appears or takes a name, deleted when it
+ *   leaves the name; never edited, so concurrent writers cannot lose each
+ *   other's postings (FerretDB v1's updates are not atomic).
+ *
+ * A search walks the postings of every trigram of the needle (and of the
+ * discriminator) side by side in id order, leapfrogging each list to the
+ * largest id any other list is at, so its cost follows the rarest list and
+ * the page's end, not the number of users. Candidates are checked against
+ * the username in the posting, then the page's users are read by _id and
+ * checked again: a rename or deletion racing the search can only leave a
+ * stale posting, and that one is dropped. Needles of 1 or 2 bytes have no
+ * trigram: with a discriminator they walk its postings; without, users in
+ * id order, stopping at the page's end (worst case: every user, when fewer
+ * than a page's worth match).
+ */
+#ifndef WARDEN_STORE_USER_SEARCH_H
+#define WARDEN_STORE_USER_SEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "warden/store.h"
+#include "warden/store/users.h"
+
+/** Write the postings of a user under username and discriminator (present ones are kept). */
+enum store_status store_user_search_index(struct db *db, int64_t id, const char *username,
+                                          const char *discriminator, bson_error_t *e);
+/** Delete the postings that username and discriminator gave the user. */
+enum store_status store_user_search_unindex(struct db *db, int64_t id, const char *username,
+                                            const char *discriminator, bson_error_t *e);
+/**
+ * Users matching q (username: literal, case-sensitive substring;
+ * discriminator: exact), ordered by id, q->skip matches skipped, at most
+ * q->limit. *out is malloc'ed (free it), *n its length.
+ */
+enum store_status store_user_search(struct db *db, const struct user_query *q, struct user **out,
+                                    size_t *n, bson_error_t *e);
+
+#endif

@@ -1,0 +1,383 @@
+/*
+ * store/user_search: trigram and discriminator postings, and the search
+ * that walks them (see include/warden/store/user_search.h).
+ */
+#include "warden/store/user_search.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warden/db.h"
+#include "warden/util.h"
+
+#define GRAMS "user_grams"
+#define USERS "users"
+#define GRAM 3
+/* Postings read per query of one list; a page holds at most 50 users. */
+#define LIST_BATCH 64
+/* Users read per query by the walk for needles shorter than a trigram. */
+#define WALK_BATCH 256
+/* A needle has at most 30 bytes in practice; longer ones use their first grams. */
+#define MAX_LISTS 32
+#define KEY_SIZE 48
+#define NAME_SIZE 64
+
+/* "<hex of three bytes>:" */
+static void gram_prefix(const unsigned char *gram, char out[KEY_SIZE])
+{
+    snprintf(out, KEY_SIZE, "%02x%02x%02x:", gram[0], gram[1], gram[2]);
+}
+
+static void discriminator_prefix(const char *discriminator, char out[KEY_SIZE])
+{
+    snprintf(out, KEY_SIZE, "#%.4s:", discriminator);
+}
+
+/* The distinct list prefixes of a username (its trigrams) and discriminator. */
+static size_t posting_prefixes(const char *username, const char *discriminator,
+                               char prefixes[][KEY_SIZE], size_t max)
+{
+    size_t n = 0, len = username ? strlen(username) : 0;
+    for (size_t i = 0; i + GRAM <= len && n < max; i++) {
+        char p[KEY_SIZE];
+        gram_prefix((const unsigned char *)username + i, p);
+        bool seen = false;
+        for (size_t k = 0; k < n && !seen; k++)
+            seen = strcmp(prefixes[k], p) == 0;
+        if (!seen)
+            memcpy(prefixes[n++], p, KEY_SIZE);
+    }
+    if (discriminator && *discriminator && n < max)
+        discriminator_prefix(discriminator, prefixes[n++]);
+    return n;
+}
+
+static void posting_key(const char *prefix, int64_t id, char out[KEY_SIZE])
+{
+    /* Prefixes are at most 8 bytes: the key always fits. */
+    size_t len = strnlen(prefix, KEY_SIZE - STORE_ID_DIGITS - 1);
+    memcpy(out, prefix, len);
+    store_pad_id(id, out + len);
+}
+
+enum store_status store_user_search_index(struct db *db, int64_t id, const char *username,
+                                          const char *discriminator, bson_error_t *e)
+{
+    char prefixes[MAX_LISTS * 2][KEY_SIZE];
+    size_t n = posting_prefixes(username, discriminator, prefixes, MAX_LISTS * 2);
+    bson_t *docs[MAX_LISTS * 2];
+    for (size_t i = 0; i < n; i++) {
+        char key[KEY_SIZE];
+        posting_key(prefixes[i], id, key);
+        docs[i] = bson_new();
+        BSON_APPEND_UTF8(docs[i], "_id", key);
+        BSON_APPEND_UTF8(docs[i], "u", username);
+    }
+    enum store_status s =
+        store_insert_claims(db_collection(db, GRAMS), (const bson_t *const *)docs, n, e);
+    for (size_t i = 0; i < n; i++)
+        bson_destroy(docs[i]);
+    return s;
+}
+
+enum store_status store_user_search_unindex(struct db *db, int64_t id, const char *username,
+                                            const char *discriminator, bson_error_t *e)
+{
+    char prefixes[MAX_LISTS * 2][KEY_SIZE];
+    size_t n = posting_prefixes(username, discriminator, prefixes, MAX_LISTS * 2);
+    if (n == 0)
+        return STORE_OK;
+    bson_t filter = BSON_INITIALIZER, id_doc, in;
+    BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &id_doc);
+    BSON_APPEND_ARRAY_BEGIN(&id_doc, "$in", &in);
+    for (size_t i = 0; i < n; i++) {
+        char key[KEY_SIZE], idx[16];
+        const char *k;
+        posting_key(prefixes[i], id, key);
+        bson_uint32_to_string((uint32_t)i, &k, idx, sizeof idx);
+        BSON_APPEND_UTF8(&in, k, key);
+    }
+    bson_append_array_end(&id_doc, &in);
+    bson_append_document_end(&filter, &id_doc);
+    enum store_status s = store_delete(db_collection(db, GRAMS), &filter, true, NULL, e);
+    bson_destroy(&filter);
+    return s;
+}
+
+/* --- the walk ------------------------------------------------------------- */
+
+/* One posting list, read LIST_BATCH at a time from where the walk stands. */
+struct list {
+    char prefix[KEY_SIZE];
+    int64_t ids[LIST_BATCH];
+    char names[LIST_BATCH][NAME_SIZE];
+    size_t n, pos;
+    bool last_batch; /* the list ends after what is buffered */
+};
+
+#define END_OF_LIST INT64_MAX
+
+struct fill {
+    struct list *list;
+    size_t prefix_len;
+};
+
+static bool fill_one(const bson_t *doc, void *ctx)
+{
+    struct fill *f = ctx;
+    char key[KEY_SIZE];
+    doc_string(doc, "_id", key, sizeof key);
+    int64_t id = strlen(key) == f->prefix_len + STORE_ID_DIGITS ? store_unpad_id(key + f->prefix_len) : -1;
+    if (id < 0)
+        return true; /* not a posting of ours */
+    struct list *l = f->list;
+    l->ids[l->n] = id;
+    doc_string(doc, "u", l->names[l->n], NAME_SIZE);
+    l->n++;
+    return l->n < LIST_BATCH;
+}
+
+/* Read the next batch of l, from id from on. */
+static enum store_status list_fetch(struct db *db, struct list *l, int64_t from, bson_error_t *e)
+{
+    char padded[STORE_ID_DIGITS + 1];
+    store_pad_id(from, padded);
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
+    store_prefix_filter(&filter, l->prefix, padded, false);
+    store_find_opts(&opts, "_id", NULL, 0, LIST_BATCH);
+    l->n = l->pos = 0;
+    struct fill f = {l, strlen(l->prefix)};
+    enum store_status s = store_each(db_collection(db, GRAMS), &filter, &opts, fill_one, &f, e);
+    l->last_batch = l->n < LIST_BATCH;
+    bson_destroy(&filter);
+    bson_destroy(&opts);
+    return s;
+}
+
+/* The first id of l at or above target (END_OF_LIST when none), into *at. */
+static enum store_status list_seek(struct db *db, struct list *l, int64_t target, int64_t *at,
+                                   bson_error_t *e)
+{
+    while (l->pos < l->n && l->ids[l->pos] < target)
+        l->pos++;
+    if (l->pos == l->n) {
+        if (l->last_batch) {
+            *at = END_OF_LIST;
+            return STORE_OK;
+        }
+        enum store_status s = list_fetch(db, l, target, e);
+        if (s != STORE_OK)
+            return s;
+        if (l->n == 0) {
+            *at = END_OF_LIST;
+            return STORE_OK;
+        }
+    }
+    *at = l->ids[l->pos];
+    return STORE_OK;
+}
+
+struct matches {
+    int64_t ids[LIST_BATCH];
+    size_t n;
+};
+
+struct walk {
+    struct list *lists;
+    size_t n_lists;
+    int64_t next; /* the least id not yet looked at */
+    bool done;
+};
+
+/*
+ * Collect up to want ids present in every list whose posted name contains
+ * needle, skipping the first *skip such ids (counted down as they pass).
+ */
+static enum store_status walk_postings(struct db *db, struct walk *w, const char *needle,
+                                       int64_t *skip, size_t want, struct matches *m,
+                                       bson_error_t *e)
+{
+    m->n = 0;
+    while (!w->done && m->n < want) {
+        int64_t candidate = w->next;
+        size_t agreed = 0;
+        /* Leapfrog: move each list to the candidate; a list that is past it
+         * makes its id the new candidate, until all agree. */
+        for (size_t i = 0; agreed < w->n_lists; i = (i + 1) % w->n_lists) {
+            int64_t at;
+            enum store_status s = list_seek(db, &w->lists[i], candidate, &at, e);
+            if (s != STORE_OK)
+                return s;
+            if (at == END_OF_LIST) {
+                w->done = true;
+                return STORE_OK;
+            }
+            if (at == candidate) {
+                agreed++;
+            } else {
+                candidate = at;
+                agreed = 1;
+            }
+        }
+        struct list *first = &w->lists[0];
+        const char *name = first->names[first->pos];
+        if (!needle || strstr(name, needle)) {
+            if (*skip > 0)
+                (*skip)--;
+            else
+                m->ids[m->n++] = candidate;
+        }
+        if (candidate == END_OF_LIST - 1) {
+            w->done = true;
+            break;
+        }
+        w->next = candidate + 1;
+    }
+    return STORE_OK;
+}
+
+static void fill_user(const bson_t *doc, void *item)
+{
+    store_users_from_doc(doc, item);
+}
+
+static int by_id(const void *a, const void *b)
+{
+    int64_t x = ((const struct user *)a)->id, y = ((const struct user *)b)->id;
+    return (x > y) - (x < y);
+}
+
+static bool user_matches(const struct user *u, const struct user_query *q)
+{
+    if (q->username && *q->username && !strstr(u->username, q->username))
+        return false;
+    return !(q->discriminator && *q->discriminator && strcmp(u->discriminator, q->discriminator) != 0);
+}
+
+/* The users of m, by _id, that still match q, appended to out (in id order). */
+static enum store_status read_matches(struct db *db, const struct matches *m,
+                                      const struct user_query *q, struct user **out, size_t *n,
+                                      bson_error_t *e)
+{
+    if (m->n == 0)
+        return STORE_OK;
+    bson_t filter = BSON_INITIALIZER, id_doc, in, opts = BSON_INITIALIZER;
+    BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &id_doc);
+    BSON_APPEND_ARRAY_BEGIN(&id_doc, "$in", &in);
+    for (size_t i = 0; i < m->n; i++) {
+        char idx[16];
+        const char *k;
+        bson_uint32_to_string((uint32_t)i, &k, idx, sizeof idx);
+        BSON_APPEND_INT64(&in, k, m->ids[i]);
+    }
+    bson_append_array_end(&id_doc, &in);
+    bson_append_document_end(&filter, &id_doc);
+    store_find_opts(&opts, "_id", NULL, 0, 0);
+    void *items;
+    size_t got;
+    enum store_status s = store_collect(db_collection(db, USERS), &filter, &opts, sizeof **out,
+                                        fill_user, &items, &got, e);
+    bson_destroy(&filter);
+    bson_destroy(&opts);
+    struct user *found = items;
+    if (s == STORE_OK) {
+        qsort(found, got, sizeof *found, by_id);
+        *out = xrealloc(*out, (*n + got + 1) * sizeof **out);
+        for (size_t i = 0; i < got; i++)
+            if (user_matches(&found[i], q))
+                (*out)[(*n)++] = found[i];
+    }
+    free(found);
+    return s;
+}
+
+static enum store_status search_postings(struct db *db, const struct user_query *q,
+                                         char prefixes[][KEY_SIZE], size_t n_lists,
+                                         struct user **out, size_t *n, bson_error_t *e)
+{
+    struct list *lists = xmalloc(n_lists * sizeof *lists);
+    for (size_t i = 0; i < n_lists; i++) {
+        memcpy(lists[i].prefix, prefixes[i], KEY_SIZE);
+        lists[i].n = lists[i].pos = 0;
+        lists[i].last_batch = false;
+    }
+    struct walk w = {lists, n_lists, 0, false};
+    const char *needle = q->username && *q->username ? q->username : NULL;
+    int64_t skip = q->skip;
+    enum store_status s = STORE_OK;
+    while (s == STORE_OK && !w.done && (int64_t)*n < q->limit) {
+        struct matches m;
+        size_t want = (size_t)(q->limit - (int64_t)*n);
+        s = walk_postings(db, &w, needle, &skip, want < LIST_BATCH ? want : LIST_BATCH, &m, e);
+        if (s == STORE_OK)
+            s = read_matches(db, &m, q, out, n, e);
+    }
+    free(lists);
+    return s;
+}
+
+struct user_walk {
+    const struct user_query *q;
+    int64_t skip, last;
+    struct user *out;
+    size_t n, seen;
+};
+
+static bool walk_user(const bson_t *doc, void *ctx)
+{
+    struct user_walk *w = ctx;
+    struct user u;
+    store_users_from_doc(doc, &u);
+    w->last = u.id;
+    w->seen++;
+    if (!user_matches(&u, w->q))
+        return true;
+    if (w->skip > 0) {
+        w->skip--;
+        return true;
+    }
+    w->out[w->n++] = u;
+    return (int64_t)w->n < w->q->limit;
+}
+
+/* Needles without a trigram and no discriminator: users in id order. */
+static enum store_status search_walk(struct db *db, const struct user_query *q, struct user **out,
+                                     size_t *n, bson_error_t *e)
+{
+    struct user_walk w = {q, q->skip, -1, xmalloc((size_t)q->limit * sizeof **out), 0, 0};
+    enum store_status s = STORE_OK;
+    for (;;) {
+        bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, range;
+        if (w.last >= 0) {
+            BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
+            BSON_APPEND_INT64(&range, "$gt", w.last);
+            bson_append_document_end(&filter, &range);
+        }
+        store_find_opts(&opts, "_id", NULL, 0, WALK_BATCH);
+        w.seen = 0;
+        s = store_each(db_collection(db, USERS), &filter, &opts, walk_user, &w, e);
+        bson_destroy(&filter);
+        bson_destroy(&opts);
+        if (s != STORE_OK || (int64_t)w.n >= q->limit || w.seen < WALK_BATCH)
+            break;
+    }
+    *out = w.out;
+    *n = w.n;
+    return s;
+}
+
+enum store_status store_user_search(struct db *db, const struct user_query *q, struct user **out,
+                                    size_t *n, bson_error_t *e)
+{
+    *out = NULL;
+    *n = 0;
+    if (q->limit <= 0)
+        return STORE_OK;
+    const char *needle = q->username && *q->username ? q->username : NULL;
+    char prefixes[MAX_LISTS + 1][KEY_SIZE];
+    size_t n_lists = posting_prefixes(needle, q->discriminator, prefixes, MAX_LISTS + 1);
+    if (n_lists == 0)
+        return search_walk(db, q, out, n, e);
+    return search_postings(db, q, prefixes, n_lists, out, n, e);
+}
