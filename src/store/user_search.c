@@ -61,12 +61,12 @@ static void posting_key(const char *prefix, int64_t id, char out[KEY_SIZE])
     store_pad_id(id, out + len);
 }
 
-enum store_status store_user_search_index(struct db *db, int64_t id, const char *username,
-                                          const char *discriminator, bson_error_t *e)
+size_t store_user_search_postings(int64_t id, const char *username, const char *discriminator,
+                                  bson_t **docs, size_t max)
 {
-    char prefixes[MAX_LISTS * 2][KEY_SIZE];
-    size_t n = posting_prefixes(username, discriminator, prefixes, MAX_LISTS * 2);
-    bson_t *docs[MAX_LISTS * 2];
+    char prefixes[STORE_USER_POSTINGS_MAX][KEY_SIZE];
+    size_t n = posting_prefixes(username, discriminator, prefixes,
+                                max < STORE_USER_POSTINGS_MAX ? max : STORE_USER_POSTINGS_MAX);
     for (size_t i = 0; i < n; i++) {
         char key[KEY_SIZE];
         posting_key(prefixes[i], id, key);
@@ -74,6 +74,14 @@ enum store_status store_user_search_index(struct db *db, int64_t id, const char 
         BSON_APPEND_UTF8(docs[i], "_id", key);
         BSON_APPEND_UTF8(docs[i], "u", username);
     }
+    return n;
+}
+
+enum store_status store_user_search_index(struct db *db, int64_t id, const char *username,
+                                          const char *discriminator, bson_error_t *e)
+{
+    bson_t *docs[STORE_USER_POSTINGS_MAX];
+    size_t n = store_user_search_postings(id, username, discriminator, docs, STORE_USER_POSTINGS_MAX);
     enum store_status s =
         store_insert_claims(db_collection(db, GRAMS), (const bson_t *const *)docs, n, e);
     for (size_t i = 0; i < n; i++)
@@ -84,8 +92,8 @@ enum store_status store_user_search_index(struct db *db, int64_t id, const char 
 enum store_status store_user_search_unindex(struct db *db, int64_t id, const char *username,
                                             const char *discriminator, bson_error_t *e)
 {
-    char prefixes[MAX_LISTS * 2][KEY_SIZE];
-    size_t n = posting_prefixes(username, discriminator, prefixes, MAX_LISTS * 2);
+    char prefixes[STORE_USER_POSTINGS_MAX][KEY_SIZE];
+    size_t n = posting_prefixes(username, discriminator, prefixes, STORE_USER_POSTINGS_MAX);
     if (n == 0)
         return STORE_OK;
     bson_t filter = BSON_INITIALIZER, id_doc, in;

@@ -71,9 +71,16 @@ enum store_status store_users_get(struct db *db, int64_t id, struct user *out, b
     return s;
 }
 
-static void tag_key(const char *username, const char *discriminator, char *out, size_t size)
+void store_users_tag_key(const char *username, const char *discriminator, char *out, size_t size)
 {
     snprintf(out, size, "%s#%s", username, discriminator);
+}
+
+void store_users_build_claim(bson_t *doc, const char *key, int64_t user_id, int64_t now)
+{
+    BSON_APPEND_UTF8(doc, "_id", key);
+    BSON_APPEND_INT64(doc, "user_id", user_id);
+    BSON_APPEND_DATE_TIME(doc, "created_at", now);
 }
 
 enum store_status store_users_find_by_tag(struct db *db, const char *username,
@@ -81,7 +88,7 @@ enum store_status store_users_find_by_tag(struct db *db, const char *username,
                                           bson_error_t *e)
 {
     char key[96];
-    tag_key(username, discriminator, key, sizeof key);
+    store_users_tag_key(username, discriminator, key, sizeof key);
     bson_t filter = BSON_INITIALIZER, claim = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "_id", key);
     enum store_status s = store_find_one(db_collection(db, USER_TAGS), &filter, NULL, &claim, e);
@@ -102,11 +109,9 @@ static enum store_status claim_tag(struct db *db, const char *username, const ch
                                    int64_t user_id, bson_error_t *e)
 {
     char key[96];
-    tag_key(username, discriminator, key, sizeof key);
+    store_users_tag_key(username, discriminator, key, sizeof key);
     bson_t doc = BSON_INITIALIZER;
-    BSON_APPEND_UTF8(&doc, "_id", key);
-    BSON_APPEND_INT64(&doc, "user_id", user_id);
-    BSON_APPEND_DATE_TIME(&doc, "created_at", clock_wall_ms());
+    store_users_build_claim(&doc, key, user_id, clock_wall_ms());
     enum store_status s = store_insert(db_collection(db, USER_TAGS), &doc, e);
     bson_destroy(&doc);
     return s;
@@ -117,7 +122,7 @@ static void release_tag(struct db *db, const char *username, const char *discrim
                         int64_t user_id)
 {
     char key[96];
-    tag_key(username, discriminator, key, sizeof key);
+    store_users_tag_key(username, discriminator, key, sizeof key);
     bson_t filter = BSON_INITIALIZER;
     bson_error_t ignored;
     BSON_APPEND_UTF8(&filter, "_id", key);
@@ -126,7 +131,7 @@ static void release_tag(struct db *db, const char *username, const char *discrim
     bson_destroy(&filter);
 }
 
-static void email_key(const char *email, char out[EMAIL_MAX + 1])
+void store_users_email_key(const char *email, char out[EMAIL_MAX + 1])
 {
     size_t len = strlen(email);
     if (len > EMAIL_MAX)
@@ -138,7 +143,7 @@ enum store_status store_users_find_by_email(struct db *db, const char *email, st
                                             bson_error_t *e)
 {
     char key[EMAIL_MAX + 1];
-    email_key(email, key);
+    store_users_email_key(email, key);
     bson_t filter = BSON_INITIALIZER, claim = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "_id", key);
     enum store_status s = store_find_one(db_collection(db, USER_EMAILS), &filter, NULL, &claim, e);
@@ -148,7 +153,7 @@ enum store_status store_users_find_by_email(struct db *db, const char *email, st
          * user whose email has since changed. */
         if (s == STORE_OK) {
             char current[EMAIL_MAX + 1];
-            email_key(out->email, current);
+            store_users_email_key(out->email, current);
             if (strcmp(current, key) != 0)
                 s = STORE_NOT_FOUND;
         }
@@ -164,9 +169,7 @@ static enum store_status claim_email(struct db *db, const char *key, int64_t use
     mongoc_collection_t *claims = db_collection(db, USER_EMAILS);
     for (int attempt = 0; attempt < 2; attempt++) {
         bson_t doc = BSON_INITIALIZER;
-        BSON_APPEND_UTF8(&doc, "_id", key);
-        BSON_APPEND_INT64(&doc, "user_id", user_id);
-        BSON_APPEND_DATE_TIME(&doc, "created_at", clock_wall_ms());
+        store_users_build_claim(&doc, key, user_id, clock_wall_ms());
         enum store_status s = store_insert(claims, &doc, e);
         bson_destroy(&doc);
         if (s != STORE_DUPLICATE)
@@ -188,7 +191,7 @@ static enum store_status claim_email(struct db *db, const char *key, int64_t use
         if (s == STORE_ERROR)
             return s;
         char current[EMAIL_MAX + 1];
-        email_key(u.email, current);
+        store_users_email_key(u.email, current);
         if ((s == STORE_OK && strcmp(current, key) == 0) || age < STALE_CLAIM_MS)
             return STORE_DUPLICATE;
         /* Stale: remove exactly that claim (not one taken since) and retry. */
@@ -276,7 +279,7 @@ static int pick_free(const unsigned char used[10000], int n_used)
     return -1;
 }
 
-static void build_user_doc(bson_t *doc, int64_t id, const struct user_new *in,
+void store_users_build_doc(bson_t *doc, int64_t id, const struct user_new *in,
                            const char *discriminator, int64_t now)
 {
     BSON_APPEND_INT64(doc, "_id", id);
@@ -303,7 +306,7 @@ enum store_status store_users_create(struct db *db, const struct user_new *in, s
     *problem = USER_CREATE_OK;
     int64_t id = snowflake_next();
     char key[EMAIL_MAX + 1];
-    email_key(in->email, key);
+    store_users_email_key(in->email, key);
     enum store_status s = claim_email(db, key, id, e);
     if (s == STORE_DUPLICATE)
         *problem = USER_CREATE_EMAIL_TAKEN;
@@ -339,7 +342,7 @@ enum store_status store_users_create(struct db *db, const struct user_new *in, s
         s = store_user_search_index(db, id, in->username, discriminator, e);
         int64_t now = clock_wall_ms();
         bson_t doc = BSON_INITIALIZER;
-        build_user_doc(&doc, id, in, discriminator, now);
+        store_users_build_doc(&doc, id, in, discriminator, now);
         if (s == STORE_OK)
             s = store_insert(db_collection(db, USERS), &doc, e);
         if (s == STORE_OK) {
@@ -471,7 +474,7 @@ enum store_status store_users_soft_delete(struct db *db, int64_t id, struct user
     release_tag(db, before->username, before->discriminator, id);
     if (before->email[0]) {
         char key[EMAIL_MAX + 1];
-        email_key(before->email, key);
+        store_users_email_key(before->email, key);
         release_email(db, key, id);
     }
     return store_users_get(db, id, after, e);
@@ -480,11 +483,9 @@ enum store_status store_users_soft_delete(struct db *db, int64_t id, struct user
 enum store_status store_users_index_existing(struct db *db, const struct user *u, bson_error_t *e)
 {
     char key[96];
-    tag_key(u->username, u->discriminator, key, sizeof key);
+    store_users_tag_key(u->username, u->discriminator, key, sizeof key);
     bson_t claim = BSON_INITIALIZER;
-    BSON_APPEND_UTF8(&claim, "_id", key);
-    BSON_APPEND_INT64(&claim, "user_id", u->id);
-    BSON_APPEND_DATE_TIME(&claim, "created_at", clock_wall_ms());
+    store_users_build_claim(&claim, key, u->id, clock_wall_ms());
     const bson_t *docs[] = {&claim};
     enum store_status s = store_insert_claims(db_collection(db, USER_TAGS), docs, 1, e);
     bson_destroy(&claim);

@@ -29,6 +29,15 @@
 #include "warden/store.h"
 #include "warden/store/users.h"
 
+/** The most postings one user has (a 63-byte name's trigrams and its discriminator). */
+#define STORE_USER_POSTINGS_MAX 64
+
+/**
+ * Build the posting documents of a user into docs (at most max; destroy
+ * each with bson_destroy); returns how many. For bulk loaders.
+ */
+size_t store_user_search_postings(int64_t id, const char *username, const char *discriminator,
+                                  bson_t **docs, size_t max);
 /** Write the postings of a user under username and discriminator (present ones are kept). */
 enum store_status store_user_search_index(struct db *db, int64_t id, const char *username,
                                           const char *discriminator, bson_error_t *e);

@@ -22,6 +22,7 @@
 
 #include "warden/password.h"
 #include "warden/store.h"
+#include "warden/validators.h"
 
 struct user {
     int64_t id;
@@ -105,6 +106,20 @@ enum store_status store_users_backfill(struct db *db, int64_t *written, bson_err
 
 /** Append a user's public fields to doc (for audit and outbox documents). */
 void store_users_append_public(bson_t *doc, const struct user *u);
+
+/*
+ * Document builders, for the store itself and for bulk loaders (the bench
+ * seed) that must write exactly what the store writes.
+ */
+/** A users document. */
+void store_users_build_doc(bson_t *doc, int64_t id, const struct user_new *in,
+                           const char *discriminator, int64_t now);
+/** A claim document of user_emails or user_tags: {_id: key, user_id, created_at}. */
+void store_users_build_claim(bson_t *doc, const char *key, int64_t user_id, int64_t now);
+/** The user_tags key of a tag: "<username>#<discriminator>". */
+void store_users_tag_key(const char *username, const char *discriminator, char *out, size_t size);
+/** The user_emails key of an email: lower-cased, at most EMAIL_MAX bytes. */
+void store_users_email_key(const char *email, char out[EMAIL_MAX + 1]);
 
 /** Fill a user from a users document. */
 void store_users_from_doc(const bson_t *doc, struct user *out);
