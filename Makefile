@@ -28,7 +28,7 @@ endif
 # Debian packages the build, the dev stack and the tests need.
 DEB_PACKAGES := gcc make pkg-config libfcgi-dev libmongoc-dev libbson-dev libsodium-dev \
                 libcriterion-dev libcurl4-openssl-dev nginx-light curl procps \
-                clang libclang-rt-dev
+                clang libclang-rt-dev patch
 
 PKG_CONFIG_LIBS := libmongoc-1.0 libbson-1.0 libsodium
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -51,8 +51,10 @@ TEST_LIBS   = $(shell pkg-config --libs criterion libcurl 2>/dev/null)
 WARDEN    := $(BUILD)/warden
 WARDENCTL := $(BUILD)/wardenctl
 FERRETDB  := build/ferretdb/ferretdb
+FERRETDB_STOCK := build/ferretdb-stock/ferretdb
+FERRETDB_PATCHES := $(sort $(wildcard tools/ferretdb/patches/*.patch))
 
-.PHONY: all deps run test test-unit test-api bench install clean ferretdb check-go
+.PHONY: all deps run test test-unit test-api bench install clean ferretdb ferretdb-stock check-go
 
 all: $(WARDEN) $(WARDENCTL)
 
@@ -104,18 +106,35 @@ check-go:
 # module does not ship build/version/version.txt, and FerretDB's own main panics
 # without it, so the module is copied, the file written, and cmd/ferretdb built
 # from the copy. The binary is kept until `make clean`.
+#
+# build/ferretdb/ferretdb, the one `make run` and the tests use, is built with
+# Warden's patches applied to the copy in order (tools/ferretdb/patches/, see
+# tools/ferretdb/README.md: _id lookups, ranges and sort served by indexes); a
+# changed, added or removed patch rebuilds it. build/ferretdb-stock/ferretdb is
+# the same release without them, which tests/api compares it with.
 ferretdb: $(FERRETDB)
+ferretdb-stock: $(FERRETDB_STOCK)
 
-$(FERRETDB): tools/ferretdb/go.mod tools/ferretdb/go.sum
+# $(call ferretdb_build,DIR,PATCHES): build DIR/ferretdb from the pinned module with PATCHES applied.
+define ferretdb_build
 	@$(MAKE) --no-print-directory check-go
-	@rm -rf build/ferretdb/src && mkdir -p build/ferretdb
+	@rm -rf $(1)/src && mkdir -p $(1)
 	cd tools/ferretdb && $(GO) mod download github.com/FerretDB/FerretDB
-	cp -r "$$(cd tools/ferretdb && $(GO) list -m -f '{{.Dir}}' github.com/FerretDB/FerretDB)" build/ferretdb/src
-	chmod -R u+w build/ferretdb/src
+	cp -r "$$(cd tools/ferretdb && $(GO) list -m -f '{{.Dir}}' github.com/FerretDB/FerretDB)" $(1)/src
+	chmod -R u+w $(1)/src
 	echo "v$$(cd tools/ferretdb && $(GO) list -m -f '{{.Version}}' github.com/FerretDB/FerretDB | tr -d v)" \
-	  > build/ferretdb/src/build/version/version.txt
-	cd build/ferretdb/src && $(GO) build -tags ferretdb_no_postgresql -o ../ferretdb ./cmd/ferretdb
-	rm -rf build/ferretdb/src
+	  > $(1)/src/build/version/version.txt
+	@for p in $(2); do echo "patch -p1 --no-backup-if-mismatch -d $(1)/src < $$p"; \
+	  patch -p1 --no-backup-if-mismatch -d $(1)/src < $$p || exit 1; done
+	cd $(1)/src && $(GO) build -tags ferretdb_no_postgresql -o ../ferretdb ./cmd/ferretdb
+	rm -rf $(1)/src
+endef
+
+$(FERRETDB): tools/ferretdb/go.mod tools/ferretdb/go.sum tools/ferretdb/patches $(FERRETDB_PATCHES)
+	$(call ferretdb_build,build/ferretdb,$(FERRETDB_PATCHES))
+
+$(FERRETDB_STOCK): tools/ferretdb/go.mod tools/ferretdb/go.sum
+	$(call ferretdb_build,build/ferretdb-stock,)
 
 # --- running -----------------------------------------------------------------
 
@@ -126,7 +145,7 @@ run: deps all ferretdb
 
 # Everything, the suites on the sanitizer build; the API suites run last so
 # that the output ends with their Criterion summary.
-test: deps ferretdb
+test: deps ferretdb ferretdb-stock
 	@$(MAKE) --no-print-directory SANITIZE=1 all build/asan/tests/unit build/asan/tests/api
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SANITIZE=1 test-unit
@@ -135,13 +154,15 @@ test: deps ferretdb
 	@$(MAKE) --no-print-directory SANITIZE=1 test-api
 
 # MONGOC_DISABLE_SHM: see tools/stack. LSAN_OPTIONS: tests/lsan.supp.
+# WARDEN_FERRETDB_STOCK: unpatched FerretDB, for tests/api/ferretdb_patch_test.c.
 TEST_ENV = MONGOC_DISABLE_SHM=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
 test-unit: $(BUILD)/tests/unit
 	$(TEST_ENV) $(BUILD)/tests/unit --jobs 2
 
 test-api: $(BUILD)/tests/api all
-	$(TEST_ENV) WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) $(BUILD)/tests/api --jobs 2
+	$(TEST_ENV) WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) WARDEN_FERRETDB_STOCK=$(FERRETDB_STOCK) \
+	  $(BUILD)/tests/api --jobs 2
 
 # --- install -----------------------------------------------------------------
 
