@@ -133,7 +133,7 @@ void api_voice_region_create(struct app *app, struct request *req, struct respon
     api_audit(app, req, "voice_region.create", "voice_region", r.id, NULL, &after);
     bson_destroy(&after);
     /* The first region ever created becomes every guild's region (upstream's rule). */
-    if (first && store_guilds_set_region(app->db, NULL, r.id, true, &e) != STORE_OK)
+    if (first && store_guilds_assign_first_region(app->db, r.id, NULL, &e) != STORE_OK)
         log_error("first region %s not assigned to guilds (rid=%s): %s", r.id, req->request_id,
                   e.message);
     send_all_regions(app, req, res);
@@ -188,28 +188,39 @@ done:
     bson_destroy(&body);
 }
 
+struct deprecation {
+    struct app *app;
+    const struct request *req;
+};
+
+static void guild_left_region(int64_t guild_id, void *ctx)
+{
+    struct deprecation *d = ctx;
+    api_guild_update_event(d->app, d->req, guild_id);
+}
+
+/*
+ * The region is marked first, so that no guild picks it while its guilds
+ * leave it; each guild's GUILD_UPDATE follows its own change. A retry after
+ * a failure carries on where this one stopped.
+ */
 void api_voice_region_deprecate(struct app *app, struct request *req, struct response *res)
 {
     struct voice_region r;
     if (!existing_region(app, req, res, &r))
         return;
-    int64_t *guilds;
-    size_t n;
     bson_error_t e;
-    if (store_guilds_in_region(app->db, r.id, &guilds, &n, &e) != STORE_OK ||
-        store_guilds_set_region(app->db, r.id, NULL, false, &e) != STORE_OK ||
-        store_voice_region_deprecate(app->db, r.id, &e) == STORE_ERROR) {
-        free(guilds);
+    struct deprecation d = {app, req};
+    int64_t moved = 0;
+    if (store_voice_region_deprecate(app->db, r.id, &e) == STORE_ERROR ||
+        store_guilds_leave_region(app->db, r.id, guild_left_region, &d, &moved, &e) != STORE_OK) {
         error_send_db(res, req, &e);
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        api_guild_update_event(app, req, guilds[i]);
     bson_t after = BSON_INITIALIZER;
     BSON_APPEND_BOOL(&after, "deprecated", true);
-    BSON_APPEND_INT64(&after, "guilds_moved", (int64_t)n);
+    BSON_APPEND_INT64(&after, "guilds_moved", moved);
     api_audit(app, req, "voice_region.deprecate", "voice_region", r.id, NULL, &after);
     bson_destroy(&after);
-    free(guilds);
     response_no_content(res);
 }

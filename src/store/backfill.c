@@ -23,6 +23,9 @@ struct backfill_step {
 
 static const struct backfill_step steps[] = {
     {"users", store_users_backfill},
+    {"guild_regions", store_guild_regions_backfill},
+    {"guild_parts", store_guild_parts_backfill},
+    {"voice_region_servers", store_voice_servers_backfill},
 };
 
 bool store_backfill(struct db *db, store_backfill_report_fn report, void *ctx, bson_error_t *e)

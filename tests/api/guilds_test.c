@@ -718,3 +718,114 @@ Test(guilds, concurrent_feature_additions_are_never_lost)
     }
     cr_expect_eq(lost_rounds, 0, "rounds that lost a feature");
 }
+
+/* --- deletion through the claims ---------------------------------------------- */
+
+static int64_t stored_for(const char *collection, const char *guild)
+{
+    char filter[128];
+    snprintf(filter, sizeof filter, "{\"guild_id\": {\"$numberLong\": \"%s\"}}", guild);
+    return fx_db_count(collection, filter);
+}
+
+static void insert_or_fail(const char *collection, const bson_t *doc)
+{
+    char error[256];
+    cr_assert(ca_db_insert(collection, doc, error, sizeof error), "insert into %s: %s", collection, error);
+}
+
+/* A role or channel added the way the chat server does (guilds.h's contract):
+ * its guild_parts claim first, then the part. */
+static void chat_server_part(const char *collection, const char *guild, long long part)
+{
+    char claim_id[96];
+    long long gid = strtoll(guild, NULL, 10);
+    snprintf(claim_id, sizeof claim_id, "%s/%s/%020lld", guild, collection, part);
+    bson_t doc = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&doc, "_id", claim_id);
+    BSON_APPEND_INT64(&doc, "guild_id", gid);
+    BSON_APPEND_INT64(&doc, "part_id", part);
+    insert_or_fail("guild_parts", &doc);
+    bson_reinit(&doc);
+    BSON_APPEND_INT64(&doc, "_id", part);
+    BSON_APPEND_INT64(&doc, "guild_id", gid);
+    BSON_APPEND_UTF8(&doc, "name", "added by the chat server");
+    BSON_APPEND_INT32(&doc, "position", 1);
+    insert_or_fail(collection, &doc);
+    bson_destroy(&doc);
+}
+
+Test(guilds, deletion_removes_features_members_roles_channels_and_claims)
+{
+    struct fx_chat_user staff, member;
+    fx_chat_user(&staff, true);
+    fx_chat_user(&member, false);
+    char region[24], json[40], gone[24], kept[24], path[96];
+    ca_region(staff.auth, region, false);
+    snprintf(json, sizeof json, "\"%s\"", region);
+    ca_guild(staff.auth, "to be deleted", json, NULL, gone);
+    ca_guild(staff.auth, "to be kept", json, NULL, kept);
+    const char *guilds[] = {gone, kept};
+    for (int i = 0; i < 2; i++) {
+        struct http_response r;
+        features(staff.auth, "PUT", guilds[i], "{\"features\": [\"VERIFIED\", \"MORE_EMOJI\"]}", &r);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        http_response_free(&r);
+    }
+    /* what the chat server adds later: a role, a channel, a member */
+    long long base = strtoll(gone, NULL, 10);
+    chat_server_part("guild_roles", gone, base + 101);
+    chat_server_part("guild_channels", gone, base + 102);
+    bson_t doc = BSON_INITIALIZER;
+    snprintf(path, sizeof path, "%s:%s", gone, member.id);
+    BSON_APPEND_UTF8(&doc, "_id", path);
+    BSON_APPEND_INT64(&doc, "guild_id", base);
+    BSON_APPEND_INT64(&doc, "user_id", strtoll(member.id, NULL, 10));
+    insert_or_fail("guild_members", &doc);
+    bson_destroy(&doc);
+    cr_expect_eq(stored_for("guild_roles", gone), 2);
+    cr_expect_eq(stored_for("guild_channels", gone), 2);
+    cr_expect_eq(stored_for("guild_members", gone), 2);
+    cr_expect_eq(stored_for("guild_parts", gone), 4, "a claim per role and channel");
+    cr_expect_eq(stored_for("guild_regions", gone), 1, "a claim for its region");
+
+    guild_path(path, sizeof path, gone, "");
+    struct http_response r;
+    fx_request("DELETE", path, staff.auth, NULL, &r);
+    cr_expect_eq(r.status, 204, "%s", r.body);
+    http_response_free(&r);
+
+    char filter[96];
+    snprintf(filter, sizeof filter, "{\"_id\": {\"$numberLong\": \"%s\"}}", gone);
+    cr_expect_eq(fx_db_count("guilds", filter), 0);
+    const char *collections[] = {"guild_features", "guild_members", "guild_roles", "guild_channels",
+                                 "guild_parts", "guild_regions"};
+    for (size_t i = 0; i < 6; i++)
+        cr_expect_eq(stored_for(collections[i], gone), 0, "%s of the deleted guild", collections[i]);
+
+    /* the other guild has everything it had */
+    const int64_t expected[] = {2, 1, 1, 1, 2, 1};
+    for (size_t i = 0; i < 6; i++)
+        cr_expect_eq(stored_for(collections[i], kept), expected[i], "%s of the other guild", collections[i]);
+    char got[160];
+    features_of(staff.auth, kept, got, sizeof got);
+    cr_expect_str_eq(got, "VERIFIED,MORE_EMOJI");
+}
+
+/* POST /guilds answers the parts its claims name, read by _id. */
+Test(guilds, full_guild_lists_the_parts_stored)
+{
+    struct fx_chat_user user;
+    fx_chat_user(&user, false);
+    char id[24];
+    bson_t full = BSON_INITIALIZER;
+    ca_guild(user.auth, "parts", NULL, &full, id);
+    cr_expect_eq(fx_count(&full, "roles"), 1);
+    cr_expect_eq(fx_count(&full, "channels"), 1);
+    cr_expect_eq(stored_for("guild_parts", id), 2, "the role's and the channel's claims");
+    char filter[128];
+    snprintf(filter, sizeof filter, "{\"_id\": \"%s/guild_channels/%020lld\"}", id,
+             strtoll(fx_str(&full, "channels.0.id"), NULL, 10));
+    cr_expect_eq(fx_db_count("guild_parts", filter), 1, "claimed under %s", filter);
+    bson_destroy(&full);
+}

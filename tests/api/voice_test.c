@@ -9,6 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mongoc/mongoc.h>
 
 #include "chat_admin_support.h"
 #include "support/fixtures.h"
@@ -433,5 +437,377 @@ Test(voice, the_first_region_ever_is_given_to_every_guild)
         bson_destroy(&doc);
         http_response_free(&r);
     }
+    cr_expect_eq(stack_stop(&s), 0, "the private stack's pool reported a sanitizer error");
+}
+
+/* --- lookups through claims (guild_regions, voice_region_servers) ------------ */
+
+static void put_region_ok(const char *auth, const char *id)
+{
+    char body[160];
+    snprintf(body, sizeof body, "{\"id\": \"%s\", \"name\": \"Region %s\"}", id, id);
+    struct http_response r;
+    put_region(auth, body, &r);
+    cr_assert_eq(r.status, 200, "region %s: %ld %s", id, r.status, r.body);
+    http_response_free(&r);
+}
+
+static void deprecate(const char *auth, const char *region)
+{
+    char path[160];
+    snprintf(path, sizeof path, REGIONS "/%s/deprecate", region);
+    struct http_response r;
+    fx_request("PUT", path, auth, NULL, &r);
+    cr_assert_eq(r.status, 204, "deprecate %s: %ld %s", region, r.status, r.body);
+    http_response_free(&r);
+}
+
+/* The hostnames GET /admin/voice/regions/<region> lists, comma-separated. */
+static void hostnames_of(const char *auth, const char *region, char *out, size_t size)
+{
+    char path[160];
+    snprintf(path, sizeof path, REGIONS "/%s", region);
+    struct http_response r;
+    fx_request("GET", path, auth, NULL, &r);
+    cr_assert_eq(r.status, 200, "%s: %s", path, r.body);
+    bson_t list = BSON_INITIALIZER;
+    fx_json(&r, &list);
+    http_response_free(&r);
+    out[0] = '\0';
+    size_t used = 0;
+    for (int i = 0; i < fx_count(&list, ""); i++) {
+        char key[24];
+        snprintf(key, sizeof key, "%d.hostname", i);
+        int n = snprintf(out + used, size - used, "%s%s", i ? "," : "", fx_str(&list, key));
+        cr_assert(n > 0 && (size_t)n < size - used);
+        used += (size_t)n;
+    }
+    bson_destroy(&list);
+}
+
+static int64_t guild_updates(const char *guild, bool region_null)
+{
+    char filter[192];
+    snprintf(filter, sizeof filter, "{\"type\": \"GUILD_UPDATE\", \"guild_id\": {\"$numberLong\": \"%s\"}%s}",
+             guild, region_null ? ", \"data.region\": null" : "");
+    return fx_db_count("gateway_events", filter);
+}
+
+static int64_t region_claims(const char *region)
+{
+    char filter[128];
+    snprintf(filter, sizeof filter, "{\"region_id\": \"%s\"}", region);
+    return fx_db_count("guild_regions", filter);
+}
+
+/*
+ * Region ids may hold any character: deprecating "<r>" must not touch the
+ * guilds of "<r>/west" or "<r>-west", whose ids start the same way (and
+ * whose claims' keys would, were the region id not escaped in them).
+ */
+Test(voice, deprecation_takes_only_its_own_region)
+{
+    struct fx_chat_user staff;
+    fx_chat_user(&staff, true);
+    char region[24], slash[40], dash[40], json[64], in[3][24], in_slash[24], in_dash[24];
+    ca_region(staff.auth, region, false);
+    snprintf(slash, sizeof slash, "%s/west", region);
+    snprintf(dash, sizeof dash, "%s-west", region);
+    put_region_ok(staff.auth, slash);
+    put_region_ok(staff.auth, dash);
+    snprintf(json, sizeof json, "\"%s\"", region);
+    for (int i = 0; i < 3; i++)
+        ca_guild(staff.auth, "in the region", json, NULL, in[i]);
+    snprintf(json, sizeof json, "\"%s\"", slash);
+    ca_guild(staff.auth, "in region/west", json, NULL, in_slash);
+    snprintf(json, sizeof json, "\"%s\"", dash);
+    ca_guild(staff.auth, "in region-west", json, NULL, in_dash);
+    cr_expect_eq(region_claims(region), 3, "a claim per guild of the region");
+
+    deprecate(staff.auth, region);
+    for (int i = 0; i < 3; i++) {
+        bson_t doc = BSON_INITIALIZER;
+        get_guild(staff.auth, in[i], &doc);
+        cr_expect(fx_is_null(&doc, "region"), "guild %d keeps %s", i, fx_str(&doc, "region"));
+        bson_destroy(&doc);
+        cr_expect_eq(guild_updates(in[i], true), 1, "one GUILD_UPDATE without region for guild %d", i);
+        cr_expect_eq(guild_updates(in[i], false), 1, "and no other for guild %d", i);
+    }
+    const char *kept[][2] = {{in_slash, slash}, {in_dash, dash}};
+    for (int i = 0; i < 2; i++) {
+        bson_t doc = BSON_INITIALIZER;
+        get_guild(staff.auth, kept[i][0], &doc);
+        cr_expect_str_eq(fx_str(&doc, "region"), kept[i][1]);
+        bson_destroy(&doc);
+        cr_expect_eq(guild_updates(kept[i][0], false), 0, "no GUILD_UPDATE for the guild of %s", kept[i][1]);
+        cr_expect_eq(region_claims(kept[i][1]), 1, "the claim of %s stays", kept[i][1]);
+    }
+    cr_expect_eq(region_claims(region), 0, "the deprecated region's claims are gone");
+
+    /* again: nothing left to move, nothing sent */
+    deprecate(staff.auth, region);
+    for (int i = 0; i < 3; i++)
+        cr_expect_eq(guild_updates(in[i], false), 1);
+    char filter[192];
+    snprintf(filter, sizeof filter,
+             "{\"action\": \"voice_region.deprecate\", \"target.id\": \"%s\", \"after.guilds_moved\": {\"$numberLong\": \"3\"}}",
+             region);
+    cr_expect_eq(fx_db_count("audit_log", filter), 1, "the first deprecation moved three guilds");
+}
+
+static void insert_or_fail(const char *collection, const bson_t *doc)
+{
+    char error[256];
+    cr_assert(ca_db_insert(collection, doc, error, sizeof error), "insert into %s: %s", collection, error);
+}
+
+/* A voice_region_servers claim under key "<key>/<hostname>" for region. */
+static void server_claim(const char *key, const char *region, const char *hostname)
+{
+    char id[160];
+    snprintf(id, sizeof id, "%s/%s", key, hostname);
+    bson_t doc = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&doc, "_id", id);
+    BSON_APPEND_UTF8(&doc, "region_id", region);
+    BSON_APPEND_UTF8(&doc, "hostname", hostname);
+    insert_or_fail("voice_region_servers", &doc);
+    bson_destroy(&doc);
+}
+
+/*
+ * A claim only says where to look: the listing re-reads each server and
+ * keeps those that are in the region. A region id with '/' has no route of
+ * its own (the path is decoded before routing), so the server of "<a>/west"
+ * and its claims are written directly: the escaped one, and one keyed
+ * without escaping, as a careless writer would, that falls in a's range.
+ */
+Test(voice, server_listing_skips_stale_claims)
+{
+    struct fx_chat_user staff;
+    fx_chat_user(&staff, true);
+    char a[24], b[24], west[40], west_key[48], stem[24], ha[64], hb[64], hw[64], ghost[64], got[256];
+    ca_region(staff.auth, a, false);
+    ca_region(staff.auth, b, false);
+    snprintf(west, sizeof west, "%s/west", a);
+    snprintf(west_key, sizeof west_key, "%s%%2Fwest", a);
+    put_region_ok(staff.auth, west);
+    fx_unique(stem, sizeof stem, "h");
+    snprintf(ha, sizeof ha, "a.%s.example", stem);
+    snprintf(hb, sizeof hb, "b.%s.example", stem);
+    snprintf(hw, sizeof hw, "w.%s.example", stem);
+    snprintf(ghost, sizeof ghost, "g.%s.example", stem);
+    const char *servers[][2] = {{a, ha}, {b, hb}};
+    for (int i = 0; i < 2; i++) {
+        struct http_response r;
+        put_server(staff.auth, servers[i][0], servers[i][1], &r);
+        cr_assert_eq(r.status, 204, "%s", r.body);
+        http_response_free(&r);
+    }
+    bson_t doc = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&doc, "_id", hw);
+    BSON_APPEND_UTF8(&doc, "region_id", west);
+    BSON_APPEND_DOUBLE(&doc, "last_health", 0.5);
+    insert_or_fail("voice_servers", &doc);
+    bson_destroy(&doc);
+    server_claim(west_key, west, hw);
+    server_claim(west, west, hw);
+    /* a claim under a for b's server, and one for a server that is not there */
+    server_claim(a, a, hb);
+    server_claim(a, a, ghost);
+
+    hostnames_of(staff.auth, a, got, sizeof got);
+    cr_expect_str_eq(got, ha, "only a's own server");
+    hostnames_of(staff.auth, b, got, sizeof got);
+    cr_expect_str_eq(got, hb);
+}
+
+Test(voice, refused_server_leaves_no_claim_and_takes_none)
+{
+    struct fx_chat_user staff;
+    fx_chat_user(&staff, true);
+    char region[24], other[24], stem[24], host[64], got[128], filter[160];
+    ca_region(staff.auth, region, false);
+    ca_region(staff.auth, other, false);
+    fx_unique(stem, sizeof stem, "h");
+    snprintf(host, sizeof host, "%s.example", stem);
+    struct http_response r;
+    put_server(staff.auth, region, host, &r);
+    cr_assert_eq(r.status, 204, "%s", r.body);
+    http_response_free(&r);
+    put_server(staff.auth, other, host, &r);
+    ca_expect_error(&r, 400, "voice server already exists with given hostname", 0);
+    http_response_free(&r);
+    snprintf(filter, sizeof filter, "{\"region_id\": \"%s\"}", other);
+    cr_expect_eq(fx_db_count("voice_region_servers", filter), 0, "the refused server's claim is taken back");
+    hostnames_of(staff.auth, other, got, sizeof got);
+    cr_expect_str_eq(got, "");
+
+    /* the same server again in its own region: refused, and its claim stays */
+    put_server(staff.auth, region, host, &r);
+    ca_expect_error(&r, 400, "voice server already exists with given hostname", 0);
+    http_response_free(&r);
+    snprintf(filter, sizeof filter, "{\"region_id\": \"%s\"}", region);
+    cr_expect_eq(fx_db_count("voice_region_servers", filter), 1);
+    hostnames_of(staff.auth, region, got, sizeof got);
+    cr_expect_str_eq(got, host);
+}
+
+/* An Int64 id no snowflake takes (seconds, not milliseconds, in the high bits). */
+static int64_t old_id(void)
+{
+    static int64_t counter;
+    return ((int64_t)time(NULL) << 22) | ((int64_t)(getpid() & 0x3ff) << 12) | (counter++ & 0xfff);
+}
+
+/* A guild document as an earlier release stored it (no claims). */
+static void old_guild(bson_t *doc, int64_t id, int64_t owner, const char *region)
+{
+    BSON_APPEND_INT64(doc, "_id", id);
+    BSON_APPEND_UTF8(doc, "name", "stored the old way");
+    BSON_APPEND_INT64(doc, "owner_id", owner);
+    BSON_APPEND_NULL(doc, "icon");
+    BSON_APPEND_NULL(doc, "splash");
+    if (region)
+        BSON_APPEND_UTF8(doc, "region", region);
+    else
+        BSON_APPEND_NULL(doc, "region");
+    BSON_APPEND_INT32(doc, "afk_timeout", 300);
+    BSON_APPEND_NULL(doc, "system_channel_id");
+    BSON_APPEND_UTF8(doc, "preferred_locale", "en-US");
+    BSON_APPEND_BOOL(doc, "unavailable", false);
+    BSON_APPEND_NULL(doc, "vanity_url_code");
+    BSON_APPEND_INT32(doc, "max_presences", 100000);
+    BSON_APPEND_INT32(doc, "max_members", 100000);
+    BSON_APPEND_DATE_TIME(doc, "created_at", (int64_t)time(NULL) * 1000);
+}
+
+Test(voice, migrate_gives_old_data_its_claims)
+{
+    struct fx_chat_user staff;
+    fx_chat_user(&staff, true);
+    char region[24], servers[24], stem[24], host[64], got[128], guild[24], path[96], filter[160];
+    ca_region(staff.auth, region, false);
+    ca_region(staff.auth, servers, false);
+    fx_unique(stem, sizeof stem, "h");
+    snprintf(host, sizeof host, "old.%s.example", stem);
+
+    /* stored by an earlier release: a guild in region with its role,
+     * channel and owner, and a voice server, none with a claim */
+    int64_t id = old_id(), owner = strtoll(staff.id, NULL, 10);
+    snprintf(guild, sizeof guild, "%lld", (long long)id);
+    bson_t doc = BSON_INITIALIZER;
+    old_guild(&doc, id, owner, region);
+    insert_or_fail("guilds", &doc);
+    bson_reinit(&doc);
+    BSON_APPEND_INT64(&doc, "_id", id);
+    BSON_APPEND_INT64(&doc, "guild_id", id);
+    BSON_APPEND_UTF8(&doc, "name", "@everyone");
+    insert_or_fail("guild_roles", &doc);
+    bson_reinit(&doc);
+    BSON_APPEND_INT64(&doc, "_id", old_id());
+    BSON_APPEND_INT64(&doc, "guild_id", id);
+    BSON_APPEND_UTF8(&doc, "name", "general");
+    insert_or_fail("guild_channels", &doc);
+    bson_reinit(&doc);
+    snprintf(path, sizeof path, "%s:%s", guild, staff.id);
+    BSON_APPEND_UTF8(&doc, "_id", path);
+    BSON_APPEND_INT64(&doc, "guild_id", id);
+    BSON_APPEND_INT64(&doc, "user_id", owner);
+    insert_or_fail("guild_members", &doc);
+    bson_reinit(&doc);
+    BSON_APPEND_UTF8(&doc, "_id", host);
+    BSON_APPEND_UTF8(&doc, "region_id", servers);
+    BSON_APPEND_DOUBLE(&doc, "last_health", 0.5);
+    insert_or_fail("voice_servers", &doc);
+    bson_destroy(&doc);
+    hostnames_of(staff.auth, servers, got, sizeof got);
+    cr_expect_str_eq(got, "", "without its claim the server is not listed");
+
+    char line[256];
+    fx_ctl_ok(NULL, line, sizeof line, (const char *const[]){"migrate", NULL});
+    hostnames_of(staff.auth, servers, got, sizeof got);
+    cr_expect_str_eq(got, host, "listed once migrate has claimed it");
+    /* a second run changes nothing */
+    fx_ctl_ok(NULL, line, sizeof line, (const char *const[]){"migrate", NULL});
+    snprintf(filter, sizeof filter, "{\"hostname\": \"%s\"}", host);
+    cr_expect_eq(fx_db_count("voice_region_servers", filter), 1);
+
+    deprecate(staff.auth, region);
+    bson_t got_guild = BSON_INITIALIZER;
+    get_guild(staff.auth, guild, &got_guild);
+    cr_expect(fx_is_null(&got_guild, "region"), "the old guild left the region: %s", fx_str(&got_guild, "region"));
+    bson_destroy(&got_guild);
+    cr_expect_eq(guild_updates(guild, true), 1, "with its GUILD_UPDATE");
+
+    snprintf(path, sizeof path, "/api/v6/admin/guilds/%s", guild);
+    struct http_response r;
+    fx_request("DELETE", path, staff.auth, NULL, &r);
+    cr_expect_eq(r.status, 204, "%s", r.body);
+    http_response_free(&r);
+    snprintf(filter, sizeof filter, "{\"guild_id\": {\"$numberLong\": \"%s\"}}", guild);
+    const char *parts[] = {"guild_roles", "guild_channels", "guild_members", "guild_parts"};
+    for (int i = 0; i < 4; i++)
+        cr_expect_eq(fx_db_count(parts[i], filter), 0, "%s of the old guild deleted", parts[i]);
+}
+
+/* Documents matching filter in a private stack's database. */
+static int64_t private_count(const struct stack *s, const char *collection, const char *filter_json)
+{
+    mongoc_init();
+    bson_error_t e;
+    bson_t *filter = bson_new_from_json((const uint8_t *)filter_json, -1, &e);
+    cr_assert(filter, "bad filter %s: %s", filter_json, e.message);
+    mongoc_client_t *client = mongoc_client_new(s->mongodb_uri);
+    cr_assert(client);
+    mongoc_database_t *db = mongoc_client_get_default_database(client);
+    mongoc_collection_t *c = mongoc_database_get_collection(db, collection);
+    int64_t n = mongoc_collection_count_documents(c, filter, NULL, NULL, NULL, &e);
+    cr_assert(n >= 0, "count on %s: %s", collection, e.message);
+    mongoc_collection_destroy(c);
+    mongoc_database_destroy(db);
+    mongoc_client_destroy(client);
+    bson_destroy(filter);
+    return n;
+}
+
+/*
+ * The first region's assignment and a deprecation walk guilds and claims a
+ * batch at a time: with more guilds than a batch (256), each still reaches
+ * every guild exactly once. On a private stack, whose first region is ours.
+ */
+#define MANY_GUILDS 300
+
+Test(voice, first_region_and_its_deprecation_reach_every_guild_past_a_batch, .timeout = 240)
+{
+    struct stack s;
+    cr_assert_eq(stack_start(&s, NULL), 0, "the private stack did not start");
+    char auth[400];
+    ca_private_staff(&s, auth, sizeof auth);
+    bson_t *docs[MANY_GUILDS - 1];
+    for (int i = 0; i < MANY_GUILDS - 1; i++) {
+        docs[i] = bson_new();
+        old_guild(docs[i], old_id(), 1, NULL);
+    }
+    ca_db_insert_many(s.mongodb_uri, "guilds", (const bson_t *const *)docs, MANY_GUILDS - 1);
+    for (int i = 0; i < MANY_GUILDS - 1; i++)
+        bson_destroy(docs[i]);
+    struct http_response r;
+    ca_private_request(&s, "POST", "/api/v6/guilds", auth, "{\"name\": \"through the API\"}", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_response_free(&r);
+
+    ca_private_request(&s, "PUT", REGIONS, auth, "{\"id\": \"first\", \"name\": \"first\"}", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_response_free(&r);
+    cr_expect_eq(private_count(&s, "guilds", "{\"region\": \"first\"}"), MANY_GUILDS);
+    cr_expect_eq(private_count(&s, "guild_regions", "{\"region_id\": \"first\"}"), MANY_GUILDS);
+
+    ca_private_request(&s, "PUT", REGIONS "/first/deprecate", auth, NULL, &r);
+    cr_assert_eq(r.status, 204, "%s", r.body);
+    http_response_free(&r);
+    cr_expect_eq(private_count(&s, "guilds", "{\"region\": null}"), MANY_GUILDS);
+    cr_expect_eq(private_count(&s, "gateway_events", "{\"type\": \"GUILD_UPDATE\", \"data.region\": null}"),
+                 MANY_GUILDS, "one GUILD_UPDATE per guild");
+    cr_expect_eq(private_count(&s, "guild_regions", "{}"), 0);
     cr_expect_eq(stack_stop(&s), 0, "the private stack's pool reported a sanitizer error");
 }

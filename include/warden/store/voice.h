@@ -2,12 +2,24 @@
  * store/voice: voice regions and servers.
  *
  * voice_regions: {_id: region id (lower-case), name, vip, deprecated, custom,
- *                 created_at}
+ *                 created_at}; a small collection that staff create by hand,
+ *                 listed whole.
  * voice_servers: {_id: hostname (lower-case, unique by _id), region_id,
  *                 last_health (double, 0.5 when new), created_at}
+ * voice_region_servers: {_id: "<region key>/<hostname>", region_id, hostname}
+ *                 the claim that lists a server under its region: inserted
+ *                 before the server document, removed if that insert fails.
+ *                 A claim whose server is missing or now in another region
+ *                 is stale and ignored (the listing re-checks the server).
  * instance_settings: {_id: "first_voice_region", region_id} marks which
  *                 region was created first (an insert under a fixed _id, so
  *                 two concurrent creations cannot both be first).
+ *
+ * The region key (store_voice_region_prefix) is the region id with '%' and
+ * '/' escaped as "%25" and "%2F", then '/': region ids may hold any
+ * character, and escaping keeps the claims of region "eu" apart from those
+ * of "eu/west" ("eu/..." against "eu%2Fwest/..."). guild_regions
+ * (store/guilds.h) uses the same key.
  */
 #ifndef WARDEN_STORE_VOICE_H
 #define WARDEN_STORE_VOICE_H
@@ -31,6 +43,13 @@ struct voice_server {
 };
 
 /**
+ * The prefix of a region's claims: its id escaped ('%' → "%25", '/' →
+ * "%2F") and a final '/'. No region's prefix starts another's. malloc'ed:
+ * free it.
+ */
+char *store_voice_region_prefix(const char *region_id);
+
+/**
  * Create a region. STORE_DUPLICATE: the id exists. *first tells whether it is
  * the first region ever created.
  */
@@ -43,11 +62,17 @@ enum store_status store_voice_region_list(struct db *db, struct voice_region **o
                                           bson_error_t *e);
 enum store_status store_voice_region_deprecate(struct db *db, const char *id, bson_error_t *e);
 
-/** Add a server to a region. STORE_DUPLICATE: the hostname exists. */
+/** Add a server to a region. STORE_DUPLICATE: the hostname exists (in any region). */
 enum store_status store_voice_server_create(struct db *db, const char *region_id,
                                             const char *hostname, bson_error_t *e);
-/** The servers of a region ordered by hostname; *out malloc'ed (free it). */
+/** The servers of a region ordered by hostname; *out malloc'ed (free it, also on error). */
 enum store_status store_voice_server_list(struct db *db, const char *region_id,
                                           struct voice_server **out, size_t *n, bson_error_t *e);
+
+/**
+ * Backfill (wardenctl migrate): the voice_region_servers claims of servers
+ * stored without one. *written: servers looked at.
+ */
+enum store_status store_voice_servers_backfill(struct db *db, int64_t *written, bson_error_t *e);
 
 #endif
