@@ -26,6 +26,9 @@ static const struct backfill_step steps[] = {
     {"guild_regions", store_guild_regions_backfill},
     {"guild_parts", store_guild_parts_backfill},
     {"voice_region_servers", store_voice_servers_backfill},
+    {"game_user_names", store_game_users_backfill},
+    {"players", store_players_backfill},
+    {"invite_slots", store_invites_backfill},
 };
 
 bool store_backfill(struct db *db, store_backfill_report_fn report, void *ctx, bson_error_t *e)

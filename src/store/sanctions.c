@@ -81,19 +81,27 @@ enum store_status store_sanction_active(struct db *db, const char *user_id, enum
 #define CLAIM_ATTEMPTS 8
 #define INSERT_ATTEMPTS 4
 
+/* The claims on the record key that spans start..end: "<key>/<start>/<end>/<n>";
+ * the prefix up to the last '/' names the record, so the tidy-up is a prefix
+ * range on _id. */
+#define CLAIM_PREFIX_SIZE 128
+
+static void claim_prefix(const char *key, int64_t start, int64_t end, char out[CLAIM_PREFIX_SIZE])
+{
+    snprintf(out, CLAIM_PREFIX_SIZE, "%s/%lld/%lld/", key, (long long)start, (long long)end);
+}
+
 /* Take the right to replace the record key that spans start..end. */
 static enum store_status claim_expired(struct db *db, const char *key, int64_t start, int64_t end,
                                        int64_t now_ms, bson_error_t *e)
 {
     mongoc_collection_t *c = db_collection(db, CLAIMS);
     for (int n = 0; n < CLAIM_ATTEMPTS; n++) {
-        char id[160];
-        snprintf(id, sizeof id, "%s/%lld/%lld/%d", key, (long long)start, (long long)end, n);
+        char prefix[CLAIM_PREFIX_SIZE], id[CLAIM_PREFIX_SIZE + 16];
+        claim_prefix(key, start, end, prefix);
+        snprintf(id, sizeof id, "%s%d", prefix, n);
         bson_t claim = BSON_INITIALIZER;
         BSON_APPEND_UTF8(&claim, "_id", id);
-        BSON_APPEND_UTF8(&claim, "key", key);
-        BSON_APPEND_DATE_TIME(&claim, "start", start);
-        BSON_APPEND_DATE_TIME(&claim, "end", end);
         BSON_APPEND_DATE_TIME(&claim, "created_at", now_ms);
         enum store_status s = store_insert(c, &claim, e);
         bson_destroy(&claim);
@@ -174,13 +182,10 @@ enum store_status store_sanction_insert(struct db *db, const struct sanction *sn
     }
     bson_destroy(&doc);
     if (s == STORE_OK && claimed) {
-        bson_t claims = BSON_INITIALIZER;
+        char prefix[CLAIM_PREFIX_SIZE];
         bson_error_t ignored;
-        BSON_APPEND_UTF8(&claims, "key", key);
-        BSON_APPEND_DATE_TIME(&claims, "start", start);
-        BSON_APPEND_DATE_TIME(&claims, "end", end);
-        store_delete(db_collection(db, CLAIMS), &claims, true, NULL, &ignored); /* tidying only */
-        bson_destroy(&claims);
+        claim_prefix(key, start, end, prefix);
+        store_prefix_delete(db_collection(db, CLAIMS), prefix, NULL, &ignored); /* tidying only */
     }
     return s;
 }
@@ -188,10 +193,11 @@ enum store_status store_sanction_insert(struct db *db, const struct sanction *sn
 enum store_status store_sanction_remove_all(struct db *db, const char *user_id,
                                             enum sanction_kind kind, bson_error_t *e)
 {
+    char key[64];
+    sanction_key(user_id, kind, key, sizeof key);
     bson_t filter = BSON_INITIALIZER;
-    BSON_APPEND_UTF8(&filter, "user_id", user_id);
-    BSON_APPEND_UTF8(&filter, "kind", kind_name(kind));
-    enum store_status s = store_delete(db_collection(db, SANCTIONS), &filter, true, NULL, e);
+    BSON_APPEND_UTF8(&filter, "_id", key);
+    enum store_status s = store_delete(db_collection(db, SANCTIONS), &filter, false, NULL, e);
     bson_destroy(&filter);
     return s;
 }

@@ -20,15 +20,10 @@ struct index_spec {
 static const struct index_spec indexes[] = {
     {"users", "username_discriminator", {"username", "discriminator"}, true},
     {"users", "discriminator", {"discriminator"}, false},
-    {"instance_invites", "created_at", {"created_at"}, false},
-    {"instance_invite_uses", "code_n", {"code", "n"}, false},
     {"gateway_events", "created_at", {"created_at"}, false},
     {"game_users", "name_lower", {"name_lower"}, true},
     {"players", "name_lower", {"name_lower"}, true},
-    {"players", "user_id", {"user_id"}, false},
-    {"players", "online_name", {"online", "name_lower"}, false},
     {"game_refresh_tokens", "user_id", {"user_id"}, false},
-    {"sanctions", "user_kind", {"user_id", "kind"}, false},
     {"game_commands", "created_at", {"created_at"}, false},
     {"audit_log", "created_at", {"created_at"}, false},
 };

@@ -4,7 +4,9 @@
  * /admin/instance/invites/<code>, POST /auth/register_inv). Litecord's own
  * scenarios first, then the validation of max_uses, the invite's shape and
  * order, every answer of register_inv, a use given back when the account is
- * not created, and 50 concurrent registrations on five uses.
+ * not created (a tombstone: uses given back admit others), 50 concurrent
+ * registrations on five uses, races where some registrations give their use
+ * back, and `wardenctl migrate` renumbering slots of the previous release.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -12,8 +14,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <mongoc/mongoc.h>
+
 #include "chat_admin_support.h"
 #include "support/fixtures.h"
+#include "support/stack.h"
 
 #define INVITES "/api/v6/admin/instance/invites"
 #define REGISTER "/api/v6/auth/register_inv"
@@ -67,6 +72,21 @@ static int64_t uses_of(const char *auth, const char *code)
     int64_t uses = fx_int(&entry, "uses", -100);
     bson_destroy(&entry);
     return uses;
+}
+
+/* The uses of code as stored: its use slots ("<code>#...") less the uses
+ * given back (tombstones, "<code>~..."); settled: after the counts stop
+ * moving (registrations that got no answer may still be running). */
+static int64_t stored_uses(const char *code, bool settled)
+{
+    char slots[128], tombstones[128];
+    snprintf(slots, sizeof slots, "{\"_id\": {\"$gte\": \"%s#\", \"$lt\": \"%s$\"}}", code, code);
+    snprintf(tombstones, sizeof tombstones, "{\"_id\": {\"$gte\": \"%s~\", \"$lt\": \"%s\\u007f\"}}",
+             code, code);
+    if (settled)
+        return ca_db_settled_count("instance_invite_uses", slots) -
+               ca_db_settled_count("instance_invite_uses", tombstones);
+    return fx_db_count("instance_invite_uses", slots) - fx_db_count("instance_invite_uses", tombstones);
 }
 
 /* POST /auth/register_inv as JSON. */
@@ -636,8 +656,7 @@ Test(invites, fifty_concurrent_registrations_on_five_uses)
     snprintf(filter, sizeof filter, "{\"username\": {\"$regex\": \"^%s\"}}", prefix);
     cr_expect_eq(fx_db_count("users", filter), RACE_USES, "accounts created");
     cr_expect_eq(uses_of(staff.auth, code), RACE_USES, "uses shown");
-    snprintf(filter, sizeof filter, "{\"code\": \"%s\"}", code);
-    cr_expect_eq(fx_db_count("instance_invite_uses", filter), RACE_USES, "use slots stored");
+    cr_expect_eq(stored_uses(code, false), RACE_USES, "use slots stored");
 
     struct http_response r;
     fx_request("GET", "/api/v6/users/@me", first_token, NULL, &r);
@@ -682,9 +701,7 @@ Test(invites, one_email_racing_on_one_invite_uses_it_once)
     ca_calls_free(calls, SAME_EMAIL_RACERS);
     cr_expect_leq(ok, 1, "one account for one email");
     char filter[96];
-    snprintf(filter, sizeof filter, "{\"code\": \"%s\"}", code);
-    int64_t slots = gave_up ? ca_db_settled_count("instance_invite_uses", filter)
-                            : fx_db_count("instance_invite_uses", filter);
+    int64_t slots = stored_uses(code, gave_up > 0);
     snprintf(filter, sizeof filter, "{\"username\": {\"$regex\": \"^%s\"}}", stem);
     int64_t accounts = fx_db_count("users", filter);
     cr_expect_leq(accounts, 1);
@@ -737,4 +754,276 @@ Test(invites, racing_for_the_only_use_never_overshoots)
         cr_expect_eq(fx_db_count("users", filter), ok, "round %d: accounts", round);
     }
     cr_expect_eq(overshoots, 0, "rounds with more than one registration");
+}
+
+/* --- uses given back: tombstones -------------------------------------------- */
+
+static int64_t stored_count(const char *code, char mark)
+{
+    char filter[128];
+    snprintf(filter, sizeof filter, "{\"_id\": {\"$gte\": \"%s%c\", \"$lt\": \"%s%c\"}}", code, mark,
+             code, (char)(mark + 1));
+    return fx_db_count("instance_invite_uses", filter);
+}
+
+Test(invites, a_use_given_back_leaves_a_tombstone_and_admits_another)
+{
+    struct fx_chat_user staff, existing;
+    fx_chat_user(&staff, true);
+    fx_chat_user(&existing, false);
+    char code[8], name[24], email[64], path[64];
+    create_invite(staff.auth, 2, code);
+    struct http_response r;
+    new_identity(name, email, "tb");
+    register_json(name, email, "password1", code, &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_response_free(&r);
+    cr_expect_eq(uses_of(staff.auth, code), 1);
+
+    /* the account is not created: its slot stays, a tombstone gives the use back */
+    new_identity(name, email, "tb");
+    register_json(name, existing.email, "password1", code, &r);
+    ca_expect_error(&r, 400, "Email already used.", 0);
+    http_response_free(&r);
+    cr_expect_eq(uses_of(staff.auth, code), 1, "the use came back");
+    cr_expect_eq(stored_count(code, '#'), 2, "slots 1 and 2");
+    cr_expect_eq(stored_count(code, '~'), 1, "one tombstone");
+    char filter[96];
+    snprintf(filter, sizeof filter, "{\"_id\": \"%s#0000000002\"}", code);
+    cr_expect_eq(fx_db_count("instance_invite_uses", filter), 1, "slots padded to ten digits");
+
+    /* so the second use is there, and then no third */
+    register_json(name, email, "password1", code, &r);
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    http_response_free(&r);
+    cr_expect_eq(uses_of(staff.auth, code), 2);
+    new_identity(name, email, "tb");
+    register_json(name, email, "password1", code, &r);
+    ca_expect_error(&r, 400, "invite expired", 0);
+    http_response_free(&r);
+    cr_expect_eq(uses_of(staff.auth, code), 2);
+
+    /* deleting the invite deletes its slots and tombstones */
+    snprintf(path, sizeof path, INVITES "/%s", code);
+    fx_request("DELETE", path, staff.auth, NULL, &r);
+    cr_expect_eq(r.status, 204, "%s", r.body);
+    http_response_free(&r);
+    cr_expect_eq(stored_count(code, '#'), 0, "slots left");
+    cr_expect_eq(stored_count(code, '~'), 0, "tombstones left");
+}
+
+#define GIVE_BACK_RACERS 30
+#define GIVE_BACK_USES 4
+
+/* Every third racer's email is taken: it takes a use, fails and gives it
+ * back while the others race. Never more than the limit, what is stored
+ * agrees with what was answered, and the uses given back are there after. */
+Test(invites, racing_registrations_that_give_uses_back_never_overshoot)
+{
+    struct fx_chat_user staff, existing;
+    fx_chat_user(&staff, true);
+    fx_chat_user(&existing, false);
+    char code[8], prefix[24];
+    create_invite(staff.auth, GIVE_BACK_USES, code);
+    fx_unique(prefix, sizeof prefix, "gr");
+    struct ca_call *calls = calloc(GIVE_BACK_RACERS, sizeof *calls);
+    cr_assert(calls);
+    for (int i = 0; i < GIVE_BACK_RACERS; i++) {
+        char email[96];
+        if (i % 3 == 0)
+            snprintf(email, sizeof email, "%s", existing.email);
+        else
+            snprintf(email, sizeof email, "%s%02d@example.com", prefix, i);
+        calls[i].method = "POST";
+        snprintf(calls[i].path, sizeof calls[i].path, "%s", REGISTER);
+        snprintf(calls[i].body, sizeof calls[i].body,
+                 "{\"username\":\"%s%02d\",\"email\":\"%s\",\"password\":\"password1\",\"invcode\":\"%s\"}",
+                 prefix, i, email, code);
+    }
+    ca_parallel(calls, GIVE_BACK_RACERS);
+    int ok = 0, gave_up = 0;
+    for (int i = 0; i < GIVE_BACK_RACERS; i++) {
+        const char *body = calls[i].response ? calls[i].response : "";
+        if (calls[i].status == 200) {
+            ok++;
+            cr_expect(i % 3 != 0, "registration %d with a taken email succeeded", i);
+        } else if (calls[i].status == 0) {
+            cr_log_warn("registration %d got no answer: %s", i, calls[i].error);
+            gave_up++;
+        } else {
+            cr_expect(calls[i].status == 400 && (strstr(body, "invite expired") ||
+                                                 (i % 3 == 0 && strstr(body, "Email already used."))),
+                      "registration %d: %ld %s", i, calls[i].status, body);
+        }
+    }
+    ca_calls_free(calls, GIVE_BACK_RACERS);
+    free(calls);
+    cr_expect_leq(ok, GIVE_BACK_USES, "successes");
+    char filter[128];
+    snprintf(filter, sizeof filter, "{\"username\": {\"$regex\": \"^%s\"}}", prefix);
+    int64_t accounts = gave_up ? ca_db_settled_count("users", filter) : fx_db_count("users", filter);
+    cr_expect_leq(accounts, GIVE_BACK_USES, "accounts");
+    cr_expect_eq(stored_uses(code, gave_up > 0), accounts, "uses stored");
+    cr_expect_eq(uses_of(staff.auth, code), accounts, "uses shown");
+
+    /* what the race gave back admits exactly the rest */
+    int later = 0;
+    for (int i = 0; i < GIVE_BACK_USES + 2; i++) {
+        char name[24], email[64];
+        new_identity(name, email, "gl");
+        struct http_response r;
+        register_json(name, email, "password1", code, &r);
+        if (r.status == 200)
+            later++;
+        else
+            ca_expect_error(&r, 400, "invite expired", 0);
+        http_response_free(&r);
+    }
+    cr_expect_eq(accounts + later, GIVE_BACK_USES, "%lld during the race, %d after",
+                 (long long)accounts, later);
+    cr_expect_eq(uses_of(staff.auth, code), GIVE_BACK_USES);
+}
+
+/* --- slots of the previous release -------------------------------------------- */
+
+static int64_t private_count(const char *mongodb_uri, const char *collection, const char *filter_json)
+{
+    bson_error_t e;
+    bson_t *filter = bson_new_from_json((const uint8_t *)filter_json, -1, &e);
+    cr_assert(filter, "bad filter %s: %s", filter_json, e.message);
+    mongoc_init();
+    mongoc_log_set_handler(NULL, NULL);
+    mongoc_uri_t *uri = mongoc_uri_new_with_error(mongodb_uri, &e);
+    cr_assert(uri, "%s", e.message);
+    mongoc_client_t *client = mongoc_client_new_from_uri(uri);
+    const char *db = mongoc_uri_get_database(uri);
+    mongoc_collection_t *c = mongoc_client_get_collection(client, db && *db ? db : "warden", collection);
+    int64_t n = mongoc_collection_count_documents(c, filter, NULL, NULL, NULL, &e);
+    cr_assert(n >= 0, "count of %s: %s", collection, e.message);
+    mongoc_collection_destroy(c);
+    mongoc_client_destroy(client);
+    mongoc_uri_destroy(uri);
+    bson_destroy(filter);
+    return n;
+}
+
+static bson_t *old_slot(const char *code, int n, int64_t user_id)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%s#%d", code, n);
+    bson_t *doc = bson_new();
+    BSON_APPEND_UTF8(doc, "_id", id);
+    BSON_APPEND_UTF8(doc, "code", code);
+    BSON_APPEND_INT64(doc, "n", n);
+    if (user_id)
+        BSON_APPEND_INT64(doc, "user_id", user_id);
+    else
+        BSON_APPEND_NULL(doc, "user_id");
+    BSON_APPEND_DATE_TIME(doc, "created_at", 1700000000000LL + n);
+    return doc;
+}
+
+static int64_t private_uses(const struct stack *s, const char *auth, const char *code, int64_t *max_uses)
+{
+    struct http_response r;
+    ca_private_request(s, "GET", INVITES, auth, NULL, &r);
+    cr_assert_eq(r.status, 200, "list: %s", r.body);
+    bson_t list = BSON_INITIALIZER;
+    fx_json(&r, &list);
+    http_response_free(&r);
+    int64_t uses = -1;
+    for (int i = 0; i < fx_count(&list, ""); i++) {
+        char key[24];
+        snprintf(key, sizeof key, "%d.code", i);
+        if (strcmp(fx_str(&list, key), code) != 0)
+            continue;
+        snprintf(key, sizeof key, "%d.uses", i);
+        uses = fx_int(&list, key, -1);
+        snprintf(key, sizeof key, "%d.max_uses", i);
+        *max_uses = fx_int(&list, key, 0);
+    }
+    bson_destroy(&list);
+    return uses;
+}
+
+/*
+ * On a private stack: until migrate renumbers them, slots of the previous
+ * release make the pool refuse to count the invite's uses.
+ */
+Test(invites, migrate_renumbers_slots_of_the_previous_release)
+{
+    struct stack s;
+    cr_assert_eq(stack_start(&s, NULL), 0, "the private stack did not start");
+    char auth[400];
+    ca_private_staff(&s, auth, sizeof auth);
+    static const char *const codes[] = {"Old001", "Old002"};
+    bson_t *invites[2];
+    for (int i = 0; i < 2; i++) {
+        invites[i] = bson_new();
+        BSON_APPEND_UTF8(invites[i], "_id", codes[i]);
+        BSON_APPEND_INT64(invites[i], "max_uses", i == 0 ? 5 : -1);
+        BSON_APPEND_DATE_TIME(invites[i], "created_at", 1700000000000LL + i);
+    }
+    ca_db_insert_many(s.mongodb_uri, "instance_invites", (const bson_t *const *)invites, 2);
+    for (int i = 0; i < 2; i++)
+        bson_destroy(invites[i]);
+    /* Old001: uses 1, 3 and 4 (2 was given back by deleting it); Old002: 1..12 */
+    bson_t *slots[15];
+    size_t n = 0;
+    slots[n++] = old_slot(codes[0], 1, 1001);
+    slots[n++] = old_slot(codes[0], 3, 0);
+    slots[n++] = old_slot(codes[0], 4, 1004);
+    for (int k = 1; k <= 12; k++)
+        slots[n++] = old_slot(codes[1], k, 2000 + k);
+    ca_db_insert_many(s.mongodb_uri, "instance_invite_uses", (const bson_t *const *)slots, n);
+    for (size_t i = 0; i < n; i++)
+        bson_destroy(slots[i]);
+
+    for (int run = 0; run < 2; run++) { /* a second run changes nothing */
+        fx_ctl_ok(&s, NULL, 0, (const char *const[]){"migrate", NULL});
+        int64_t max_uses = 0;
+        cr_expect_eq(private_uses(&s, auth, codes[0], &max_uses), 3, "run %d: uses of %s", run, codes[0]);
+        cr_expect_eq(max_uses, 5);
+        cr_expect_eq(private_uses(&s, auth, codes[1], &max_uses), 12, "run %d: uses of %s", run, codes[1]);
+        cr_expect_eq(max_uses, -1);
+        cr_expect_eq(private_count(s.mongodb_uri, "instance_invite_uses", "{\"code\": {\"$exists\": true}}"), 0,
+                     "run %d: slots of the old form left", run);
+        cr_expect_eq(private_count(s.mongodb_uri, "instance_invite_uses", "{}"), 15, "run %d: slots", run);
+    }
+    /* renumbered densely, in their old order, with their owners */
+    static const struct {
+        const char *id;
+        int64_t user_id;
+    } expect[] = {
+        {"Old001#0000000001", 1001}, {"Old001#0000000002", 0}, {"Old001#0000000003", 1004},
+        {"Old002#0000000010", 2010}, {"Old002#0000000012", 2012},
+    };
+    for (size_t i = 0; i < sizeof expect / sizeof *expect; i++) {
+        char filter[128];
+        if (expect[i].user_id)
+            snprintf(filter, sizeof filter, "{\"_id\": \"%s\", \"user_id\": {\"$numberLong\": \"%lld\"}}",
+                     expect[i].id, (long long)expect[i].user_id);
+        else
+            snprintf(filter, sizeof filter, "{\"_id\": \"%s\", \"user_id\": null}", expect[i].id);
+        cr_expect_eq(private_count(s.mongodb_uri, "instance_invite_uses", filter), 1, "%s", filter);
+    }
+
+    /* Old001 admits the two uses left, and no third */
+    for (int i = 0; i < 3; i++) {
+        char name[24], body[256];
+        fx_unique(name, sizeof name, "mg");
+        snprintf(body, sizeof body,
+                 "{\"username\":\"%s\",\"email\":\"%s@example.com\",\"password\":\"password1\",\"invcode\":\"%s\"}",
+                 name, name, codes[0]);
+        struct http_response r;
+        ca_private_request(&s, "POST", REGISTER, NULL, body, &r);
+        if (i < 2)
+            cr_expect_eq(r.status, 200, "registration %d: %s", i, r.body);
+        else
+            ca_expect_error(&r, 400, "invite expired", 0);
+        http_response_free(&r);
+    }
+    int64_t max_uses = 0;
+    cr_expect_eq(private_uses(&s, auth, codes[0], &max_uses), 5);
+    cr_expect_eq(stack_stop(&s), 0, "the private stack's pool reported a sanitizer error");
 }

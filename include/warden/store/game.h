@@ -2,14 +2,44 @@
  * store/game: the game realm's accounts and characters, in their own
  * collections apart from the chat users. The game server shares these
  * documents: it writes presence (online, connection_ip, position) into
- * players and last_ip into game_users.
+ * players and last_ip into game_users, following the contract below.
  *
- * game_users: {_id: guid, name, name_lower (unique), email, password_hash
- *              (Argon2id of the client's SHA-256 hex), rights: ["Api", ...],
- *              security_stamp, registered_at (date), last_ip (string|null)}
- * players:    {_id: guid, name, name_lower (unique), user_id (guid), map_id
- *              (guid), x, y, online (bool), connection_ip (string|null),
- *              created_at (date)}
+ * game_users:      {_id: guid, name, name_lower (unique), email, password_hash
+ *                   (Argon2id of the client's SHA-256 hex), rights: ["Api", ...],
+ *                   security_stamp, registered_at (date), last_ip (string|null)}
+ * players:         {_id: guid, name, name_lower (unique), user_id (guid), map_id
+ *                   (guid), x, y, online (bool), connection_ip (string|null),
+ *                   created_at (date)}
+ *
+ * Every lookup is by _id (see store.h, Keys): by name and by owner through
+ * claims, written by insert before the document they point at.
+ *
+ * game_user_names: {_id: name_lower, user_id, created_at}
+ * player_names:    {_id: name_lower, player_id, created_at}
+ *     The name's claim: a duplicate key on insert means the name is taken
+ *     (the unique name_lower indexes stay as a second guard). A claim is
+ *     believed only when the document it names carries that name_lower; one
+ *     whose document never appeared is taken over after a minute.
+ * user_players:    {_id: "<user guid>/<player guid>", created_at}
+ *     A user's characters: a prefix range on "<user guid>/".
+ * online_players:  {_id: "<name_lower>/<player guid>", player_id, created_at}
+ *     The characters online, in name order: the listing walks these keys.
+ *     A claim is believed only while its player says online: true.
+ *
+ * Presence contract (for the game server; see README). Whoever writes
+ * presence keeps the online flag and the online_players claim together,
+ * in this order, so that a crash between the two steps leaves at worst a
+ * claim of a player who is offline, which every reader skips:
+ *   - going online:  insert {_id: "<name_lower>/<player guid>", player_id:
+ *     "<player guid>", created_at: <now>} into online_players (a duplicate
+ *     key error means it is there already: fine), then $set online: true
+ *     and connection_ip on the player (and last_ip on its game user);
+ *   - going offline: $set online: false, connection_ip: null on the player,
+ *     then delete online_players {_id: "<name_lower>/<player guid>"};
+ *   - on start-up, after a crash of the game server: walk online_players
+ *     and set each of its players offline as above (never filter players
+ *     on online: true, which reads every player).
+ * store_player_set_presence does exactly this (wardenctl game-presence).
  */
 #ifndef WARDEN_STORE_GAME_H
 #define WARDEN_STORE_GAME_H
@@ -60,13 +90,17 @@ struct player {
     char connection_ip[64];       /* "" = none */
 };
 
-/** Create a game user (name must be valid; rights none). STORE_DUPLICATE: name taken. */
+/**
+ * Create a game user (name must be valid; rights none): the name's claim
+ * first, then the user, and the claim given back if the user is not
+ * stored. STORE_DUPLICATE: name taken.
+ */
 enum store_status store_game_user_create(struct db *db, const char *name, const char *email,
                                          const char *password_hash, struct game_user *out,
                                          bson_error_t *e);
 enum store_status store_game_user_get(struct db *db, const char *id, struct game_user *out,
                                       bson_error_t *e);
-/** By name, case-insensitively. */
+/** By name, case-insensitively (its game_user_names claim, then the user by _id). */
 enum store_status store_game_user_find_by_name(struct db *db, const char *name,
                                                struct game_user *out, bson_error_t *e);
 /** Replace the rights and rotate the security stamp (revokes tokens). */
@@ -76,28 +110,48 @@ enum store_status store_game_user_set_rights(struct db *db, const char *id, unsi
 enum store_status store_game_user_set_password(struct db *db, const char *id,
                                                const char *password_hash, bson_error_t *e);
 
-/** Create a character for user_id. STORE_DUPLICATE: name taken. */
+/**
+ * Create a character for user_id: the name's claim and the user_players
+ * claim first, then the player (claims given back on failure).
+ * STORE_DUPLICATE: name taken.
+ */
 enum store_status store_player_create(struct db *db, const char *user_id, const char *name,
                                       const char *map_id, int64_t x, int64_t y,
                                       struct player *out, bson_error_t *e);
 enum store_status store_player_get(struct db *db, const char *id, struct player *out,
                                    bson_error_t *e);
+/** By name, case-insensitively (its player_names claim, then the player by _id). */
 enum store_status store_player_find_by_name(struct db *db, const char *name, struct player *out,
                                             bson_error_t *e);
 /**
- * Presence as the game server writes it: online with a connection IP, or
- * offline. Going online also records the IP as the user's last_ip.
+ * Presence as the game server writes it (the contract above): online with
+ * a connection IP, or offline, with the player's online_players claim.
+ * Going online also records the IP as the user's last_ip.
  */
 enum store_status store_player_set_presence(struct db *db, const struct player *p, bool online,
                                             const char *ip, bson_error_t *e);
 
-/** The characters of a user ordered by name; *out malloc'ed (free it). */
+/**
+ * The characters of a user ordered by name (its user_players claims, then
+ * the players by _id); *out malloc'ed (free it).
+ */
 enum store_status store_players_of_user(struct db *db, const char *user_id, struct player **out,
                                         size_t *n, bson_error_t *e);
-/** A page of online characters ordered by name, and how many are online in all. */
+/**
+ * A page of online characters ordered by name, and how many are online in
+ * all: the online_players claims walked in _id order, each checked against
+ * its player. Costs grow with the players online, never with all players.
+ */
 enum store_status store_players_online(struct db *db, int64_t skip, int64_t limit,
                                        struct player **out, size_t *n, int64_t *total,
                                        bson_error_t *e);
+
+/*
+ * `wardenctl migrate` steps (store_backfill): the claims of game users and
+ * players stored by a release without them; idempotent.
+ */
+enum store_status store_game_users_backfill(struct db *db, int64_t *written, bson_error_t *e);
+enum store_status store_players_backfill(struct db *db, int64_t *written, bson_error_t *e);
 
 void store_game_user_from_doc(const bson_t *doc, struct game_user *out);
 void store_player_from_doc(const bson_t *doc, struct player *out);

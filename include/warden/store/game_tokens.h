@@ -7,6 +7,10 @@
  *
  * A refresh token is used once: consuming it deletes it, and the delete's
  * count decides the winner when two requests present the same token.
+ * Requests only ever read and delete by _id. A token issued before its
+ * user's security stamp changed is refused by the refresh grant (the stamp
+ * is compared), so store_refresh_tokens_revoke is tidying that wardenctl
+ * does, never a request: it filters on user_id (index user_id).
  */
 #ifndef WARDEN_STORE_GAME_TOKENS_H
 #define WARDEN_STORE_GAME_TOKENS_H
@@ -28,7 +32,10 @@ enum store_status store_refresh_token_create(struct db *db, const char *user_id,
 enum store_status store_refresh_token_consume(struct db *db, const char *token, int64_t now_ms,
                                               char user_id[GUID_STRING_SIZE],
                                               char stamp[TOKEN_STAMP_SIZE], bson_error_t *e);
-/** Delete every refresh token of a user. */
+/**
+ * Delete every refresh token of a user (wardenctl, after a rights or
+ * password change). Not index-served on FerretDB, and not a request path.
+ */
 enum store_status store_refresh_tokens_revoke(struct db *db, const char *user_id, bson_error_t *e);
 
 #endif

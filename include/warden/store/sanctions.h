@@ -1,15 +1,18 @@
 /*
- * store/sanctions: bans and mutes of game users (collection sanctions).
+ * store/sanctions: bans and mutes of game users.
  *
- * {_id: "<user guid>:ban" | "<user guid>:mute", kind, user_id, ip
- *  (string|null), start (date), end (date), reason, moderator}
+ * sanctions:       {_id: "<user guid>:ban" | "<user guid>:mute", kind, user_id,
+ *                   ip (string|null), start (date), end (date), reason, moderator}
+ * sanction_claims: {_id: "<sanction _id>/<start ms>/<end ms>/<n>", created_at}
  *
  * One record per user and kind under that unique _id: two concurrent bans
- * cannot both insert. An expired record is replaced by the one request that
- * wins a claim insert into sanction_claims (see store_sanction_insert), never
- * by a delete-then-insert that a concurrent request could interleave with.
- * "Active" means end > now, compared in the query (no TTL index: FerretDB v1
- * has none).
+ * cannot both insert, and every read, replacement and removal is by that
+ * _id. An expired record is replaced by the one request that wins a claim
+ * insert into sanction_claims (see store_sanction_insert), never by a
+ * delete-then-insert that a concurrent request could interleave with; the
+ * claims on a replaced record are dropped by a prefix range on _id.
+ * "Active" means end > now, compared after the read by _id (no TTL index:
+ * FerretDB v1 has none).
  */
 #ifndef WARDEN_STORE_SANCTIONS_H
 #define WARDEN_STORE_SANCTIONS_H
@@ -42,7 +45,7 @@ enum store_status store_sanction_get_active(struct db *db, const char *user_id,
  */
 enum store_status store_sanction_insert(struct db *db, const struct sanction *s, int64_t now_ms,
                                         bson_error_t *e);
-/** Remove every record of this kind for the user, active or not. */
+/** Remove the user's record of this kind (the one under its key), active or not. */
 enum store_status store_sanction_remove_all(struct db *db, const char *user_id,
                                             enum sanction_kind kind, bson_error_t *e);
 
