@@ -84,7 +84,8 @@ int64_t store_unpad_id(const char *s);
 /**
  * Append {_id: {$gte: prefix + from, $lt: end of prefix}} to filter: the
  * keys that start with prefix, from prefix+from on (from may be NULL or "").
- * With after set, the bound is $gt instead of $gte.
+ * With after set, the bound is $gt instead of $gte. The prefix "" reads
+ * every string key.
  */
 void store_prefix_filter(bson_t *filter, const char *prefix, const char *from, bool after);
 

@@ -189,7 +189,8 @@ void store_prefix_filter(bson_t *filter, const char *prefix, const char *from, b
     bson_t range;
     BSON_APPEND_DOCUMENT_BEGIN(filter, "_id", &range);
     BSON_APPEND_UTF8(&range, after ? "$gt" : "$gte", start);
-    BSON_APPEND_UTF8(&range, "$lt", end);
+    if (plen > 0) /* "": every string key (a string bound matches strings only) */
+        BSON_APPEND_UTF8(&range, "$lt", end);
     bson_append_document_end(filter, &range);
     free(start);
     free(end);
@@ -241,7 +242,8 @@ enum store_status store_prefix_each(mongoc_collection_t *c, const char *prefix,
             bson_t range;
             BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
             BSON_APPEND_UTF8(&range, "$gte", prefix);
-            BSON_APPEND_UTF8(&range, "$lt", w.last ? w.last : end);
+            if (w.last || plen > 0)
+                BSON_APPEND_UTF8(&range, "$lt", w.last ? w.last : end);
             bson_append_document_end(&filter, &range);
             free(end);
         }

@@ -3,10 +3,18 @@
  *
  * Discriminators: a tag claim "<username>#<dddd>" is inserted for a
  * discriminator drawn at random; a duplicate key means taken, and the draw
- * is repeated. After a few misses the claims of the name are read (a prefix
- * range of at most 9999 keys) to pick among the free ones, or to find that
- * 9000 are taken. The unique (username, discriminator) index on users stays
- * as a second guard.
+ * is repeated. The unique (username, discriminator) index on users stays as
+ * a second guard.
+ *
+ * "More than 9000 of one name" needs a count, which no request may take by
+ * reading the name's claims. So every creation first takes the next join
+ * ordinal of its name (username_joins, "<username>#<10 digits>", the highest
+ * read with one reversed prefix query, the next inserted: a duplicate means
+ * a concurrent creation took it, read again). Ordinals only grow, so the
+ * highest bounds the name's users from above: while it is at most 9000 no
+ * more is read. A name past it (more than 9000 creations ever) has its
+ * claims read, at most 9999 keys, to count exactly and to pick among the
+ * free discriminators; so do creations whose random draws keep missing.
  */
 #include "warden/store/users.h"
 
@@ -25,6 +33,9 @@
 #define USERS "users"
 #define USER_EMAILS "user_emails"
 #define USER_TAGS "user_tags"
+#define USERNAME_JOINS "username_joins"
+#define JOIN_ATTEMPTS 64
+#define ORDINAL_DIGITS 10
 /* Random draws before the claims of the name are read. */
 #define RANDOM_DRAWS 4
 #define DISCRIMINATOR_LIMIT 9000
@@ -267,6 +278,55 @@ static int used_discriminators(struct db *db, const char *username, unsigned cha
     return s == STORE_OK ? set.count : -1;
 }
 
+struct top_ordinal {
+    size_t prefix_len;
+    int64_t value;
+};
+
+static bool read_ordinal(const bson_t *doc, void *ctx)
+{
+    struct top_ordinal *top = ctx;
+    char key[128];
+    int64_t v;
+    if (doc_string(doc, "_id", key, sizeof key) && strlen(key) == top->prefix_len + ORDINAL_DIGITS &&
+        parse_int64(key + top->prefix_len, 0, INT64_MAX, &v) == 0)
+        top->value = v;
+    return false;
+}
+
+static void ordinal_key(const char *prefix, int64_t ordinal, char *out, size_t size)
+{
+    snprintf(out, size, "%s%0*lld", prefix, ORDINAL_DIGITS, (long long)ordinal);
+}
+
+/* Take the next join ordinal of username into *ordinal. */
+static enum store_status join_name(struct db *db, const char *username, int64_t user_id,
+                                   int64_t *ordinal, bson_error_t *e)
+{
+    mongoc_collection_t *joins = db_collection(db, USERNAME_JOINS);
+    char prefix[80];
+    snprintf(prefix, sizeof prefix, "%s#", username);
+    for (int attempt = 0; attempt < JOIN_ATTEMPTS; attempt++) {
+        struct top_ordinal top = {strlen(prefix), 0};
+        enum store_status s = store_prefix_each(joins, prefix, NULL, true, 1, read_ordinal, &top, e);
+        if (s != STORE_OK)
+            return s;
+        char key[128];
+        ordinal_key(prefix, top.value + 1, key, sizeof key);
+        bson_t doc = BSON_INITIALIZER;
+        store_users_build_claim(&doc, key, user_id, clock_wall_ms());
+        s = store_insert(joins, &doc, e);
+        bson_destroy(&doc);
+        if (s != STORE_DUPLICATE) {
+            *ordinal = top.value + 1;
+            return s;
+        }
+    }
+    /* Taken every time: the name is as busy as names get. */
+    *ordinal = INT64_MAX;
+    return STORE_OK;
+}
+
 static int pick_free(const unsigned char used[10000], int n_used)
 {
     int free_count = 9999 - n_used;
@@ -313,10 +373,18 @@ enum store_status store_users_create(struct db *db, const struct user_new *in, s
     if (s != STORE_OK)
         return s;
 
+    int64_t ordinal = 0;
+    s = join_name(db, in->username, id, &ordinal, e);
+    if (s != STORE_OK) {
+        release_email(db, key, id);
+        return s;
+    }
+    /* Past the limit in creations ever: count, and pick among the free ones. */
+    int random_draws = ordinal > DISCRIMINATOR_LIMIT ? 0 : RANDOM_DRAWS;
     unsigned char *used = xmalloc(10000);
     for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
         int d;
-        if (attempt < RANDOM_DRAWS) {
+        if (attempt < random_draws) {
             d = 1 + (int)randombytes_uniform(9999);
         } else {
             int n_used = used_discriminators(db, in->username, used, e);
@@ -496,6 +564,65 @@ enum store_status store_users_index_existing(struct db *db, const struct user *u
 
 #define BACKFILL_BATCH 512
 
+/* Join ordinals for the tag claims of each name: 1..k for its k claims. */
+struct ordinal_fill {
+    struct db *db;
+    char name[128];
+    int64_t count;
+    bson_t *docs[BACKFILL_BATCH];
+    size_t n;
+    enum store_status status;
+    bson_error_t *e;
+};
+
+static void flush_ordinals(struct ordinal_fill *f)
+{
+    if (f->status == STORE_OK)
+        f->status = store_insert_claims(db_collection(f->db, USERNAME_JOINS),
+                                        (const bson_t *const *)f->docs, f->n, f->e);
+    for (size_t i = 0; i < f->n; i++)
+        bson_destroy(f->docs[i]);
+    f->n = 0;
+}
+
+static bool add_ordinal(const bson_t *doc, void *ctx)
+{
+    struct ordinal_fill *f = ctx;
+    char key[128];
+    doc_string(doc, "_id", key, sizeof key);
+    char *hash = strrchr(key, '#');
+    if (!hash)
+        return true;
+    *hash = '\0';
+    if (strcmp(key, f->name) != 0) {
+        snprintf(f->name, sizeof f->name, "%s", key);
+        f->count = 0;
+    }
+    char prefix[136], ordinal[160];
+    snprintf(prefix, sizeof prefix, "%s#", key);
+    ordinal_key(prefix, ++f->count, ordinal, sizeof ordinal);
+    f->docs[f->n] = bson_new();
+    store_users_build_claim(f->docs[f->n++], ordinal, doc_int(doc, "user_id", 0), clock_wall_ms());
+    if (f->n == BACKFILL_BATCH)
+        flush_ordinals(f);
+    return f->status == STORE_OK;
+}
+
+static enum store_status backfill_ordinals(struct db *db, bson_error_t *e)
+{
+    struct ordinal_fill *f = xcalloc(1, sizeof *f);
+    f->db = db;
+    f->status = STORE_OK;
+    f->e = e;
+    enum store_status s = store_prefix_each(db_collection(db, USER_TAGS), "", NULL, false, 0,
+                                            add_ordinal, f, e);
+    flush_ordinals(f);
+    if (s == STORE_OK)
+        s = f->status;
+    free(f);
+    return s;
+}
+
 enum store_status store_users_backfill(struct db *db, int64_t *written, bson_error_t *e)
 {
     int64_t last = -1;
@@ -523,7 +650,7 @@ enum store_status store_users_backfill(struct db *db, int64_t *written, bson_err
         if (s != STORE_OK)
             return s;
         if (n < BACKFILL_BATCH)
-            return STORE_OK;
+            return backfill_ordinals(db, e);
     }
 }
 

@@ -98,7 +98,9 @@ void ca_db_insert_many(const char *mongodb_uri, const char *collection, const bs
                        size_t n);
 /**
  * Insert user documents as an earlier release stored them, then write their
- * tag claims and search postings as `wardenctl migrate` does for such data.
+ * claims and search postings as `wardenctl migrate` does for such data: on a
+ * private stack (mongodb_uri set) the whole backfill, on the shared one
+ * (NULL) these users' tag claims and postings.
  */
 void ca_db_insert_users(const char *mongodb_uri, const bson_t *const *docs, size_t n);
 

@@ -284,3 +284,29 @@ Test(user_search, migrate_backfills_users_stored_without_postings)
     bson_destroy(&list);
     cr_expect_eq(stack_stop(&s), 0, "the private stack's pool reported a sanitizer error");
 }
+
+/* Join ordinals only bound a name's users from above: a name with more than
+ * 9000 creations ever but few users left counts them, and admits more. */
+Test(user_search, a_name_past_9000_creations_counts_its_users_exactly)
+{
+    struct fx_chat_user staff;
+    fx_chat_user(&staff, true);
+    char name[24], key[64], error[256] = "", ids[2][24];
+    fx_unique(name, sizeof name, "jo");
+    snprintf(key, sizeof key, "%s#%010d", name, 9500);
+    bson_t doc = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&doc, "_id", key);
+    BSON_APPEND_INT64(&doc, "user_id", 1);
+    cr_assert(ca_db_insert("username_joins", &doc, error, sizeof error), "%s", error);
+    bson_destroy(&doc);
+    create(staff.auth, name, ids[0]);
+    create(staff.auth, name, ids[1]);
+    bson_t list = BSON_INITIALIZER;
+    char query[64];
+    snprintf(query, sizeof query, "username=%s", name);
+    search(staff.auth, query, &list);
+    cr_expect_eq(fx_count(&list, ""), 2);
+    cr_expect(listed(&list, ids[0]) && listed(&list, ids[1]));
+    cr_expect_str_neq(fx_str(&list, "0.discriminator"), fx_str(&list, "1.discriminator"));
+    bson_destroy(&list);
+}

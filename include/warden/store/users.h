@@ -13,6 +13,9 @@
  *   the claim that makes a tag taken and finds a user by it; inserted
  *   before the account, moved by renames (the new one inserted, the old one
  *   deleted). Postings for search: include/warden/store/user_search.h.
+ * username_joins: {_id: "<username>#<ordinal, 10 digits>", user_id, created_at}
+ *   one per creation under the name, never deleted: the highest ordinal
+ *   bounds the name's users from above without a count.
  */
 #ifndef WARDEN_STORE_USERS_H
 #define WARDEN_STORE_USERS_H
@@ -101,7 +104,10 @@ enum store_status store_users_soft_delete(struct db *db, int64_t id, struct user
  * (by an earlier release, or by hand); present ones are kept.
  */
 enum store_status store_users_index_existing(struct db *db, const struct user *u, bson_error_t *e);
-/** Backfill step: store_users_index_existing for every user, in id order. */
+/**
+ * Backfill step: store_users_index_existing for every user, in id order,
+ * then join ordinals 1..k for each name's k tag claims.
+ */
 enum store_status store_users_backfill(struct db *db, int64_t *written, bson_error_t *e);
 
 /** Append a user's public fields to doc (for audit and outbox documents). */
