@@ -19,13 +19,9 @@ struct index_spec {
 
 static const struct index_spec indexes[] = {
     {"users", "username_discriminator", {"username", "discriminator"}, true},
-    {"users", "discriminator", {"discriminator"}, false},
-    {"gateway_events", "created_at", {"created_at"}, false},
     {"game_users", "name_lower", {"name_lower"}, true},
     {"players", "name_lower", {"name_lower"}, true},
     {"game_refresh_tokens", "user_id", {"user_id"}, false},
-    {"game_commands", "created_at", {"created_at"}, false},
-    {"audit_log", "created_at", {"created_at"}, false},
 };
 
 static bool create_index(struct db *db, const struct index_spec *spec, bson_error_t *e)
