@@ -157,6 +157,17 @@ enum store_status store_invite_create(struct db *db, int64_t max_uses, struct in
         if (s == STORE_OK)
             from_doc(&doc, out);
         bson_destroy(&doc);
+        if (s == STORE_OK) {
+            /* A deleted invite of the same code may have left slots or
+             * tombstones (a registration in flight while it was deleted):
+             * they must not count here. Nobody knows the code yet. */
+            char prefix[PREFIX_SIZE];
+            range_prefix(code, SLOT_MARK, prefix);
+            s = store_prefix_delete(db_collection(db, USES), prefix, NULL, e);
+            range_prefix(code, TOMBSTONE_MARK, prefix);
+            if (s == STORE_OK)
+                s = store_prefix_delete(db_collection(db, USES), prefix, NULL, e);
+        }
     }
     return s;
 }
@@ -214,7 +225,8 @@ enum store_status store_invite_delete(struct db *db, const char *code, bson_erro
     enum store_status s = store_delete(db_collection(db, INVITES), &filter, false, &deleted, e);
     bson_destroy(&filter);
     /* The invite first: a registration that read it before then may still
-     * insert a slot, left behind under a code no invite has. */
+     * insert a slot or a tombstone, left behind under a code no invite has
+     * (store_invite_create clears them if the code is ever drawn again). */
     char prefix[PREFIX_SIZE];
     range_prefix(code, SLOT_MARK, prefix);
     if (s == STORE_OK)
