@@ -139,6 +139,11 @@ static int cmd_migrate(struct ctl *ctl, int argc, char **argv)
     if (!db_ensure_schema(ctl->db, &e))
         return db_fail(&e);
     printf("indexes of database '%s' are in place\n", db_name(ctl->db));
+    int dropped = store_drop_retired_indexes(ctl->db, &e);
+    if (dropped < 0)
+        return db_fail(&e);
+    if (dropped > 0)
+        printf("retired indexes dropped: %d\n", dropped);
     if (!store_backfill(ctl->db, report_backfill, NULL, &e))
         return db_fail(&e);
     return 0;

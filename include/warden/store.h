@@ -26,6 +26,12 @@ enum store_status {
 
 /** Create every collection's indexes; idempotent. */
 bool store_create_indexes(struct db *db, bson_error_t *e);
+/**
+ * Drop the secondary indexes an earlier release created and no query uses
+ * any more, where they exist; returns how many were dropped, or -1 with e
+ * filled.
+ */
+int store_drop_retired_indexes(struct db *db, bson_error_t *e);
 
 /** Called by store_backfill after each step: what it covered and how many documents it looked at. */
 typedef void (*store_backfill_report_fn)(const char *step, int64_t written, void *ctx);

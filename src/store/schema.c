@@ -45,6 +45,45 @@ static bool create_index(struct db *db, const struct index_spec *spec, bson_erro
     return ok;
 }
 
+/*
+ * Secondary indexes of the release before every query went by _id: no
+ * query uses them any more, and each costs every write. `wardenctl
+ * migrate` drops them where they exist.
+ */
+static const struct {
+    const char *collection, *name;
+} retired[] = {
+    {"users", "discriminator"},          {"instance_invites", "created_at"},
+    {"instance_invite_uses", "code_n"},  {"guilds", "region"},
+    {"guild_features", "guild_position"}, {"guild_members", "guild_id"},
+    {"guild_roles", "guild_id"},         {"guild_channels", "guild_id"},
+    {"voice_servers", "region_id"},      {"gateway_events", "created_at"},
+    {"players", "user_id"},              {"players", "online_name"},
+    {"sanctions", "user_kind"},          {"game_commands", "created_at"},
+    {"audit_log", "created_at"},
+};
+
+/* MongoDB's IndexNotFound and NamespaceNotFound: nothing to drop. */
+#define ERROR_INDEX_NOT_FOUND 27
+#define ERROR_NAMESPACE_NOT_FOUND 26
+
+int store_drop_retired_indexes(struct db *db, bson_error_t *e)
+{
+    int dropped = 0;
+    for (size_t i = 0; i < sizeof retired / sizeof retired[0]; i++) {
+        bson_t cmd = BSON_INITIALIZER;
+        BSON_APPEND_UTF8(&cmd, "dropIndexes", retired[i].collection);
+        BSON_APPEND_UTF8(&cmd, "index", retired[i].name);
+        bool ok = mongoc_database_write_command_with_opts(db_database(db), &cmd, NULL, NULL, e);
+        bson_destroy(&cmd);
+        if (ok)
+            dropped++;
+        else if (e->code != ERROR_INDEX_NOT_FOUND && e->code != ERROR_NAMESPACE_NOT_FOUND)
+            return -1;
+    }
+    return dropped;
+}
+
 bool store_create_indexes(struct db *db, bson_error_t *e)
 {
     for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++)
