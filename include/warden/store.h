@@ -117,6 +117,35 @@ enum store_status store_prefix_delete(mongoc_collection_t *c, const char *prefix
 enum store_status store_insert_claims(mongoc_collection_t *c, const bson_t *const *docs, size_t n,
                                       bson_error_t *e);
 
+/** A list of _ids being appended to a filter as {_id: {$in: [...]}}. */
+struct store_in {
+    bson_t id, list;
+    uint32_t n;
+    char key[16];
+};
+/** Open {_id: {$in: [ in filter; append ids with store_in_utf8/int64, close with store_in_end. */
+void store_in_begin(bson_t *filter, struct store_in *in);
+void store_in_utf8(struct store_in *in, const char *id);
+void store_in_int64(struct store_in *in, int64_t id);
+void store_in_end(bson_t *filter, struct store_in *in);
+
+/**
+ * Called by store_walk with each batch of documents, in _id order (the
+ * walk destroys them afterwards). STORE_OK goes on; STORE_NOT_FOUND ends
+ * the walk as done; any other status ends it and is returned.
+ */
+typedef enum store_status (*store_batch_fn)(struct db *db, bson_t **docs, size_t n, void *ctx,
+                                            bson_error_t *e);
+/**
+ * Walk collection in _id order, batch documents at a time: each query is
+ * {_id: {$gt: <the last _id seen>}} sorted by _id and limited, which the
+ * _id index serves whatever the _id type (one type per collection).
+ * projection may be NULL; *seen (may be NULL) counts the documents read.
+ */
+enum store_status store_walk(struct db *db, const char *collection, const bson_t *projection,
+                             size_t batch, store_batch_fn fn, void *ctx, int64_t *seen,
+                             bson_error_t *e);
+
 /* Typed readers: the value of key in doc, or the fallback when absent or of another type. */
 /** Copy a string into out (truncated to size); returns false (and "" in out) when absent/null. */
 bool doc_string(const bson_t *doc, const char *key, char *out, size_t size);

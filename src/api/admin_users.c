@@ -15,6 +15,7 @@
 #include "warden/body.h"
 #include "warden/errors.h"
 #include "warden/fields.h"
+#include "warden/store/user_search.h"
 #include "warden/store/users.h"
 #include "warden/utf8.h"
 #include "warden/util.h"
@@ -123,7 +124,7 @@ void api_admin_users_search(struct app *app, struct request *req, struct respons
     struct user *users;
     size_t n;
     bson_error_t e;
-    if (store_users_search(app->db, &q, &users, &n, &e) != STORE_OK) {
+    if (store_user_search(app->db, &q, &users, &n, &e) != STORE_OK) {
         free(users);
         error_send_db(res, req, &e);
         return;

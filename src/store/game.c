@@ -542,17 +542,12 @@ static enum store_status players_by_ids(struct db *db, char (*ids)[GUID_STRING_S
     enum store_status s = STORE_OK;
     for (size_t start = 0; start < n && s == STORE_OK; start += BATCH) {
         size_t end = start + BATCH < n ? start + BATCH : n;
-        bson_t filter = BSON_INITIALIZER, range, list;
-        BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
-        BSON_APPEND_ARRAY_BEGIN(&range, "$in", &list);
-        for (size_t i = start; i < end; i++) {
-            char idx[16];
-            const char *k;
-            bson_uint32_to_string((uint32_t)(i - start), &k, idx, sizeof idx);
-            BSON_APPEND_UTF8(&list, k, ids[i]);
-        }
-        bson_append_array_end(&range, &list);
-        bson_append_document_end(&filter, &range);
+        bson_t filter = BSON_INITIALIZER;
+        struct store_in in;
+        store_in_begin(&filter, &in);
+        for (size_t i = start; i < end; i++)
+            store_in_utf8(&in, ids[i]);
+        store_in_end(&filter, &in);
         void *items;
         size_t got;
         s = store_collect(db_collection(db, PLAYERS), &filter, NULL, sizeof **out, fill_player,
@@ -763,20 +758,16 @@ static enum store_status backfill_names(struct db *db, const struct name_claims 
     bson_t *docs = xcalloc(n, sizeof *docs);
     const bson_t **ptrs = xcalloc(n, sizeof *ptrs);
     bool *right = xcalloc(n, sizeof *right);
-    bson_t filter = BSON_INITIALIZER, range, list;
-    BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
-    BSON_APPEND_ARRAY_BEGIN(&range, "$in", &list);
+    bson_t filter = BSON_INITIALIZER;
+    struct store_in in;
+    store_in_begin(&filter, &in);
     for (size_t i = 0; i < n; i++) {
         bson_init(&docs[i]);
         name_claim_doc(&docs[i], nc, keys[i], owners[i]);
         ptrs[i] = &docs[i];
-        char idx[16];
-        const char *k;
-        bson_uint32_to_string((uint32_t)i, &k, idx, sizeof idx);
-        BSON_APPEND_UTF8(&list, k, keys[i]);
+        store_in_utf8(&in, keys[i]);
     }
-    bson_append_array_end(&range, &list);
-    bson_append_document_end(&filter, &range);
+    store_in_end(&filter, &in);
     mongoc_collection_t *c = db_collection(db, nc->collection);
     enum store_status s = store_insert_claims(c, ptrs, n, e);
     struct held_claims held = {nc, keys, owners, n, right};
@@ -801,122 +792,91 @@ static enum store_status backfill_names(struct db *db, const struct name_claims 
     return s;
 }
 
-struct doc_list {
-    bson_t **docs;
-    size_t n;
+/* Names and owners of one batch, for backfill_names. */
+struct name_batch {
+    char (*keys)[NAME_SIZE];
+    char (*owners)[GUID_STRING_SIZE];
 };
 
-static bool keep_doc(const bson_t *doc, void *ctx)
+static void name_batch_init(struct name_batch *b)
 {
-    struct doc_list *l = ctx;
-    l->docs[l->n++] = bson_copy(doc);
-    return l->n < BACKFILL_BATCH;
+    b->keys = xcalloc(BACKFILL_BATCH, NAME_SIZE);
+    b->owners = xcalloc(BACKFILL_BATCH, GUID_STRING_SIZE);
 }
 
-/* One batch of collection in _id order after last ("" = from the start),
- * copied into docs (bson_destroy each); last moves to the batch's end. */
-static enum store_status backfill_batch(struct db *db, const char *collection,
-                                        char last[GUID_STRING_SIZE], bson_t **docs, size_t *n,
-                                        bson_error_t *e)
+static void name_batch_free(struct name_batch *b)
 {
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, range;
-    if (last[0]) {
-        BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
-        BSON_APPEND_UTF8(&range, "$gt", last);
-        bson_append_document_end(&filter, &range);
+    free(b->keys);
+    free(b->owners);
+}
+
+static enum store_status game_users_batch(struct db *db, bson_t **docs, size_t n, void *ctx,
+                                          bson_error_t *e)
+{
+    struct name_batch *b = ctx;
+    for (size_t i = 0; i < n; i++) {
+        doc_name_lower(docs[i], b->keys[i]);
+        doc_string(docs[i], "_id", b->owners[i], GUID_STRING_SIZE);
     }
-    store_find_opts(&opts, "_id", NULL, 0, BACKFILL_BATCH);
-    struct doc_list l = {docs, 0};
-    enum store_status s = store_each(db_collection(db, collection), &filter, &opts, keep_doc, &l, e);
-    bson_destroy(&filter);
-    bson_destroy(&opts);
-    *n = l.n;
-    if (l.n)
-        doc_string(docs[l.n - 1], "_id", last, GUID_STRING_SIZE);
-    return s;
+    return backfill_names(db, &user_names, b->keys, b->owners, n, e);
 }
 
 enum store_status store_game_users_backfill(struct db *db, int64_t *written, bson_error_t *e)
 {
-    bson_t *docs[BACKFILL_BATCH];
-    char (*keys)[NAME_SIZE] = xcalloc(BACKFILL_BATCH, NAME_SIZE);
-    char (*owners)[GUID_STRING_SIZE] = xcalloc(BACKFILL_BATCH, GUID_STRING_SIZE);
-    char last[GUID_STRING_SIZE] = "";
-    enum store_status s;
-    for (;;) {
-        size_t n = 0;
-        s = backfill_batch(db, GAME_USERS, last, docs, &n, e);
-        for (size_t i = 0; i < n; i++) {
-            doc_name_lower(docs[i], keys[i]);
-            doc_string(docs[i], "_id", owners[i], GUID_STRING_SIZE);
-            bson_destroy(docs[i]);
+    struct name_batch b;
+    name_batch_init(&b);
+    enum store_status s =
+        store_walk(db, GAME_USERS, NULL, BACKFILL_BATCH, game_users_batch, &b, written, e);
+    name_batch_free(&b);
+    return s;
+}
+
+/* A player's claims: its owner's (user_players) and, online, the listing's. */
+static enum store_status players_batch(struct db *db, bson_t **docs, size_t n, void *ctx,
+                                       bson_error_t *e)
+{
+    struct name_batch *b = ctx;
+    bson_t owned[BACKFILL_BATCH], online[BACKFILL_BATCH];
+    const bson_t *owned_ptrs[BACKFILL_BATCH], *online_ptrs[BACKFILL_BATCH];
+    size_t n_online = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct player p;
+        store_player_from_doc(docs[i], &p);
+        doc_name_lower(docs[i], b->keys[i]);
+        copy_string(b->owners[i], GUID_STRING_SIZE, p.id);
+        char key[KEY_SIZE * 2];
+        user_player_key(p.user_id, p.id, key);
+        bson_init(&owned[i]);
+        BSON_APPEND_UTF8(&owned[i], "_id", key);
+        BSON_APPEND_DATE_TIME(&owned[i], "created_at", clock_wall_ms());
+        owned_ptrs[i] = &owned[i];
+        if (p.online) {
+            online_key(p.name, p.id, key);
+            bson_init(&online[n_online]);
+            BSON_APPEND_UTF8(&online[n_online], "_id", key);
+            BSON_APPEND_UTF8(&online[n_online], "player_id", p.id);
+            BSON_APPEND_DATE_TIME(&online[n_online], "created_at", clock_wall_ms());
+            online_ptrs[n_online] = &online[n_online];
+            n_online++;
         }
-        if (s == STORE_OK)
-            s = backfill_names(db, &user_names, keys, owners, n, e);
-        *written += (int64_t)n;
-        if (s != STORE_OK || n < BACKFILL_BATCH)
-            break;
     }
-    free(keys);
-    free(owners);
+    enum store_status s = backfill_names(db, &player_names, b->keys, b->owners, n, e);
+    if (s == STORE_OK)
+        s = store_insert_claims(db_collection(db, USER_PLAYERS), owned_ptrs, n, e);
+    if (s == STORE_OK)
+        s = store_insert_claims(db_collection(db, ONLINE_PLAYERS), online_ptrs, n_online, e);
+    for (size_t i = 0; i < n; i++)
+        bson_destroy(&owned[i]);
+    for (size_t i = 0; i < n_online; i++)
+        bson_destroy(&online[i]);
     return s;
 }
 
 enum store_status store_players_backfill(struct db *db, int64_t *written, bson_error_t *e)
 {
-    bson_t *docs[BACKFILL_BATCH];
-    char (*keys)[NAME_SIZE] = xcalloc(BACKFILL_BATCH, NAME_SIZE);
-    char (*owners)[GUID_STRING_SIZE] = xcalloc(BACKFILL_BATCH, GUID_STRING_SIZE);
-    bson_t *owned = xcalloc(BACKFILL_BATCH, sizeof *owned);
-    bson_t *online = xcalloc(BACKFILL_BATCH, sizeof *online);
-    const bson_t **owned_ptrs = xcalloc(BACKFILL_BATCH, sizeof *owned_ptrs);
-    const bson_t **online_ptrs = xcalloc(BACKFILL_BATCH, sizeof *online_ptrs);
-    char last[GUID_STRING_SIZE] = "";
-    enum store_status s;
-    for (;;) {
-        size_t n = 0, n_online = 0;
-        s = backfill_batch(db, PLAYERS, last, docs, &n, e);
-        for (size_t i = 0; i < n; i++) {
-            struct player p;
-            store_player_from_doc(docs[i], &p);
-            doc_name_lower(docs[i], keys[i]);
-            copy_string(owners[i], GUID_STRING_SIZE, p.id);
-            char key[KEY_SIZE * 2];
-            user_player_key(p.user_id, p.id, key);
-            bson_init(&owned[i]);
-            BSON_APPEND_UTF8(&owned[i], "_id", key);
-            BSON_APPEND_DATE_TIME(&owned[i], "created_at", clock_wall_ms());
-            owned_ptrs[i] = &owned[i];
-            if (p.online) {
-                online_key(p.name, p.id, key);
-                bson_init(&online[n_online]);
-                BSON_APPEND_UTF8(&online[n_online], "_id", key);
-                BSON_APPEND_UTF8(&online[n_online], "player_id", p.id);
-                BSON_APPEND_DATE_TIME(&online[n_online], "created_at", clock_wall_ms());
-                online_ptrs[n_online] = &online[n_online];
-                n_online++;
-            }
-            bson_destroy(docs[i]);
-        }
-        if (s == STORE_OK)
-            s = backfill_names(db, &player_names, keys, owners, n, e);
-        if (s == STORE_OK)
-            s = store_insert_claims(db_collection(db, USER_PLAYERS), owned_ptrs, n, e);
-        if (s == STORE_OK)
-            s = store_insert_claims(db_collection(db, ONLINE_PLAYERS), online_ptrs, n_online, e);
-        for (size_t i = 0; i < n; i++)
-            bson_destroy(&owned[i]);
-        for (size_t i = 0; i < n_online; i++)
-            bson_destroy(&online[i]);
-        *written += (int64_t)n;
-        if (s != STORE_OK || n < BACKFILL_BATCH)
-            break;
-    }
-    free(keys);
-    free(owners);
-    free(owned);
-    free(online);
-    free(owned_ptrs);
-    free(online_ptrs);
+    struct name_batch b;
+    name_batch_init(&b);
+    enum store_status s = store_walk(db, PLAYERS, NULL, BACKFILL_BATCH, players_batch, &b, written, e);
+    name_batch_free(&b);
     return s;
 }

@@ -106,17 +106,11 @@ static enum store_status delete_by_string_id(mongoc_collection_t *c, const char 
 /* {_id: {$in: ids[0..n)}} into filter. */
 static void ids_in(bson_t *filter, const int64_t *ids, size_t n)
 {
-    bson_t in, list;
-    BSON_APPEND_DOCUMENT_BEGIN(filter, "_id", &in);
-    BSON_APPEND_ARRAY_BEGIN(&in, "$in", &list);
-    for (size_t i = 0; i < n; i++) {
-        char key[16];
-        const char *k;
-        bson_uint32_to_string((uint32_t)i, &k, key, sizeof key);
-        BSON_APPEND_INT64(&list, k, ids[i]);
-    }
-    bson_append_array_end(&in, &list);
-    bson_append_document_end(filter, &in);
+    struct store_in in;
+    store_in_begin(filter, &in);
+    for (size_t i = 0; i < n; i++)
+        store_in_int64(&in, ids[i]);
+    store_in_end(filter, &in);
 }
 
 /* A growing list of ids. */
@@ -138,58 +132,6 @@ static int compare_ids(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
-}
-
-/*
- * Call fn with the documents of c (Int64 _ids) in _id order, ID_BATCH at a
- * time: each query is {_id: {$gt: <last id seen>}} sorted by _id and
- * limited, which the _id index serves. *seen counts the documents.
- */
-typedef enum store_status (*id_batch_fn)(struct db *db, bson_t **docs, size_t n, void *ctx,
-                                         bson_error_t *e);
-
-struct doc_batch {
-    bson_t *docs[ID_BATCH];
-    size_t n;
-};
-
-static bool keep_doc(const bson_t *doc, void *ctx)
-{
-    struct doc_batch *b = ctx;
-    if (b->n < ID_BATCH)
-        b->docs[b->n++] = bson_copy(doc);
-    return true;
-}
-
-static enum store_status walk_by_id(struct db *db, const char *collection,
-                                    const bson_t *projection, id_batch_fn fn, void *ctx,
-                                    int64_t *seen, bson_error_t *e)
-{
-    int64_t last = 0; /* ids are positive snowflakes */
-    enum store_status s = STORE_OK;
-    for (;;) {
-        struct doc_batch b = {.n = 0};
-        bson_t filter = BSON_INITIALIZER, range, opts = BSON_INITIALIZER;
-        BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
-        BSON_APPEND_INT64(&range, "$gt", last);
-        bson_append_document_end(&filter, &range);
-        store_find_opts(&opts, "_id", NULL, 0, ID_BATCH);
-        if (projection)
-            BSON_APPEND_DOCUMENT(&opts, "projection", projection);
-        s = store_each(db_collection(db, collection), &filter, &opts, keep_doc, &b, e);
-        bson_destroy(&filter);
-        bson_destroy(&opts);
-        int64_t next = b.n ? doc_int(b.docs[b.n - 1], "_id", last) : last;
-        if (s == STORE_OK && b.n)
-            s = fn(db, b.docs, b.n, ctx, e);
-        if (seen)
-            *seen += (int64_t)b.n;
-        for (size_t i = 0; i < b.n; i++)
-            bson_destroy(b.docs[i]);
-        if (s != STORE_OK || b.n < ID_BATCH || next <= last)
-            return s;
-        last = next;
-    }
 }
 
 static void append_id_or_null(bson_t *doc, const char *key, int64_t id)
@@ -574,7 +516,8 @@ enum store_status store_guilds_assign_first_region(struct db *db, const char *re
     bson_t projection = BSON_INITIALIZER;
     BSON_APPEND_INT32(&projection, "_id", 1);
     int64_t seen = 0;
-    enum store_status s = walk_by_id(db, GUILDS, &projection, assign_batch, (void *)region, &seen, e);
+    enum store_status s =
+        store_walk(db, GUILDS, &projection, ID_BATCH, assign_batch, (void *)region, &seen, e);
     bson_destroy(&projection);
     if (n)
         *n = seen;
@@ -833,7 +776,8 @@ enum store_status store_guild_regions_backfill(struct db *db, int64_t *written, 
     bson_t projection = BSON_INITIALIZER;
     BSON_APPEND_INT32(&projection, "region", 1);
     *written = 0;
-    enum store_status s = walk_by_id(db, GUILDS, &projection, region_claims_batch, NULL, written, e);
+    enum store_status s =
+        store_walk(db, GUILDS, &projection, ID_BATCH, region_claims_batch, NULL, written, e);
     bson_destroy(&projection);
     return s;
 }
@@ -867,7 +811,8 @@ enum store_status store_guild_parts_backfill(struct db *db, int64_t *written, bs
     static const char *const kinds[] = {ROLES, CHANNELS};
     enum store_status s = STORE_OK;
     for (size_t i = 0; i < 2 && s == STORE_OK; i++)
-        s = walk_by_id(db, kinds[i], &projection, part_claims_batch, (void *)kinds[i], written, e);
+        s = store_walk(db, kinds[i], &projection, ID_BATCH, part_claims_batch, (void *)kinds[i], written,
+                       e);
     bson_destroy(&projection);
     return s;
 }

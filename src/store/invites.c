@@ -394,17 +394,12 @@ static enum store_status delete_ids(mongoc_collection_t *c, const struct old_slo
     enum store_status s = STORE_OK;
     for (size_t start = 0; start < n && s == STORE_OK; start += BACKFILL_BATCH) {
         size_t end = start + BACKFILL_BATCH < n ? start + BACKFILL_BATCH : n;
-        bson_t filter = BSON_INITIALIZER, range, list;
-        BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
-        BSON_APPEND_ARRAY_BEGIN(&range, "$in", &list);
-        for (size_t i = start; i < end; i++) {
-            char idx[16];
-            const char *k;
-            bson_uint32_to_string((uint32_t)(i - start), &k, idx, sizeof idx);
-            BSON_APPEND_UTF8(&list, k, old[i].id);
-        }
-        bson_append_array_end(&range, &list);
-        bson_append_document_end(&filter, &range);
+        bson_t filter = BSON_INITIALIZER;
+        struct store_in in;
+        store_in_begin(&filter, &in);
+        for (size_t i = start; i < end; i++)
+            store_in_utf8(&in, old[i].id);
+        store_in_end(&filter, &in);
         s = store_delete(c, &filter, true, NULL, e);
         bson_destroy(&filter);
     }
@@ -445,8 +440,6 @@ static enum store_status migrate_code(struct db *db, struct code_group *g, bson_
 struct uses_walk {
     struct db *db;
     struct code_group group;
-    char last[64];
-    size_t seen;
     enum store_status status;
     bson_error_t *e;
 };
@@ -463,10 +456,8 @@ static bool walk_use(const bson_t *doc, void *ctx)
 {
     struct uses_walk *w = ctx;
     char id[64];
-    w->seen++;
     if (!doc_string(doc, "_id", id, sizeof id))
         return true;
-    snprintf(w->last, sizeof w->last, "%s", id);
     if (strlen(id) <= INVITE_CODE_LEN)
         return true;
     if (strncmp(id, w->group.code, INVITE_CODE_LEN) != 0) {
@@ -479,6 +470,18 @@ static bool walk_use(const bson_t *doc, void *ctx)
     return true;
 }
 
+static enum store_status walk_uses(struct db *db, bson_t **docs, size_t n, void *ctx,
+                                   bson_error_t *e)
+{
+    (void)db;
+    (void)e;
+    struct uses_walk *w = ctx;
+    for (size_t i = 0; i < n; i++)
+        if (!walk_use(docs[i], w))
+            break;
+    return w->status;
+}
+
 enum store_status store_invites_backfill(struct db *db, int64_t *written, bson_error_t *e)
 {
     struct uses_walk w;
@@ -486,25 +489,7 @@ enum store_status store_invites_backfill(struct db *db, int64_t *written, bson_e
     w.db = db;
     w.e = e;
     w.status = STORE_OK;
-    enum store_status s = STORE_OK;
-    for (;;) {
-        bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, range;
-        if (w.last[0]) {
-            BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
-            BSON_APPEND_UTF8(&range, "$gt", w.last);
-            bson_append_document_end(&filter, &range);
-        }
-        store_find_opts(&opts, "_id", NULL, 0, BACKFILL_BATCH);
-        w.seen = 0;
-        s = store_each(db_collection(db, USES), &filter, &opts, walk_use, &w, e);
-        bson_destroy(&filter);
-        bson_destroy(&opts);
-        *written += (int64_t)w.seen;
-        if (s == STORE_OK)
-            s = w.status;
-        if (s != STORE_OK || w.seen < BACKFILL_BATCH)
-            break;
-    }
+    enum store_status s = store_walk(db, USES, NULL, BACKFILL_BATCH, walk_uses, &w, written, e);
     if (s == STORE_OK)
         s = migrate_code(db, &w.group, e);
     free(w.group.old);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "warden/db.h"
 #include "warden/util.h"
 
 static bool is_duplicate(const bson_error_t *e)
@@ -303,6 +304,93 @@ enum store_status store_insert_claims(mongoc_collection_t *c, const bson_t *cons
     bson_destroy(&reply);
     bson_destroy(&opts);
     return s;
+}
+
+void store_in_begin(bson_t *filter, struct store_in *in)
+{
+    BSON_APPEND_DOCUMENT_BEGIN(filter, "_id", &in->id);
+    BSON_APPEND_ARRAY_BEGIN(&in->id, "$in", &in->list);
+    in->n = 0;
+}
+
+static const char *in_key(struct store_in *in)
+{
+    const char *k;
+    bson_uint32_to_string(in->n++, &k, in->key, sizeof in->key);
+    return k;
+}
+
+/* (BSON_APPEND_* evaluate their key twice: it is taken first.) */
+void store_in_utf8(struct store_in *in, const char *id)
+{
+    const char *k = in_key(in);
+    BSON_APPEND_UTF8(&in->list, k, id);
+}
+
+void store_in_int64(struct store_in *in, int64_t id)
+{
+    const char *k = in_key(in);
+    BSON_APPEND_INT64(&in->list, k, id);
+}
+
+void store_in_end(bson_t *filter, struct store_in *in)
+{
+    bson_append_array_end(&in->id, &in->list);
+    bson_append_document_end(filter, &in->id);
+}
+
+struct walk_batch {
+    bson_t **docs;
+    size_t n, max;
+};
+
+static bool keep_doc(const bson_t *doc, void *ctx)
+{
+    struct walk_batch *b = ctx;
+    if (b->n < b->max)
+        b->docs[b->n++] = bson_copy(doc);
+    return b->n < b->max;
+}
+
+enum store_status store_walk(struct db *db, const char *collection, const bson_t *projection,
+                             size_t batch, store_batch_fn fn, void *ctx, int64_t *seen,
+                             bson_error_t *e)
+{
+    struct walk_batch b = {xcalloc(batch, sizeof *b.docs), 0, batch};
+    bson_value_t last = {.value_type = BSON_TYPE_EOD};
+    enum store_status s = STORE_OK;
+    for (;;) {
+        bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, range;
+        if (last.value_type != BSON_TYPE_EOD) {
+            BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
+            BSON_APPEND_VALUE(&range, "$gt", &last);
+            bson_append_document_end(&filter, &range);
+        }
+        store_find_opts(&opts, "_id", NULL, 0, (int64_t)batch);
+        if (projection)
+            BSON_APPEND_DOCUMENT(&opts, "projection", projection);
+        b.n = 0;
+        s = store_each(db_collection(db, collection), &filter, &opts, keep_doc, &b, e);
+        bson_destroy(&filter);
+        bson_destroy(&opts);
+        bson_iter_t it;
+        if (b.n && bson_iter_init_find(&it, b.docs[b.n - 1], "_id")) {
+            bson_value_destroy(&last);
+            bson_value_copy(bson_iter_value(&it), &last);
+        }
+        if (s == STORE_OK && b.n)
+            s = fn(db, b.docs, b.n, ctx, e);
+        if (seen)
+            *seen += (int64_t)b.n;
+        size_t n = b.n;
+        for (size_t i = 0; i < n; i++)
+            bson_destroy(b.docs[i]);
+        if (s != STORE_OK || n < batch)
+            break;
+    }
+    bson_value_destroy(&last);
+    free(b.docs);
+    return s == STORE_NOT_FOUND ? STORE_OK : s;
 }
 
 static bool find(const bson_t *doc, const char *key, bson_iter_t *it)

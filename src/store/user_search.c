@@ -96,18 +96,15 @@ enum store_status store_user_search_unindex(struct db *db, int64_t id, const cha
     size_t n = posting_prefixes(username, discriminator, prefixes, STORE_USER_POSTINGS_MAX);
     if (n == 0)
         return STORE_OK;
-    bson_t filter = BSON_INITIALIZER, id_doc, in;
-    BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &id_doc);
-    BSON_APPEND_ARRAY_BEGIN(&id_doc, "$in", &in);
+    bson_t filter = BSON_INITIALIZER;
+    struct store_in in;
+    store_in_begin(&filter, &in);
     for (size_t i = 0; i < n; i++) {
-        char key[KEY_SIZE], idx[16];
-        const char *k;
+        char key[KEY_SIZE];
         posting_key(prefixes[i], id, key);
-        bson_uint32_to_string((uint32_t)i, &k, idx, sizeof idx);
-        BSON_APPEND_UTF8(&in, k, key);
+        store_in_utf8(&in, key);
     }
-    bson_append_array_end(&id_doc, &in);
-    bson_append_document_end(&filter, &id_doc);
+    store_in_end(&filter, &in);
     enum store_status s = store_delete(db_collection(db, GRAMS), &filter, true, NULL, e);
     bson_destroy(&filter);
     return s;
@@ -270,17 +267,12 @@ static enum store_status read_matches(struct db *db, const struct matches *m,
 {
     if (m->n == 0)
         return STORE_OK;
-    bson_t filter = BSON_INITIALIZER, id_doc, in, opts = BSON_INITIALIZER;
-    BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &id_doc);
-    BSON_APPEND_ARRAY_BEGIN(&id_doc, "$in", &in);
-    for (size_t i = 0; i < m->n; i++) {
-        char idx[16];
-        const char *k;
-        bson_uint32_to_string((uint32_t)i, &k, idx, sizeof idx);
-        BSON_APPEND_INT64(&in, k, m->ids[i]);
-    }
-    bson_append_array_end(&id_doc, &in);
-    bson_append_document_end(&filter, &id_doc);
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
+    struct store_in in;
+    store_in_begin(&filter, &in);
+    for (size_t i = 0; i < m->n; i++)
+        store_in_int64(&in, m->ids[i]);
+    store_in_end(&filter, &in);
     store_find_opts(&opts, "_id", NULL, 0, 0);
     void *items;
     size_t got;
@@ -327,49 +319,39 @@ static enum store_status search_postings(struct db *db, const struct user_query 
 
 struct user_walk {
     const struct user_query *q;
-    int64_t skip, last;
+    int64_t skip;
     struct user *out;
-    size_t n, seen;
+    size_t n;
 };
 
-static bool walk_user(const bson_t *doc, void *ctx)
+static enum store_status walk_users(struct db *db, bson_t **docs, size_t n, void *ctx,
+                                    bson_error_t *e)
 {
+    (void)db;
+    (void)e;
     struct user_walk *w = ctx;
-    struct user u;
-    store_users_from_doc(doc, &u);
-    w->last = u.id;
-    w->seen++;
-    if (!user_matches(&u, w->q))
-        return true;
-    if (w->skip > 0) {
-        w->skip--;
-        return true;
+    for (size_t i = 0; i < n; i++) {
+        struct user u;
+        store_users_from_doc(docs[i], &u);
+        if (!user_matches(&u, w->q))
+            continue;
+        if (w->skip > 0) {
+            w->skip--;
+            continue;
+        }
+        w->out[w->n++] = u;
+        if ((int64_t)w->n >= w->q->limit)
+            return STORE_NOT_FOUND; /* the page is full */
     }
-    w->out[w->n++] = u;
-    return (int64_t)w->n < w->q->limit;
+    return STORE_OK;
 }
 
 /* Needles without a trigram and no discriminator: users in id order. */
 static enum store_status search_walk(struct db *db, const struct user_query *q, struct user **out,
                                      size_t *n, bson_error_t *e)
 {
-    struct user_walk w = {q, q->skip, -1, xmalloc((size_t)q->limit * sizeof **out), 0, 0};
-    enum store_status s = STORE_OK;
-    for (;;) {
-        bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, range;
-        if (w.last >= 0) {
-            BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
-            BSON_APPEND_INT64(&range, "$gt", w.last);
-            bson_append_document_end(&filter, &range);
-        }
-        store_find_opts(&opts, "_id", NULL, 0, WALK_BATCH);
-        w.seen = 0;
-        s = store_each(db_collection(db, USERS), &filter, &opts, walk_user, &w, e);
-        bson_destroy(&filter);
-        bson_destroy(&opts);
-        if (s != STORE_OK || (int64_t)w.n >= q->limit || w.seen < WALK_BATCH)
-            break;
-    }
+    struct user_walk w = {q, q->skip, xmalloc((size_t)q->limit * sizeof **out), 0};
+    enum store_status s = store_walk(db, USERS, NULL, WALK_BATCH, walk_users, &w, NULL, e);
     *out = w.out;
     *n = w.n;
     return s;

@@ -477,17 +477,6 @@ enum store_status store_users_set_password(struct db *db, int64_t id, const char
     return s;
 }
 
-static void fill_user(const bson_t *doc, void *item)
-{
-    store_users_from_doc(doc, item);
-}
-
-enum store_status store_users_search(struct db *db, const struct user_query *q, struct user **out,
-                                     size_t *n, bson_error_t *e)
-{
-    return store_user_search(db, q, out, n, e);
-}
-
 enum store_status store_users_soft_delete(struct db *db, int64_t id, struct user *before,
                                           struct user *after, bson_error_t *e)
 {
@@ -623,35 +612,23 @@ static enum store_status backfill_ordinals(struct db *db, bson_error_t *e)
     return s;
 }
 
+static enum store_status index_batch(struct db *db, bson_t **docs, size_t n, void *ctx,
+                                     bson_error_t *e)
+{
+    (void)ctx;
+    enum store_status s = STORE_OK;
+    for (size_t i = 0; i < n && s == STORE_OK; i++) {
+        struct user u;
+        store_users_from_doc(docs[i], &u);
+        s = store_users_index_existing(db, &u, e);
+    }
+    return s;
+}
+
 enum store_status store_users_backfill(struct db *db, int64_t *written, bson_error_t *e)
 {
-    int64_t last = -1;
-    for (;;) {
-        bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, range;
-        if (last >= 0) {
-            BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
-            BSON_APPEND_INT64(&range, "$gt", last);
-            bson_append_document_end(&filter, &range);
-        }
-        store_find_opts(&opts, "_id", NULL, 0, BACKFILL_BATCH);
-        void *items;
-        size_t n;
-        enum store_status s = store_collect(db_collection(db, USERS), &filter, &opts,
-                                            sizeof(struct user), fill_user, &items, &n, e);
-        bson_destroy(&filter);
-        bson_destroy(&opts);
-        struct user *users = items;
-        for (size_t i = 0; i < n && s == STORE_OK; i++) {
-            s = store_users_index_existing(db, &users[i], e);
-            last = users[i].id;
-            (*written)++;
-        }
-        free(users);
-        if (s != STORE_OK)
-            return s;
-        if (n < BACKFILL_BATCH)
-            return backfill_ordinals(db, e);
-    }
+    enum store_status s = store_walk(db, USERS, NULL, BACKFILL_BATCH, index_batch, NULL, written, e);
+    return s == STORE_OK ? backfill_ordinals(db, e) : s;
 }
 
 void store_users_append_public(bson_t *doc, const struct user *u)

@@ -240,17 +240,12 @@ static bool note_server(const bson_t *doc, void *ctx)
 static enum store_status read_servers(struct db *db, struct server_listing *l, size_t from,
                                       size_t to, bson_error_t *e)
 {
-    bson_t filter = BSON_INITIALIZER, in, list, opts = BSON_INITIALIZER, projection;
-    BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &in);
-    BSON_APPEND_ARRAY_BEGIN(&in, "$in", &list);
-    for (size_t i = from; i < to; i++) {
-        char key[16];
-        const char *k;
-        bson_uint32_to_string((uint32_t)(i - from), &k, key, sizeof key);
-        BSON_APPEND_UTF8(&list, k, l->hosts[i]);
-    }
-    bson_append_array_end(&in, &list);
-    bson_append_document_end(&filter, &in);
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, projection;
+    struct store_in in;
+    store_in_begin(&filter, &in);
+    for (size_t i = from; i < to; i++)
+        store_in_utf8(&in, l->hosts[i]);
+    store_in_end(&filter, &in);
     BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &projection);
     BSON_APPEND_INT32(&projection, "region_id", 1);
     BSON_APPEND_INT32(&projection, "last_health", 1);

@@ -80,15 +80,12 @@ enum store_status store_users_set_flags(struct db *db, int64_t id, int64_t flags
 enum store_status store_users_set_password(struct db *db, int64_t id, const char *password_hash,
                                            bson_error_t *e);
 
+/** A search (store_user_search, include/warden/store/user_search.h). */
 struct user_query {
     const char *username;       /* substring, matched literally and case-sensitively; NULL = any */
     const char *discriminator;  /* exact; NULL = any */
     int64_t skip, limit;
 };
-
-/** Users matching q ordered by id; *out is malloc'ed (free it), *n its length. */
-enum store_status store_users_search(struct db *db, const struct user_query *q, struct user **out,
-                                     size_t *n, bson_error_t *e);
 
 /**
  * Soft-delete: username becomes "Deleted User " + 8 hex digits, email,
