@@ -159,7 +159,7 @@ int64_t store_unpad_id(const char *s)
 {
     int64_t v = 0;
     for (int i = 0; i < STORE_ID_DIGITS; i++) {
-        if (s[i] < '0' || s[i] > '9' || v > (INT64_MAX - 9) / 10)
+        if (s[i] < '0' || s[i] > '9' || v > (INT64_MAX - (s[i] - '0')) / 10)
             return -1;
         v = v * 10 + (s[i] - '0');
     }
