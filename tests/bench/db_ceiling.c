@@ -1,91 +1,141 @@
 /*
- * db_ceiling: what the database allows, measured without Warden. Each
- * thread has its own MongoDB client (made by db_new, so with the pool's own
- * timeouts and error API) and issues, back to back, the database calls one
- * request of a route makes, built exactly as the store modules build them:
+ * db_ceiling: what the database allows a route, measured without nginx and
+ * the pool. Each of N processes (as the pool has workers) has its own
+ * client, made by db_new as a worker makes it, and calls, back to back, the
+ * very store functions one request of the route calls, in the handler's
+ * order (src/auth.c and the handlers in src/api/), so the ceilings cannot drift from the
+ * code:
  *
- *   ping    GET /healthz                     db_ping
- *   guild   GET /admin/guilds/{id}           users by _id (the token's user),
- *                                            guilds by _id, guild_features of it
- *   search  GET /admin/users?username=P      users by _id, users by username
- *                                            regex sorted by _id, limit 20
- *   patch   PATCH /admin/users/{id} {flags}  users by _id twice (token, target),
- *                                            update_one $set flags, audit_log
- *                                            and gateway_events inserts
- *   mute    POST /api/v1/users/N/admin/mute  game_users by _id (the token's),
- *           and .../unmute, alternating      game_users by name_lower, players
- *                                            of the user; mute: insert the
- *                                            record (no record holds its key);
- *                                            unmute: delete_many; both an
- *                                            audit_log insert
+ *   ping           GET /healthz              db_ping
+ *   me             GET /users/@me            store_users_get (auth_chat)
+ *   guild          GET /admin/guilds/{id}    store_users_get (the staff token's
+ *                                            user), store_guild_get,
+ *                                            store_guild_features
+ *   patch          PATCH /admin/users/{id}   store_users_get (token), store_users_get
+ *                  {flags}                   (target), store_users_set_flags,
+ *                                            store_audit, store_gateway_event
+ *   mute           POST /api/v1/users/N/     store_game_user_get (the token's
+ *                  admin/mute, .../unmute    user), store_game_user_find_by_name,
+ *                  alternating               store_players_of_user, then
+ *                                            store_sanction_insert (mute) or
+ *                                            store_sanction_remove_all (unmute),
+ *                                            store_audit
+ *   register       POST /auth/register_inv   store_invite_get, store_invite_consume,
+ *                                            password_hash (Argon2id, by design),
+ *                                            store_users_create,
+ *                                            store_invite_slot_owner, token_chat_mint
+ *   search_common  GET /admin/users?         store_users_get (token), store_user_search
+ *   search_rare      username=<needle>       with the needle the wrk script sends
+ *   search_short                             (tests/bench/scenarios.lua), page 0,
+ *                                            per_page 20
  *
- *   db_ceiling --uri URI --ids DIR --op OP [--threads N] [--duration S]
+ *   db_ceiling --uri URI --ids DIR --op OP [--procs N] [--duration S]
  *              [--warmup S] [--staff-id ID] [--admin-id GUID] [--run R] [--min-ops N]
  *
- * DIR holds the seed's users.txt, guilds.txt and game_users.txt. Targets are
- * spread over the threads as the wrk scripts spread them (tests/bench/
- * scenarios.lua): patch sets flags to a value the user never held (--run
- * tells runs apart), so every update is a real write, and mute/unmute keep a
- * lag between muting a user and unmuting it, so no mute meets an active one.
+ * DIR holds the seed's sample.txt, guilds.txt, game_users.txt and
+ * invites.txt. Targets are picked exactly as the wrk script picks them
+ * (scenarios.lua; the j-th request of a run, j = process + N * k, goes to
+ * item (j * 7919) mod n of a list, which spreads consecutive requests over
+ * the whole data set): patch sets flags to a value the user never held
+ * (--run tells runs apart), so every update is a real write; mute/unmute
+ * keep a lag between muting a user and unmuting it, so no mute meets an
+ * active one; register signs up c<run>x<process>x<k> on the unlimited invite.
+ *
+ * Snowflakes: each process has its own generator, worker bits 31 (no pool
+ * host uses them while the bench runs one host, id 0), process bits its
+ * index.
  *
  * It prints one line:
- *   DB_RESULT op=OP threads=N ops=N seconds=S rps=R p50_us=N p99_us=N errors=N
+ *   DB_RESULT op=OP procs=N ops=N seconds=S rps=R p50_us=N p99_us=N errors=N
  * Operations are counted from the end of the warm-up to the end of the run;
  * one operation is all the calls of one request. With --min-ops, an
- * operation slower than the run still counts: each thread goes on until it
+ * operation slower than the run still counts: each process goes on until it
  * has N, and the run lasts until the last of them ends.
  */
+#include <errno.h>
 #include <mongoc/mongoc.h>
-#include <pthread.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "warden/db.h"
 #include "warden/log.h"
+#include "warden/password.h"
+#include "warden/snowflake.h"
+#include "warden/store.h"
+#include "warden/store/events.h"
+#include "warden/store/game.h"
+#include "warden/store/guilds.h"
+#include "warden/store/invites.h"
+#include "warden/store/sanctions.h"
+#include "warden/store/user_search.h"
+#include "warden/store/users.h"
+#include "warden/token.h"
 #include "warden/util.h"
 
-#define MAX_THREADS 64
-#define SEARCH_PREFIXES 100   /* bu0000..bu0099: 100 users match each with >= 10 000 users */
+#define MAX_PROCS 30
+#define STRIDE 7919           /* a prime: consecutive requests land far apart */
+#define SEARCH_RARE_NAMES 100 /* bu000042 .. bu009942: one user each, from 10 000 users on */
 #define SEARCH_LIMIT 20       /* per_page's default */
 #define MUTE_LAG 64           /* pairs between a mute and the unmute of the same user */
-#define SNOWFLAKE_EPOCH_MS 1420070400000LL
+#define CEILING_WORKER 31
+#define REGISTER_PASSWORD "bench-register-password"
+#define REQUEST_ID "00000000000000000000000000000000"
+#define DAY_MS (24LL * 3600 * 1000)
 
-enum op { OP_PING, OP_GUILD, OP_SEARCH, OP_PATCH, OP_MUTE };
-static const char *const op_names[] = {"ping", "guild", "search", "patch", "mute"};
+enum op {
+    OP_PING, OP_ME, OP_GUILD, OP_PATCH, OP_MUTE, OP_REGISTER,
+    OP_SEARCH_COMMON, OP_SEARCH_RARE, OP_SEARCH_SHORT,
+};
+static const char *const op_names[] = {
+    "ping", "me", "guild", "patch", "mute", "register",
+    "search_common", "search_rare", "search_short",
+};
+#define N_OPS (sizeof op_names / sizeof op_names[0])
 
 struct ids {
-    char **users;        /* chat user ids, decimal */
-    size_t n_users;
-    char **guilds;
+    int64_t *sample;     /* sample.txt: chat user ids */
+    size_t n_sample;
+    int64_t *guilds;
     size_t n_guilds;
     char **game_ids, **game_names;
     size_t n_game;
+    char invite[INVITE_CODE_LEN + 1];
 };
 
 struct config {
     const char *uri;
     enum op op;
-    int threads;
+    int procs;
     double duration, warmup;
     int64_t staff_id;
     const char *admin_id;
     long run;
-    long min_ops;        /* > 0: go on past the duration until each thread has this many */
+    long min_ops;        /* > 0: go on past the duration until each process has this many */
     struct ids ids;
 };
 
+/* One process's run. */
 struct worker {
     const struct config *cfg;
     int index;
+    struct db *db;
     uint64_t measure_from_us, end_us;
     uint64_t last_us;    /* when the last counted operation ended */
     uint32_t *lat;       /* microseconds, one per measured operation */
     size_t n, cap;
     long errors;
-    int64_t id_ms;       /* own snowflakes for inserted documents */
-    unsigned id_counter;
+    char error[sizeof ((bson_error_t *)0)->message];
+};
+
+/* What a process sends back through its pipe, followed by n latencies. */
+struct result {
+    uint64_t n, last_us;
+    int64_t errors;
     char error[sizeof ((bson_error_t *)0)->message];
 };
 
@@ -106,11 +156,11 @@ static void die(const char *fmt, ...)
 /* The first whitespace-separated field (and the second, when second != NULL) of each line. */
 static size_t read_ids(const char *dir, const char *name, char ***first, char ***second)
 {
-    char path[4096], line[512];
+    char path[4096], line[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "r");
     if (!f)
-        die("cannot open %s", path);
+        die("cannot open %s: %s", path, strerror(errno));
     size_t n = 0, cap = 0;
     *first = NULL;
     if (second)
@@ -125,9 +175,9 @@ static size_t read_ids(const char *dir, const char *name, char ***first, char **
             if (second)
                 *second = xrealloc(*second, cap * sizeof **second);
         }
-        (*first)[n] = strdup(a);
+        (*first)[n] = xstrdup(a);
         if (second)
-            (*second)[n] = strdup(b ? b : "");
+            (*second)[n] = xstrdup(b ? b : "");
         n++;
     }
     fclose(f);
@@ -136,326 +186,282 @@ static size_t read_ids(const char *dir, const char *name, char ***first, char **
     return n;
 }
 
-/* A snowflake of this thread: worker bits 31 (no pool host uses them while
- * the bench runs one host, id 0), process bits the thread's index. */
-static int64_t next_id(struct worker *w)
+static size_t read_int_ids(const char *dir, const char *name, int64_t **out)
 {
-    int64_t ms = clock_wall_ms() - SNOWFLAKE_EPOCH_MS;
-    if (ms <= w->id_ms) {
-        ms = w->id_ms;
-        if (++w->id_counter == 4096) {
-            w->id_counter = 0;
-            ms++;
-        }
-    } else {
-        w->id_counter = 0;
+    char **text;
+    size_t n = read_ids(dir, name, &text, NULL);
+    *out = xmalloc(n * sizeof **out);
+    for (size_t i = 0; i < n; i++) {
+        (*out)[i] = strtoll(text[i], NULL, 10);
+        free(text[i]);
     }
-    w->id_ms = ms;
-    return ms << 22 | 31LL << 17 | (int64_t)(w->index & 31) << 12 | w->id_counter;
+    free(text);
+    return n;
 }
 
-/* --- the calls, as the store modules make them ------------------------------------------ */
-
-/* store_find_one: find with limit 1, the document copied out. */
-static bool find_one(mongoc_collection_t *c, const bson_t *filter, bson_t *out, bson_error_t *e)
+/* The item of a list of n that the j-th request of a run goes to (as scenarios.lua picks). */
+static size_t pick(uint64_t j, size_t n)
 {
-    bson_t opts = BSON_INITIALIZER;
-    BSON_APPEND_INT64(&opts, "limit", 1);
-    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(c, filter, &opts, NULL);
-    bson_destroy(&opts);
-    const bson_t *doc;
-    bool found = mongoc_cursor_next(cursor, &doc);
-    if (found)
-        bson_concat(out, doc);
-    else if (!mongoc_cursor_error(cursor, e))
-        bson_set_error(e, 0, 0, "not found");
-    mongoc_cursor_destroy(cursor);
-    return found;
+    uint64_t stride = n % STRIDE == 0 ? 1 : STRIDE;
+    return (size_t)((j * stride) % n);
 }
 
-/* store_each: every document of a find. */
-static bool find_all(mongoc_collection_t *c, const bson_t *filter, const bson_t *opts, size_t *n,
-                     bson_error_t *e)
+/* --- the calls of one request ------------------------------------------------------- */
+
+static void fail_status(enum store_status s, const char *what, bson_error_t *e)
 {
-    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(c, filter, opts, NULL);
-    const bson_t *doc;
-    *n = 0;
-    while (mongoc_cursor_next(cursor, &doc))
-        (*n)++;
-    bool ok = !mongoc_cursor_error(cursor, e);
-    mongoc_cursor_destroy(cursor);
-    return ok;
+    if (s == STORE_NOT_FOUND)
+        bson_set_error(e, 0, 0, "%s: not found", what);
+    else if (s == STORE_DUPLICATE)
+        bson_set_error(e, 0, 0, "%s: duplicate", what);
+    /* STORE_ERROR: e is the store's */
 }
 
-/* store_find_opts */
-static void find_opts(bson_t *opts, const char *sort1, const char *sort2, int64_t limit)
+#define CALL(expr, what)                       \
+    do {                                       \
+        enum store_status s_ = (expr);         \
+        if (s_ != STORE_OK) {                  \
+            fail_status(s_, what, e);          \
+            return false;                      \
+        }                                      \
+    } while (0)
+
+/* auth_chat: the token's user by _id. */
+static bool chat_auth(struct worker *w, struct user *who, bson_error_t *e)
 {
-    bson_t sort;
-    BSON_APPEND_DOCUMENT_BEGIN(opts, "sort", &sort);
-    BSON_APPEND_INT32(&sort, sort1, 1);
-    if (sort2)
-        BSON_APPEND_INT32(&sort, sort2, 1);
-    bson_append_document_end(opts, &sort);
-    if (limit > 0)
-        BSON_APPEND_INT64(opts, "limit", limit);
+    CALL(store_users_get(w->db, w->cfg->staff_id, who, e), "the staff user");
+    return true;
 }
 
-/* store_users_get for the token's user (auth_chat). */
-static bool chat_auth(struct db *db, int64_t staff_id, bson_error_t *e)
-{
-    bson_t filter = BSON_INITIALIZER, doc = BSON_INITIALIZER;
-    BSON_APPEND_INT64(&filter, "_id", staff_id);
-    bool ok = find_one(db_collection(db, "users"), &filter, &doc, e);
-    bson_destroy(&filter);
-    bson_destroy(&doc);
-    return ok;
-}
-
-static bool op_guild(struct worker *w, struct db *db, uint64_t k, bson_error_t *e)
+static bool op_me(struct worker *w, uint64_t j, bson_error_t *e)
 {
     const struct ids *ids = &w->cfg->ids;
-    int64_t gid = strtoll(ids->guilds[(w->index + w->cfg->threads * k) % ids->n_guilds], NULL, 10);
-    if (!chat_auth(db, w->cfg->staff_id, e))
-        return false;
-    bson_t filter = BSON_INITIALIZER, doc = BSON_INITIALIZER;
-    BSON_APPEND_INT64(&filter, "_id", gid);
-    bool ok = find_one(db_collection(db, "guilds"), &filter, &doc, e); /* store_guild_get */
-    bson_destroy(&filter);
-    bson_destroy(&doc);
-    if (!ok)
-        return false;
-    bson_t by_guild = BSON_INITIALIZER, opts = BSON_INITIALIZER; /* store_guild_features */
-    BSON_APPEND_INT64(&by_guild, "guild_id", gid);
-    find_opts(&opts, "position", "_id", 0);
-    size_t n;
-    ok = find_all(db_collection(db, "guild_features"), &by_guild, &opts, &n, e);
-    bson_destroy(&by_guild);
-    bson_destroy(&opts);
-    return ok;
+    struct user u;
+    CALL(store_users_get(w->db, ids->sample[pick(j, ids->n_sample)], &u, e), "the token's user");
+    return true;
 }
 
-static bool op_search(struct worker *w, struct db *db, uint64_t k, bson_error_t *e)
+/* api_admin_guild_get: load_guild. */
+static bool op_guild(struct worker *w, uint64_t j, bson_error_t *e)
 {
-    if (!chat_auth(db, w->cfg->staff_id, e))
+    const struct ids *ids = &w->cfg->ids;
+    struct user who;
+    if (!chat_auth(w, &who, e))
         return false;
-    char pattern[16]; /* literal_pattern leaves letters and digits as they are */
-    snprintf(pattern, sizeof pattern, "bu%04d",
-             (int)((w->index + (uint64_t)w->cfg->threads * k) % SEARCH_PREFIXES));
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER; /* store_users_search */
-    BSON_APPEND_REGEX(&filter, "username", pattern, "");
-    find_opts(&opts, "_id", NULL, SEARCH_LIMIT);
-    size_t n;
-    bool ok = find_all(db_collection(db, "users"), &filter, &opts, &n, e);
-    bson_destroy(&filter);
-    bson_destroy(&opts);
-    if (ok && n != SEARCH_LIMIT) {
-        bson_set_error(e, 0, 0, "search %s found %zu users, expected %d", pattern, n, SEARCH_LIMIT);
-        return false;
-    }
-    return ok;
+    int64_t id = ids->guilds[pick(j, ids->n_guilds)];
+    bson_t guild = BSON_INITIALIZER;
+    struct guild_features features;
+    enum store_status s = store_guild_get(w->db, id, &guild, e);
+    if (s == STORE_OK)
+        s = store_guild_features(w->db, id, &features, e);
+    bson_destroy(&guild);
+    CALL(s, "the guild");
+    return true;
 }
 
-/* store_users_append_public, from a users document. */
-static void append_public(bson_t *out, const bson_t *user, int64_t flags)
+/* The needle of the j-th search of each kind (as scenarios.lua builds it). */
+static void needle(enum op op, uint64_t j, char out[16])
 {
-    bson_iter_t it;
-    char id[24];
-    snprintf(id, sizeof id, "%lld",
-             (long long)(bson_iter_init_find(&it, user, "_id") ? bson_iter_as_int64(&it) : 0));
-    BSON_APPEND_UTF8(out, "id", id);
-    const char *keys[] = {"username", "discriminator"};
-    for (int i = 0; i < 2; i++)
-        BSON_APPEND_UTF8(out, keys[i],
-                         bson_iter_init_find(&it, user, keys[i]) && BSON_ITER_HOLDS_UTF8(&it)
-                             ? bson_iter_utf8(&it, NULL)
-                             : "");
-    BSON_APPEND_NULL(out, "avatar");
-    BSON_APPEND_INT64(out, "flags", flags);
-    BSON_APPEND_INT64(out, "public_flags", flags);
-    BSON_APPEND_BOOL(out, "bot", false);
-    BSON_APPEND_UTF8(out, "bio", "");
-    BSON_APPEND_NULL(out, "accent_color");
-    BSON_APPEND_BOOL(out, "premium", false);
-}
-
-/* store_audit */
-static bool audit(struct worker *w, struct db *db, const char *realm, int64_t chat_id,
-                  const char *game_id, const char *name, const char *action, const char *type,
-                  const char *target, const bson_t *before, const bson_t *after, bson_error_t *e)
-{
-    bson_t doc = BSON_INITIALIZER, actor, tgt;
-    BSON_APPEND_INT64(&doc, "_id", next_id(w));
-    BSON_APPEND_DOCUMENT_BEGIN(&doc, "actor", &actor);
-    BSON_APPEND_UTF8(&actor, "realm", realm);
-    if (game_id)
-        BSON_APPEND_UTF8(&actor, "id", game_id);
+    if (op == OP_SEARCH_COMMON)
+        snprintf(out, 16, "bu0");
+    else if (op == OP_SEARCH_RARE)
+        snprintf(out, 16, "bu00%02d42", (int)(j % SEARCH_RARE_NAMES));
     else
-        BSON_APPEND_INT64(&actor, "id", chat_id);
-    BSON_APPEND_UTF8(&actor, "name", name);
-    bson_append_document_end(&doc, &actor);
-    BSON_APPEND_UTF8(&doc, "action", action);
-    BSON_APPEND_DOCUMENT_BEGIN(&doc, "target", &tgt);
-    BSON_APPEND_UTF8(&tgt, "type", type);
-    BSON_APPEND_UTF8(&tgt, "id", target);
-    bson_append_document_end(&doc, &tgt);
-    if (before)
-        BSON_APPEND_DOCUMENT(&doc, "before", before);
-    if (after)
-        BSON_APPEND_DOCUMENT(&doc, "after", after);
-    BSON_APPEND_UTF8(&doc, "request_id", "00000000000000000000000000000000");
-    BSON_APPEND_DATE_TIME(&doc, "created_at", clock_wall_ms());
-    bool ok = mongoc_collection_insert_one(db_collection(db, "audit_log"), &doc, NULL, NULL, e);
-    bson_destroy(&doc);
-    return ok;
+        snprintf(out, 16, "%d", (int)(1 + j % 9));
 }
 
-static bool op_patch(struct worker *w, struct db *db, uint64_t k, bson_error_t *e)
+/* api_admin_users_search, page 0, per_page 20. */
+static bool op_search(struct worker *w, uint64_t j, bson_error_t *e)
 {
-    const struct ids *ids = &w->cfg->ids;
-    size_t per_thread = ids->n_users / (size_t)w->cfg->threads;
-    const char *target_text = ids->users[w->index + (size_t)w->cfg->threads * (k % per_thread)];
-    int64_t target = strtoll(target_text, NULL, 10);
-    /* A value this user never held: the run in the high bits, the pass below. */
-    int64_t flags = ((int64_t)w->cfg->run << 13 | (int64_t)((k / per_thread) & 8191)) << 1;
-    if (!chat_auth(db, w->cfg->staff_id, e))
+    struct user who;
+    if (!chat_auth(w, &who, e))
         return false;
-    mongoc_collection_t *users = db_collection(db, "users");
-    bson_t filter = BSON_INITIALIZER, user = BSON_INITIALIZER;
-    BSON_APPEND_INT64(&filter, "_id", target);
-    bool ok = find_one(users, &filter, &user, e); /* store_users_get */
-    if (ok) {                                      /* store_users_set_flags */
-        bson_t update = BSON_INITIALIZER, set, reply;
-        BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
-        BSON_APPEND_INT64(&set, "flags", flags);
-        bson_append_document_end(&update, &set);
-        ok = mongoc_collection_update_one(users, &filter, &update, NULL, &reply, e);
-        bson_destroy(&update);
-        bson_destroy(&reply);
+    char text[16];
+    needle(w->cfg->op, j, text);
+    struct user_query q = {text, NULL, 0, SEARCH_LIMIT};
+    struct user *users = NULL;
+    size_t n = 0;
+    enum store_status s = store_user_search(w->db, &q, &users, &n, e);
+    free(users);
+    CALL(s, "the search");
+    size_t expected = w->cfg->op == OP_SEARCH_RARE ? 1 : SEARCH_LIMIT;
+    if (n != expected) {
+        bson_set_error(e, 0, 0, "search %s found %zu users, expected %zu", text, n, expected);
+        return false;
     }
+    return true;
+}
+
+/* api_audit with a chat or game actor. */
+static bool audit(struct worker *w, const struct audit_actor *actor, const char *action,
+                  const char *type, const char *target, const bson_t *before, const bson_t *after,
+                  bson_error_t *e)
+{
+    struct audit_entry entry = {
+        .actor = *actor,
+        .action = action,
+        .target_type = type,
+        .target_id = target,
+        .before = before,
+        .after = after,
+        .request_id = REQUEST_ID,
+    };
+    CALL(store_audit(w->db, &entry, e), "the audit entry");
+    return true;
+}
+
+/* api_admin_users_patch. */
+static bool op_patch(struct worker *w, uint64_t k, bson_error_t *e)
+{
+    const struct ids *ids = &w->cfg->ids;
+    uint64_t per_proc = ids->n_sample / (uint64_t)w->cfg->procs;
+    uint64_t j = (uint64_t)w->index + (uint64_t)w->cfg->procs * (k % per_proc);
+    int64_t target = ids->sample[pick(j, ids->n_sample)];
+    /* A value this user never held: the run in the high bits, the pass below. */
+    int64_t flags = ((int64_t)w->cfg->run * 8192 + (int64_t)((k / per_proc) % 8192)) * 2;
+    struct user who, u;
+    if (!chat_auth(w, &who, e))
+        return false;
+    CALL(store_users_get(w->db, target, &u, e), "the target user");
+    if (u.flags == flags) {
+        bson_set_error(e, 0, 0, "user %lld already has flags %lld", (long long)target,
+                       (long long)flags);
+        return false;
+    }
+    CALL(store_users_set_flags(w->db, target, flags, e), "the flags");
+    struct user before = u;
+    u.flags = flags;
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)target);
+    bson_t b = BSON_INITIALIZER, a = BSON_INITIALIZER, data = BSON_INITIALIZER;
+    store_users_append_public(&b, &before);
+    store_users_append_public(&a, &u);
+    struct audit_actor actor = {"chat", who.id, NULL, who.username};
+    bool ok = audit(w, &actor, "user.update", "user", id, &b, &a, e);
     if (ok) {
-        bson_iter_t it;
-        int64_t old = bson_iter_init_find(&it, &user, "flags") ? bson_iter_as_int64(&it) : 0;
-        bson_t before = BSON_INITIALIZER, after = BSON_INITIALIZER;
-        append_public(&before, &user, old);
-        append_public(&after, &user, flags);
-        ok = audit(w, db, "chat", w->cfg->staff_id, NULL, "benchstaff", "user.update", "user",
-                   target_text, &before, &after, e);
-        if (ok) { /* store_gateway_event */
-            bson_t ev = BSON_INITIALIZER;
-            BSON_APPEND_INT64(&ev, "_id", next_id(w));
-            BSON_APPEND_UTF8(&ev, "type", "USER_UPDATE");
-            BSON_APPEND_INT64(&ev, "user_id", target);
-            BSON_APPEND_DOCUMENT(&ev, "data", &after);
-            BSON_APPEND_DATE_TIME(&ev, "created_at", clock_wall_ms());
-            ok = mongoc_collection_insert_one(db_collection(db, "gateway_events"), &ev, NULL, NULL, e);
-            bson_destroy(&ev);
-        }
-        bson_destroy(&before);
-        bson_destroy(&after);
+        store_users_append_public(&data, &u);
+        enum store_status s = store_gateway_event(w->db, "USER_UPDATE", 0, target, &data, e);
+        fail_status(s, "the gateway event", e);
+        ok = s == STORE_OK;
     }
-    bson_destroy(&filter);
-    bson_destroy(&user);
+    bson_destroy(&b);
+    bson_destroy(&a);
+    bson_destroy(&data);
     return ok;
 }
 
-static bool op_mute(struct worker *w, struct db *db, uint64_t k, bson_error_t *e)
+/* admin_action for mute and unmute on the users route (targets are offline:
+ * no game command). */
+static bool op_mute(struct worker *w, uint64_t k, bson_error_t *e)
 {
     const struct ids *ids = &w->cfg->ids;
-    size_t per_thread = ids->n_game / (size_t)w->cfg->threads;
+    size_t per_proc = ids->n_game / (size_t)w->cfg->procs;
     bool mute = k % 2 == 0;
     uint64_t pair = k / 2;
     /* unmute trails mute by MUTE_LAG pairs (wrapping round to the end at first) */
-    size_t slot = mute ? pair % per_thread
-                       : (size_t)((pair + per_thread * MUTE_LAG - MUTE_LAG) % per_thread);
-    size_t index = (size_t)w->index + (size_t)w->cfg->threads * slot;
-    const char *user_id = ids->game_ids[index], *name = ids->game_names[index];
-    int64_t now = clock_wall_ms();
+    size_t slot = mute ? pair % per_proc
+                       : (size_t)((pair + per_proc * MUTE_LAG - MUTE_LAG) % per_proc);
+    const char *name = ids->game_names[(size_t)w->index + (size_t)w->cfg->procs * slot];
 
-    mongoc_collection_t *game_users = db_collection(db, "game_users");
-    bson_t filter = BSON_INITIALIZER, doc = BSON_INITIALIZER;
-    BSON_APPEND_UTF8(&filter, "_id", w->cfg->admin_id); /* auth_game: store_game_user_get */
-    bool ok = find_one(game_users, &filter, &doc, e);
-    bson_reinit(&filter);
-    bson_reinit(&doc);
-    if (ok) { /* find_target: store_game_user_find_by_name, store_players_of_user */
-        BSON_APPEND_UTF8(&filter, "name_lower", name);
-        ok = find_one(game_users, &filter, &doc, e);
+    struct game_user caller, target;
+    CALL(store_game_user_get(w->db, w->cfg->admin_id, &caller, e), "the token's game user");
+    CALL(store_game_user_find_by_name(w->db, name, &target, e), "the target");
+    struct player *players = NULL;
+    size_t n_players = 0;
+    enum store_status s = store_players_of_user(w->db, target.id, &players, &n_players, e);
+    free(players);
+    CALL(s, "the target's characters");
+    char message[64];
+    if (mute) {
+        struct sanction sn;
+        memset(&sn, 0, sizeof sn);
+        sn.kind = SANCTION_MUTE;
+        snprintf(sn.user_id, sizeof sn.user_id, "%s", target.id);
+        sn.start = clock_wall_ms();
+        sn.end = sn.start + DAY_MS;
+        snprintf(sn.moderator, sizeof sn.moderator, "%s", caller.name);
+        CALL(store_sanction_insert(w->db, &sn, sn.start, e), "the mute");
+    } else {
+        CALL(store_sanction_remove_all(w->db, target.id, SANCTION_MUTE, e), "the unmute");
     }
-    if (ok) {
-        bson_t by_user = BSON_INITIALIZER, opts = BSON_INITIALIZER;
-        BSON_APPEND_UTF8(&by_user, "user_id", user_id);
-        find_opts(&opts, "name_lower", NULL, 0);
-        size_t n;
-        ok = find_all(db_collection(db, "players"), &by_user, &opts, &n, e);
-        bson_destroy(&by_user);
-        bson_destroy(&opts);
-    }
-    mongoc_collection_t *sanctions = db_collection(db, "sanctions");
-    char key[64];
-    snprintf(key, sizeof key, "%s:mute", user_id);
-    if (ok && mute) { /* store_sanction_insert: the insert, as no record holds the key */
-        bson_t s = BSON_INITIALIZER;
-        BSON_APPEND_UTF8(&s, "_id", key);
-        BSON_APPEND_UTF8(&s, "kind", "mute");
-        BSON_APPEND_UTF8(&s, "user_id", user_id);
-        BSON_APPEND_NULL(&s, "ip");
-        BSON_APPEND_DATE_TIME(&s, "start", now);
-        BSON_APPEND_DATE_TIME(&s, "end", now + 24LL * 3600 * 1000);
-        BSON_APPEND_UTF8(&s, "reason", "");
-        BSON_APPEND_UTF8(&s, "moderator", "benchadmin");
-        ok = mongoc_collection_insert_one(sanctions, &s, NULL, NULL, e);
-        bson_destroy(&s);
-    } else if (ok) { /* store_sanction_remove_all */
-        bson_t all = BSON_INITIALIZER, reply;
-        BSON_APPEND_UTF8(&all, "user_id", user_id);
-        BSON_APPEND_UTF8(&all, "kind", "mute");
-        ok = mongoc_collection_delete_many(sanctions, &all, NULL, &reply, e);
-        bson_destroy(&all);
-        bson_destroy(&reply);
-    }
-    if (ok) { /* audit_action */
-        char message[64];
-        snprintf(message, sizeof message, "%s has been %s!", name, mute ? "muted" : "unmuted");
-        bson_t after = BSON_INITIALIZER, params = BSON_INITIALIZER, result;
-        if (mute)
-            BSON_APPEND_INT32(&params, "duration", 1);
-        BSON_APPEND_DOCUMENT(&after, "parameters", &params);
-        BSON_APPEND_UTF8(&after, "user_id", user_id);
-        BSON_APPEND_DOCUMENT_BEGIN(&after, "result", &result);
-        BSON_APPEND_INT32(&result, "status", 200);
-        BSON_APPEND_UTF8(&result, "message", message);
-        bson_append_document_end(&after, &result);
-        ok = audit(w, db, "game", 0, w->cfg->admin_id, "benchadmin",
-                   mute ? "game.mute" : "game.unmute", "user", user_id, NULL, &after, e);
-        bson_destroy(&after);
-        bson_destroy(&params);
-    }
-    bson_destroy(&filter);
-    bson_destroy(&doc);
+    snprintf(message, sizeof message, "%s has been %s!", target.name, mute ? "muted" : "unmuted");
+    bson_t after = BSON_INITIALIZER, params = BSON_INITIALIZER, result;
+    if (mute)
+        BSON_APPEND_INT32(&params, "duration", 1);
+    BSON_APPEND_DOCUMENT(&after, "parameters", &params);
+    BSON_APPEND_UTF8(&after, "user_id", target.id);
+    BSON_APPEND_DOCUMENT_BEGIN(&after, "result", &result);
+    BSON_APPEND_INT32(&result, "status", 200);
+    BSON_APPEND_UTF8(&result, "message", message);
+    bson_append_document_end(&after, &result);
+    struct audit_actor actor = {"game", 0, caller.id, caller.name};
+    bool ok = audit(w, &actor, mute ? "game.mute" : "game.unmute", "user", target.id, NULL, &after, e);
+    bson_destroy(&after);
+    bson_destroy(&params);
     return ok;
+}
+
+/* register_with_invite and api_create_account. */
+static bool op_register(struct worker *w, uint64_t k, bson_error_t *e)
+{
+    char username[48], email[80];
+    snprintf(username, sizeof username, "c%ldx%dx%llu", w->cfg->run, w->index, (unsigned long long)k);
+    snprintf(email, sizeof email, "%s@bench.invalid", username);
+    struct invite inv;
+    CALL(store_invite_get(w->db, w->cfg->ids.invite, &inv, e), "the invite");
+    int64_t slot;
+    CALL(store_invite_consume(w->db, &inv, &slot, e), "an invite use");
+    char hash[PASSWORD_HASH_SIZE];
+    if (password_hash(REGISTER_PASSWORD, strlen(REGISTER_PASSWORD), hash) < 0) {
+        bson_set_error(e, 0, 0, "password hashing failed");
+        return false;
+    }
+    struct user_new in = {.username = username, .email = email, .password_hash = hash};
+    struct user u;
+    enum user_create_problem problem;
+    enum store_status s = store_users_create(w->db, &in, &u, &problem, e);
+    if (s != STORE_OK) {
+        bson_error_t ignored;
+        store_invite_release(w->db, inv.code, slot, &ignored);
+        fail_status(s, "the account", e);
+        return false;
+    }
+    CALL(store_invite_slot_owner(w->db, inv.code, slot, u.id, e), "the use's owner");
+    static const unsigned char secret[] = "db_ceiling: any key costs the same";
+    struct token_key key = {secret, sizeof secret - 1};
+    char token[TOKEN_MAX];
+    if (token_chat_mint(&key, u.id, clock_wall_ms() / 1000, u.password_hash, token, sizeof token) != 0) {
+        bson_set_error(e, 0, 0, "token minting failed");
+        return false;
+    }
+    return true;
 }
 
 /* --- the loop ---------------------------------------------------------------------------- */
 
-static void *run_thread(void *arg)
+static void run_worker(struct worker *w)
 {
-    struct worker *w = arg;
     char err[256];
-    struct db *db = db_new(w->cfg->uri, err, sizeof err);
-    if (!db)
+    snowflake_init(CEILING_WORKER, (unsigned)w->index);
+    w->db = db_new(w->cfg->uri, err, sizeof err);
+    if (!w->db)
         die("%s", err);
     for (uint64_t k = 0;; k++) {
         uint64_t t0 = clock_monotonic_us();
         if (t0 >= w->end_us && (long)w->n + w->errors >= w->cfg->min_ops)
             break;
+        uint64_t j = (uint64_t)w->index + (uint64_t)w->cfg->procs * k;
         bson_error_t e;
+        memset(&e, 0, sizeof e);
         bool ok;
         switch (w->cfg->op) {
-        case OP_PING: ok = db_ping(db, &e); break;
-        case OP_GUILD: ok = op_guild(w, db, k, &e); break;
-        case OP_SEARCH: ok = op_search(w, db, k, &e); break;
-        case OP_PATCH: ok = op_patch(w, db, k, &e); break;
-        default: ok = op_mute(w, db, k, &e); break;
+        case OP_PING: ok = db_ping(w->db, &e); break;
+        case OP_ME: ok = op_me(w, j, &e); break;
+        case OP_GUILD: ok = op_guild(w, j, &e); break;
+        case OP_PATCH: ok = op_patch(w, k, &e); break;
+        case OP_MUTE: ok = op_mute(w, k, &e); break;
+        case OP_REGISTER: ok = op_register(w, k, &e); break;
+        default: ok = op_search(w, j, &e); break;
         }
         uint64_t t1 = clock_monotonic_us();
         if (t0 < w->measure_from_us || (t1 > w->end_us && w->cfg->min_ops == 0))
@@ -472,8 +478,36 @@ static void *run_thread(void *arg)
         }
         w->lat[w->n++] = (uint32_t)(t1 - t0);
     }
-    db_free(db);
-    return NULL;
+    db_free(w->db);
+}
+
+static void write_all(int fd, const void *p, size_t len)
+{
+    const char *c = p;
+    while (len > 0) {
+        ssize_t n = write(fd, c, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            _exit(1);
+        c += n;
+        len -= (size_t)n;
+    }
+}
+
+static bool read_all(int fd, void *p, size_t len)
+{
+    char *c = p;
+    while (len > 0) {
+        ssize_t n = read(fd, c, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        c += n;
+        len -= (size_t)n;
+    }
+    return true;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -493,14 +527,14 @@ static double number(const char *opt, const char *v, double min, double max)
 
 int main(int argc, char **argv)
 {
-    struct config cfg = {.op = OP_PING, .threads = 2, .duration = 10, .warmup = 2, .run = 1};
+    struct config cfg = {.op = OP_PING, .procs = 2, .duration = 10, .warmup = 2, .run = 1};
     const char *ids_dir = NULL, *op = NULL;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *opt = argv[i], *v = argv[i + 1];
         if (strcmp(opt, "--uri") == 0) cfg.uri = v;
         else if (strcmp(opt, "--ids") == 0) ids_dir = v;
         else if (strcmp(opt, "--op") == 0) op = v;
-        else if (strcmp(opt, "--threads") == 0) cfg.threads = (int)number(opt, v, 1, MAX_THREADS);
+        else if (strcmp(opt, "--procs") == 0) cfg.procs = (int)number(opt, v, 1, MAX_PROCS);
         else if (strcmp(opt, "--duration") == 0) cfg.duration = number(opt, v, 0.1, 3600);
         else if (strcmp(opt, "--warmup") == 0) cfg.warmup = number(opt, v, 0, 3600);
         else if (strcmp(opt, "--staff-id") == 0) cfg.staff_id = strtoll(v, NULL, 10);
@@ -510,69 +544,108 @@ int main(int argc, char **argv)
         else die("unknown option %s", opt);
     }
     if (argc % 2 != 1 || !cfg.uri || !op)
-        die("usage: db_ceiling --uri URI --ids DIR --op ping|guild|search|patch|mute [--threads N] "
-            "[--duration S] [--warmup S] [--staff-id ID] [--admin-id GUID] [--run R] [--min-ops N]");
+        die("usage: db_ceiling --uri URI --ids DIR --op OP [--procs N] [--duration S] "
+            "[--warmup S] [--staff-id ID] [--admin-id GUID] [--run R] [--min-ops N]\n"
+            "  OP: ping me guild patch mute register search_common search_rare search_short");
     cfg.op = (enum op)-1;
-    for (int i = 0; i < (int)(sizeof op_names / sizeof op_names[0]); i++)
+    for (size_t i = 0; i < N_OPS; i++)
         if (strcmp(op, op_names[i]) == 0)
             cfg.op = (enum op)i;
     if ((int)cfg.op < 0)
         die("unknown op '%s'", op);
-    if (cfg.op != OP_PING) {
-        if (!ids_dir)
-            die("--ids is required for %s", op);
-        if (cfg.op != OP_MUTE && cfg.staff_id <= 0)
-            die("--staff-id is required for %s", op);
-        if (cfg.op == OP_MUTE && !cfg.admin_id)
+    if (cfg.op != OP_PING && !ids_dir)
+        die("--ids is required for %s", op);
+    bool staff = cfg.op == OP_GUILD || cfg.op == OP_PATCH || cfg.op >= OP_SEARCH_COMMON;
+    if (staff && cfg.staff_id <= 0)
+        die("--staff-id is required for %s", op);
+    if (cfg.op == OP_ME || cfg.op == OP_PATCH)
+        cfg.ids.n_sample = read_int_ids(ids_dir, "sample.txt", &cfg.ids.sample);
+    if (cfg.op == OP_PATCH && cfg.ids.n_sample / (size_t)cfg.procs == 0)
+        die("too few sampled users for %d processes", cfg.procs);
+    if (cfg.op == OP_GUILD)
+        cfg.ids.n_guilds = read_int_ids(ids_dir, "guilds.txt", &cfg.ids.guilds);
+    if (cfg.op == OP_MUTE) {
+        if (!cfg.admin_id)
             die("--admin-id is required for mute");
-        cfg.ids.n_users = read_ids(ids_dir, "users.txt", &cfg.ids.users, NULL);
-        cfg.ids.n_guilds = read_ids(ids_dir, "guilds.txt", &cfg.ids.guilds, NULL);
         cfg.ids.n_game = read_ids(ids_dir, "game_users.txt", &cfg.ids.game_ids, &cfg.ids.game_names);
-        if (cfg.ids.n_game / (size_t)cfg.threads <= MUTE_LAG * 2)
-            die("too few game users for %d threads", cfg.threads);
+        if (cfg.ids.n_game / (size_t)cfg.procs <= MUTE_LAG * 2)
+            die("too few game users for %d processes", cfg.procs);
+    }
+    if (cfg.op == OP_REGISTER) {
+        char **codes;
+        size_t n = read_ids(ids_dir, "invites.txt", &codes, NULL);
+        snprintf(cfg.ids.invite, sizeof cfg.ids.invite, "%s", codes[n - 1]);
     }
 
+    if (sodium_init() < 0)
+        die("libsodium failed to initialise");
     log_open(NULL, LOG_ERROR);
     mongoc_init();
     db_route_driver_log();
-    struct worker workers[MAX_THREADS];
-    pthread_t tids[MAX_THREADS];
     uint64_t start = clock_monotonic_us();
     uint64_t from = start + (uint64_t)(cfg.warmup * 1e6);
     uint64_t end = from + (uint64_t)(cfg.duration * 1e6);
-    for (int i = 0; i < cfg.threads; i++) {
-        workers[i] = (struct worker){.cfg = &cfg, .index = i, .measure_from_us = from, .end_us = end};
-        if (pthread_create(&tids[i], NULL, run_thread, &workers[i]) != 0)
-            die("pthread_create failed");
+    pid_t pids[MAX_PROCS];
+    int fds[MAX_PROCS];
+    fflush(NULL);
+    for (int i = 0; i < cfg.procs; i++) {
+        int p[2];
+        if (pipe(p) != 0)
+            die("pipe: %s", strerror(errno));
+        pid_t pid = fork();
+        if (pid < 0)
+            die("fork: %s", strerror(errno));
+        if (pid == 0) {
+            close(p[0]);
+            struct worker w = {.cfg = &cfg, .index = i, .measure_from_us = from, .end_us = end};
+            run_worker(&w);
+            struct result r = {w.n, w.last_us, w.errors, {0}};
+            snprintf(r.error, sizeof r.error, "%s", w.error);
+            write_all(p[1], &r, sizeof r);
+            if (w.n)
+                write_all(p[1], w.lat, w.n * sizeof *w.lat);
+            mongoc_cleanup();
+            _exit(0);
+        }
+        close(p[1]);
+        pids[i] = pid;
+        fds[i] = p[0];
     }
-    size_t total = 0;
+    size_t total = 0, cap = 0;
+    uint32_t *all = NULL;
     long errors = 0;
     uint64_t last = end;
-    const char *first_error = NULL;
-    for (int i = 0; i < cfg.threads; i++) {
-        pthread_join(tids[i], NULL);
-        total += workers[i].n;
-        errors += workers[i].errors;
-        if (workers[i].last_us > last)
-            last = workers[i].last_us;
-        if (workers[i].errors && !first_error)
-            first_error = workers[i].error;
+    char first_error[sizeof ((bson_error_t *)0)->message] = "";
+    for (int i = 0; i < cfg.procs; i++) {
+        struct result r;
+        if (!read_all(fds[i], &r, sizeof r))
+            die("process %d ended without a result", i);
+        if (total + r.n > cap) {
+            cap = total + r.n;
+            all = xrealloc(all, (cap ? cap : 1) * sizeof *all);
+        }
+        if (r.n && !read_all(fds[i], all + total, r.n * sizeof *all))
+            die("process %d: short result", i);
+        close(fds[i]);
+        int status;
+        if (waitpid(pids[i], &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            die("process %d failed", i);
+        total += r.n;
+        errors += r.errors;
+        if (r.last_us > last)
+            last = r.last_us;
+        if (r.errors && !first_error[0])
+            snprintf(first_error, sizeof first_error, "%s", r.error);
     }
-    uint32_t *all = xmalloc((total ? total : 1) * sizeof *all);
-    size_t o = 0;
-    for (int i = 0; i < cfg.threads; i++) {
-        memcpy(all + o, workers[i].lat, workers[i].n * sizeof *all);
-        o += workers[i].n;
-        free(workers[i].lat);
-    }
-    qsort(all, total, sizeof *all, cmp_u32);
+    if (total)
+        qsort(all, total, sizeof *all, cmp_u32);
     double seconds = (double)(last - from) / 1e6;
     uint32_t p50 = total ? all[(size_t)((double)(total - 1) * 0.50)] : 0;
     uint32_t p99 = total ? all[(size_t)((double)(total - 1) * 0.99)] : 0;
-    if (first_error)
+    if (first_error[0])
         fprintf(stderr, "db_ceiling: %ld errors in %s, the first: %s\n", errors, op, first_error);
-    printf("DB_RESULT op=%s threads=%d ops=%zu seconds=%.2f rps=%.1f p50_us=%u p99_us=%u errors=%ld\n",
-           op, cfg.threads, total, seconds, (double)total / seconds, p50, p99, errors);
+    printf("DB_RESULT op=%s procs=%d ops=%zu seconds=%.2f rps=%.1f p50_us=%u p99_us=%u errors=%ld\n",
+           op, cfg.procs, total, seconds, (double)total / seconds, p50, p99, errors);
     free(all);
     mongoc_cleanup();
     return 0;

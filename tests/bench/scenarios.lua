@@ -1,26 +1,37 @@
 -- wrk script for `make bench` (driven by tests/bench/run): one file for every
 -- scenario, chosen by BENCH_SCENARIO.
 --
---   static   the request given on wrk's command line, unchanged (the
---            hello-world ceiling, GET /status, GET /healthz)
---   guild    GET /api/v6/admin/guilds/<id>, cycling over the seeded guilds
---   search   GET /api/v6/admin/users?username=bu00NN, NN cycling over 00..99
---            (each matches 100 of the first 10 000 seeded users: bu00NN00..99)
---   patch    PATCH /api/v6/admin/users/<id> {"flags": F}, cycling over the
---            seeded users; F is a value that user never held (the run number
---            BENCH_RUN in the high bits, the pass over the users below, the
---            staff bit always clear), because a PATCH that does not change
---            the flags writes nothing and would not measure the write path
---   mute     POST /api/v1/users/<name>/admin/mute {"duration":1} and
---            .../unmute, alternating; each unmute is for the user muted
---            MUTE_LAG pairs earlier, so with any number of requests in
---            flight no mute meets an active one (that would be a 400)
+--   static         the request given on wrk's command line, unchanged (the
+--                  hello-world ceiling, GET /livez, GET /healthz)
+--   me             GET /api/v6/users/@me with the token of a sampled user
+--                  (sample.txt: every 50th seeded user, spread over them all)
+--   guild          GET /api/v6/admin/guilds/<id>, over the seeded guilds
+--   patch          PATCH /api/v6/admin/users/<id> {"flags": F}, over the
+--                  sampled users; F is a value that user never held (the run
+--                  number BENCH_RUN in the high bits, the pass over the users
+--                  below, the staff bit always clear), because a PATCH that
+--                  does not change the flags writes nothing and would not
+--                  measure the write path
+--   mute           POST /api/v1/users/<name>/admin/mute {"duration":1} and
+--                  .../unmute, alternating; each unmute is for the user muted
+--                  MUTE_LAG pairs earlier, so with any number of requests in
+--                  flight no mute meets an active one (that would be a 400)
+--   register       POST /api/v6/auth/register_inv {username, email, password,
+--                  invcode}: a fresh r<run>x<thread>x<k> on the unlimited
+--                  invite of invites.txt (each one costs an Argon2id hash)
+--   search_common  GET /api/v6/admin/users?username=bu0 (every user up to
+--                  bu099999 matches: thousands)
+--   search_rare    ...?username=bu00NN42, NN over 00..99 (one user each)
+--   search_short   ...?username=D, D over 1..9 (a needle without a trigram)
+--
+-- Requests are numbered j = t + T * k (thread t of T, its k-th request), as
+-- tests/bench/db_ceiling.c numbers its processes' operations, and the j-th
+-- goes to item (j * 7919) mod n of a list of n: consecutive requests land
+-- far apart in the data set, and the ceiling makes the same calls.
 --
 -- Environment: BENCH_SCENARIO, BENCH_IDS (the seed's output directory),
 -- BENCH_TOKEN (chat staff token), BENCH_GAME_TOKEN (game bearer token),
--- BENCH_RUN (1, 2, ... one per wrk run of patch), BENCH_WRK_THREADS (wrk's -t).
--- Targets are split between wrk's threads (thread t takes t, t+T, t+2T...)
--- exactly as tests/bench/db_ceiling.c splits them between its threads.
+-- BENCH_RUN (1, 2, ... one per wrk run), BENCH_WRK_THREADS (wrk's -t).
 --
 -- done() prints one line for the driver:
 --   WRK_RESULT requests=N duration_us=N p50_us=N p99_us=N mean_us=N max_us=N
@@ -31,8 +42,10 @@ local ids_dir = os.getenv("BENCH_IDS") or "."
 local threads = tonumber(os.getenv("BENCH_WRK_THREADS") or "1")
 local run = tonumber(os.getenv("BENCH_RUN") or "1")
 
-local SEARCH_PREFIXES = 100
+local STRIDE = 7919
+local RARE_NAMES = 100
 local MUTE_LAG = 64
+local REGISTER_PASSWORD = "bench-register-password"
 
 -- setup() runs in the main Lua state once per thread, before the thread's init().
 local next_tid = 0
@@ -57,48 +70,63 @@ local function read_ids(name)
    return first, second
 end
 
+-- 1-based index of the item of a list of n that request j goes to.
+local function pick(j, n)
+   local stride = (n % STRIDE == 0) and 1 or STRIDE
+   return (j * stride) % n + 1
+end
+
 local k = 0 -- requests made by this thread
 local headers = {}
-local users, guilds, game_names
+local sample_ids, sample_tokens, guilds, game_names, invite
+
+local staff = { guild = true, patch = true, search_common = true, search_rare = true,
+                search_short = true }
 
 function init(args)
    tid = tid or 0
-   if scenario == "guild" or scenario == "search" or scenario == "patch" then
+   if staff[scenario] then
       headers["Authorization"] = assert(os.getenv("BENCH_TOKEN"), "BENCH_TOKEN")
    elseif scenario == "mute" then
       headers["Authorization"] = "Bearer " .. assert(os.getenv("BENCH_GAME_TOKEN"), "BENCH_GAME_TOKEN")
    end
-   if scenario == "patch" or scenario == "mute" then
+   if scenario == "patch" or scenario == "mute" or scenario == "register" then
       headers["Content-Type"] = "application/json"
    end
-   if scenario == "guild" then
+   if scenario == "me" or scenario == "patch" then
+      sample_ids, sample_tokens = read_ids("sample.txt")
+   elseif scenario == "guild" then
       guilds = read_ids("guilds.txt")
-   elseif scenario == "patch" then
-      users = read_ids("users.txt")
    elseif scenario == "mute" then
       local _
       _, game_names = read_ids("game_users.txt")
+   elseif scenario == "register" then
+      local codes = read_ids("invites.txt")
+      invite = codes[#codes]
    end
 end
 
+local function search(needle)
+   return wrk.format("GET", "/api/v6/admin/users?username=" .. needle, headers)
+end
+
 local builders = {
-   guild = function()
-      local id = guilds[(tid + threads * k) % #guilds + 1]
-      return wrk.format("GET", "/api/v6/admin/guilds/" .. id, headers)
+   me = function(j)
+      local h = { Authorization = sample_tokens[pick(j, #sample_tokens)] }
+      return wrk.format("GET", "/api/v6/users/@me", h)
    end,
 
-   search = function()
-      local prefix = string.format("bu%04d", (tid + threads * k) % SEARCH_PREFIXES)
-      return wrk.format("GET", "/api/v6/admin/users?username=" .. prefix, headers)
+   guild = function(j)
+      return wrk.format("GET", "/api/v6/admin/guilds/" .. guilds[pick(j, #guilds)], headers)
    end,
 
    patch = function()
-      local per_thread = math.floor(#users / threads)
-      local id = users[tid + threads * (k % per_thread) + 1]
+      local per_thread = math.floor(#sample_ids / threads)
+      local j = tid + threads * (k % per_thread)
       local pass = math.floor(k / per_thread) % 8192
       local flags = (run * 8192 + pass) * 2
-      return wrk.format("PATCH", "/api/v6/admin/users/" .. id, headers,
-                        string.format('{"flags":%d}', flags))
+      return wrk.format("PATCH", "/api/v6/admin/users/" .. sample_ids[pick(j, #sample_ids)],
+                        headers, string.format('{"flags":%d}', flags))
    end,
 
    mute = function()
@@ -113,6 +141,25 @@ local builders = {
       local name = game_names[tid + threads * slot + 1]
       return wrk.format("POST", "/api/v1/users/" .. name .. "/admin/unmute", headers)
    end,
+
+   register = function()
+      local name = string.format("r%dx%dx%d", run, tid, k)
+      return wrk.format("POST", "/api/v6/auth/register_inv", headers, string.format(
+         '{"username":"%s","email":"%s@bench.invalid","password":"%s","invcode":"%s"}',
+         name, name, REGISTER_PASSWORD, invite))
+   end,
+
+   search_common = function()
+      return search("bu0")
+   end,
+
+   search_rare = function(j)
+      return search(string.format("bu00%02d42", j % RARE_NAMES))
+   end,
+
+   search_short = function(j)
+      return search(tostring(1 + j % 9))
+   end,
 }
 
 -- Defining request() makes wrk build every request in Lua; the static
@@ -120,7 +167,7 @@ local builders = {
 local build = builders[scenario]
 if build then
    request = function()
-      local r = build()
+      local r = build(tid + threads * k)
       k = k + 1
       return r
    end
