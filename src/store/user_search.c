@@ -39,7 +39,9 @@ static size_t posting_prefixes(const char *username, const char *discriminator,
                                char prefixes[][KEY_SIZE], size_t max)
 {
     size_t n = 0, len = username ? strlen(username) : 0;
-    for (size_t i = 0; i + GRAM <= len && n < max; i++) {
+    bool with_discriminator = discriminator && *discriminator;
+    size_t max_grams = with_discriminator && max > 0 ? max - 1 : max; /* its list always counts */
+    for (size_t i = 0; i + GRAM <= len && n < max_grams; i++) {
         char p[KEY_SIZE];
         gram_prefix((const unsigned char *)username + i, p);
         bool seen = false;
@@ -48,7 +50,7 @@ static size_t posting_prefixes(const char *username, const char *discriminator,
         if (!seen)
             memcpy(prefixes[n++], p, KEY_SIZE);
     }
-    if (discriminator && *discriminator && n < max)
+    if (with_discriminator && n < max)
         discriminator_prefix(discriminator, prefixes[n++]);
     return n;
 }
