@@ -14,8 +14,13 @@
 #define GRAMS "user_grams"
 #define USERS "users"
 #define GRAM 3
-/* Postings read per query of one list; a page holds at most 50 users. */
-#define LIST_BATCH 64
+/* Postings read by the first query of each list: enough to tell a short
+ * list (it ends within them) and to estimate a long one's density. */
+#define PROBE_BATCH 64
+/* Postings read per query of the list that is walked. */
+#define LIST_BATCH 512
+/* Candidates whose users are read in one $in query; a page holds at most 50. */
+#define MATCH_BATCH 64
 /* Users read per query by the walk for needles shorter than a trigram. */
 #define WALK_BATCH 256
 /* A needle has at most 30 bytes in practice; longer ones use their first grams. */
@@ -75,6 +80,8 @@ size_t store_user_search_postings(int64_t id, const char *username, const char *
         docs[i] = bson_new();
         BSON_APPEND_UTF8(docs[i], "_id", key);
         BSON_APPEND_UTF8(docs[i], "u", username);
+        if (discriminator && *discriminator)
+            BSON_APPEND_UTF8(docs[i], "d", discriminator);
     }
     return n;
 }
@@ -114,20 +121,21 @@ enum store_status store_user_search_unindex(struct db *db, int64_t id, const cha
 
 /* --- the walk ------------------------------------------------------------- */
 
-/* One posting list, read LIST_BATCH at a time from where the walk stands. */
+/* One posting list, read a batch at a time from where the walk stands. */
 struct list {
     char prefix[KEY_SIZE];
-    int64_t ids[LIST_BATCH];
-    char names[LIST_BATCH][NAME_SIZE];
+    struct posting {
+        int64_t id;
+        char name[NAME_SIZE];
+        char discriminator[8]; /* "" when the posting does not say */
+    } *items;
     size_t n, pos;
     bool last_batch; /* the list ends after what is buffered */
 };
 
-#define END_OF_LIST INT64_MAX
-
 struct fill {
     struct list *list;
-    size_t prefix_len;
+    size_t prefix_len, max;
 };
 
 static bool fill_one(const bson_t *doc, void *ctx)
@@ -138,108 +146,98 @@ static bool fill_one(const bson_t *doc, void *ctx)
     int64_t id = strlen(key) == f->prefix_len + STORE_ID_DIGITS ? store_unpad_id(key + f->prefix_len) : -1;
     if (id < 0)
         return true; /* not a posting of ours */
-    struct list *l = f->list;
-    l->ids[l->n] = id;
-    doc_string(doc, "u", l->names[l->n], NAME_SIZE);
-    l->n++;
-    return l->n < LIST_BATCH;
+    struct posting *p = &f->list->items[f->list->n++];
+    p->id = id;
+    doc_string(doc, "u", p->name, sizeof p->name);
+    doc_string(doc, "d", p->discriminator, sizeof p->discriminator);
+    return f->list->n < f->max;
 }
 
-/* Read the next batch of l, from id from on. */
-static enum store_status list_fetch(struct db *db, struct list *l, int64_t from, bson_error_t *e)
+/* Read the next batch (up to max postings) of l, from id from on. */
+static enum store_status list_fetch(struct db *db, struct list *l, int64_t from, size_t max,
+                                    bson_error_t *e)
 {
     char padded[STORE_ID_DIGITS + 1];
     store_pad_id(from, padded);
     bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
     store_prefix_filter(&filter, l->prefix, padded, false);
-    store_find_opts(&opts, "_id", NULL, 0, LIST_BATCH);
+    store_find_opts(&opts, "_id", NULL, 0, (int64_t)max);
     l->n = l->pos = 0;
-    struct fill f = {l, strlen(l->prefix)};
+    struct fill f = {l, strlen(l->prefix), max};
     enum store_status s = store_each(db_collection(db, GRAMS), &filter, &opts, fill_one, &f, e);
-    l->last_batch = l->n < LIST_BATCH;
+    l->last_batch = l->n < max;
     bson_destroy(&filter);
     bson_destroy(&opts);
     return s;
 }
 
-/* The first id of l at or above target (END_OF_LIST when none), into *at. */
-static enum store_status list_seek(struct db *db, struct list *l, int64_t target, int64_t *at,
-                                   bson_error_t *e)
+/*
+ * The list to walk: one that ended within its probe, the shortest such;
+ * otherwise the one whose probe spans the widest range of ids, i.e. the
+ * sparsest (ids are snowflakes, spread evenly enough over users).
+ */
+static size_t sparsest(const struct list *lists, size_t n)
 {
-    while (l->pos < l->n && l->ids[l->pos] < target)
-        l->pos++;
-    if (l->pos == l->n) {
-        if (l->last_batch) {
-            *at = END_OF_LIST;
-            return STORE_OK;
-        }
-        enum store_status s = list_fetch(db, l, target, e);
-        if (s != STORE_OK)
-            return s;
-        if (l->n == 0) {
-            *at = END_OF_LIST;
-            return STORE_OK;
+    size_t best = 0;
+    for (size_t i = 1; i < n; i++) {
+        const struct list *a = &lists[i], *b = &lists[best];
+        if (a->last_batch != b->last_batch) {
+            if (a->last_batch)
+                best = i;
+        } else if (a->last_batch) {
+            if (a->n < b->n)
+                best = i;
+        } else if (a->items[a->n - 1].id - a->items[0].id > b->items[b->n - 1].id - b->items[0].id) {
+            best = i;
         }
     }
-    *at = l->ids[l->pos];
-    return STORE_OK;
+    return best;
 }
 
 struct matches {
-    int64_t ids[LIST_BATCH];
+    int64_t ids[MATCH_BATCH];
     size_t n;
 };
 
-struct walk {
-    struct list *lists;
-    size_t n_lists;
-    int64_t next; /* the least id not yet looked at */
-    bool done;
-};
+static bool posting_matches(const struct posting *p, const char *needle, const char *discriminator)
+{
+    if (needle && !strstr(p->name, needle))
+        return false;
+    /* A posting that does not carry its discriminator is left to the check on the user. */
+    return !(discriminator && *discriminator && p->discriminator[0] &&
+             strcmp(p->discriminator, discriminator) != 0);
+}
 
 /*
- * Collect up to want ids present in every list whose posted name contains
- * needle, skipping the first *skip such ids (counted down as they pass).
+ * Collect up to want candidates of l (from where it stands on) whose posted
+ * name and discriminator match, skipping the first *skip such (counted down
+ * as they pass). *done when the list has ended.
  */
-static enum store_status walk_postings(struct db *db, struct walk *w, const char *needle,
-                                       int64_t *skip, size_t want, struct matches *m,
-                                       bson_error_t *e)
+static enum store_status walk_list(struct db *db, struct list *l, const struct user_query *q,
+                                   int64_t *skip, size_t want, struct matches *m, bool *done,
+                                   bson_error_t *e)
 {
+    const char *needle = q->username && *q->username ? q->username : NULL;
     m->n = 0;
-    while (!w->done && m->n < want) {
-        int64_t candidate = w->next;
-        size_t agreed = 0;
-        /* Leapfrog: move each list to the candidate; a list that is past it
-         * makes its id the new candidate, until all agree. */
-        for (size_t i = 0; agreed < w->n_lists; i = (i + 1) % w->n_lists) {
-            int64_t at;
-            enum store_status s = list_seek(db, &w->lists[i], candidate, &at, e);
-            if (s != STORE_OK)
-                return s;
-            if (at == END_OF_LIST) {
-                w->done = true;
+    while (m->n < want) {
+        if (l->pos == l->n) {
+            if (l->last_batch) {
+                *done = true;
                 return STORE_OK;
             }
-            if (at == candidate) {
-                agreed++;
-            } else {
-                candidate = at;
-                agreed = 1;
-            }
+            int64_t from = l->n ? l->items[l->n - 1].id + 1 : 0;
+            enum store_status s = list_fetch(db, l, from, LIST_BATCH, e);
+            if (s != STORE_OK)
+                return s;
+            continue;
         }
-        struct list *first = &w->lists[0];
-        const char *name = first->names[first->pos];
-        if (!needle || strstr(name, needle)) {
-            if (*skip > 0)
-                (*skip)--;
-            else
-                m->ids[m->n++] = candidate;
-        }
-        if (candidate == END_OF_LIST - 1) {
-            w->done = true;
-            break;
-        }
-        w->next = candidate + 1;
+        const struct posting *p = &l->items[l->pos++];
+        if (!posting_matches(p, needle, q->discriminator))
+            continue;
+        if (*skip > 0)
+            (*skip)--;
+        else
+            m->ids[m->n++] = p->id;
     }
     return STORE_OK;
 }
@@ -298,23 +296,37 @@ static enum store_status search_postings(struct db *db, const struct user_query 
                                          char prefixes[][KEY_SIZE], size_t n_lists,
                                          struct user **out, size_t *n, bson_error_t *e)
 {
-    struct list *lists = xmalloc(n_lists * sizeof *lists);
-    for (size_t i = 0; i < n_lists; i++) {
-        memcpy(lists[i].prefix, prefixes[i], KEY_SIZE);
-        lists[i].n = lists[i].pos = 0;
-        lists[i].last_batch = false;
-    }
-    struct walk w = {lists, n_lists, 0, false};
-    const char *needle = q->username && *q->username ? q->username : NULL;
-    int64_t skip = q->skip;
+    struct list *lists = xcalloc(n_lists, sizeof *lists);
     enum store_status s = STORE_OK;
-    while (s == STORE_OK && !w.done && (int64_t)*n < q->limit) {
-        struct matches m;
-        size_t want = (size_t)(q->limit - (int64_t)*n);
-        s = walk_postings(db, &w, needle, &skip, want < LIST_BATCH ? want : LIST_BATCH, &m, e);
-        if (s == STORE_OK)
-            s = read_matches(db, &m, q, out, n, e);
+    bool empty = false;
+    for (size_t i = 0; i < n_lists && s == STORE_OK && !empty; i++) {
+        memcpy(lists[i].prefix, prefixes[i], KEY_SIZE);
+        lists[i].items = xmalloc(PROBE_BATCH * sizeof *lists[i].items);
+        s = list_fetch(db, &lists[i], 0, PROBE_BATCH, e);
+        empty = lists[i].n == 0; /* a user matches only if it is in every list */
     }
+    if (s == STORE_OK && !empty) {
+        struct list *walked = &lists[sparsest(lists, n_lists)];
+        if (!walked->last_batch) {
+            /* Room to read on in larger batches. */
+            struct posting *bigger = xmalloc(LIST_BATCH * sizeof *bigger);
+            memcpy(bigger, walked->items, walked->n * sizeof *bigger);
+            free(walked->items);
+            walked->items = bigger;
+        }
+        int64_t skip = q->skip;
+        bool done = false;
+        while (s == STORE_OK && !done && (int64_t)*n < q->limit) {
+            struct matches m;
+            size_t want = (size_t)(q->limit - (int64_t)*n);
+            s = walk_list(db, walked, q, &skip, want < MATCH_BATCH ? want : MATCH_BATCH, &m,
+                          &done, e);
+            if (s == STORE_OK)
+                s = read_matches(db, &m, q, out, n, e);
+        }
+    }
+    for (size_t i = 0; i < n_lists; i++)
+        free(lists[i].items);
     free(lists);
     return s;
 }

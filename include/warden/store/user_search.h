@@ -1,7 +1,7 @@
 /*
  * store/user_search: the postings behind GET /admin/users?username=&discriminator=.
  *
- * user_grams: {_id: "<gram>:<user id, 20 digits>", u: username}
+ * user_grams: {_id: "<gram>:<user id, 20 digits>", u: username, d: discriminator}
  *   one small document per (trigram of the username, user): <gram> is the
  *   three bytes in lower-case hex, so every key is plain ASCII whatever the
  *   name holds; and one per (discriminator, user): "#<dddd>:<id>".
@@ -9,16 +9,18 @@
  *   leaves the name; never edited, so concurrent writers cannot lose each
  *   other's postings (FerretDB v1's updates are not atomic).
  *
- * A search walks the postings of every trigram of the needle (and of the
- * discriminator) side by side in id order, leapfrogging each list to the
- * largest id any other list is at, so its cost follows the rarest list and
- * the page's end, not the number of users. Candidates are checked against
- * the username in the posting, then the page's users are read by _id and
- * checked again: a rename or deletion racing the search can only leave a
- * stale posting, and that one is dropped. Needles of 1 or 2 bytes have no
- * trigram: with a discriminator they walk its postings; without, users in
- * id order, stopping at the page's end (worst case: every user, when fewer
- * than a page's worth match).
+ * Every user that matches a search is in the list of each trigram of the
+ * needle (and of the discriminator), and each posting carries the name and
+ * discriminator it was written for. So a search reads the first postings of
+ * each list (one query each), then walks ONE list in id order, the shortest
+ * if one ended within those first postings, else the sparsest by the span of
+ * ids they cover, checking every posting against the needle, until the page
+ * is full: its cost follows that list and the page's end, not the number of
+ * users. The page's users are then read by _id and checked again: a rename
+ * or deletion racing the search can only leave a stale posting, and that one
+ * is dropped. Needles of 1 or 2 bytes have no trigram: with a discriminator
+ * they walk its postings; without, users in id order, stopping at the page's
+ * end (worst case: every user, when fewer than a page's worth match).
  */
 #ifndef WARDEN_STORE_USER_SEARCH_H
 #define WARDEN_STORE_USER_SEARCH_H
