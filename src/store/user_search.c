@@ -14,12 +14,10 @@
 #define GRAMS "user_grams"
 #define USERS "users"
 #define GRAM 3
-/* Postings read by the first query of each list: enough to tell a very
- * short list (it ends within them) and to estimate a longer one's density.
- * Few, since FerretDB spends ~40 µs on each document it returns. */
-#define PROBE_BATCH 16
-/* Postings read per query of the list that is walked. */
-#define LIST_BATCH 512
+/* Postings read per query of a list: few, since FerretDB spends ~40 µs on
+ * each document it returns, and a leapfrogging list reads anew at most
+ * every step. */
+#define LIST_BATCH 16
 /* Candidates whose users are read in one $in query; a page holds at most 50. */
 #define MATCH_BATCH 64
 /* Users read per query by the walk for needles shorter than a trigram. */
@@ -172,27 +170,19 @@ static enum store_status list_fetch(struct db *db, struct list *l, int64_t from,
     return s;
 }
 
-/*
- * The list to walk: one that ended within its probe, the shortest such;
- * otherwise the one whose probe spans the widest range of ids, i.e. the
- * sparsest (ids are snowflakes, spread evenly enough over users).
- */
-static size_t sparsest(const struct list *lists, size_t n)
+/* The first posting of l at or after target, or NULL when the list has none. */
+static enum store_status list_seek(struct db *db, struct list *l, int64_t target,
+                                   const struct posting **at, bson_error_t *e)
 {
-    size_t best = 0;
-    for (size_t i = 1; i < n; i++) {
-        const struct list *a = &lists[i], *b = &lists[best];
-        if (a->last_batch != b->last_batch) {
-            if (a->last_batch)
-                best = i;
-        } else if (a->last_batch) {
-            if (a->n < b->n)
-                best = i;
-        } else if (a->items[a->n - 1].id - a->items[0].id > b->items[b->n - 1].id - b->items[0].id) {
-            best = i;
-        }
+    while (l->pos < l->n && l->items[l->pos].id < target)
+        l->pos++;
+    if (l->pos == l->n && !l->last_batch) {
+        enum store_status s = list_fetch(db, l, target, LIST_BATCH, e);
+        if (s != STORE_OK)
+            return s;
     }
-    return best;
+    *at = l->pos < l->n ? &l->items[l->pos] : NULL;
+    return STORE_OK;
 }
 
 struct matches {
@@ -209,36 +199,53 @@ static bool posting_matches(const struct posting *p, const char *needle, const c
              strcmp(p->discriminator, discriminator) != 0);
 }
 
+struct walk {
+    struct list *lists;
+    size_t n_lists;
+    int64_t next; /* the least id not yet looked at */
+    bool done;
+};
+
 /*
- * Collect up to want candidates of l (from where it stands on) whose posted
- * name and discriminator match, skipping the first *skip such (counted down
- * as they pass). *done when the list has ended.
+ * Collect up to want ids present in every list of w whose posting matches
+ * q, skipping the first *skip such (counted down as they pass). Leapfrog:
+ * each list moves to the candidate id; one that is past it makes its id the
+ * new candidate, until all agree. So the walk goes at the pace of the
+ * sparsest list, and each list is read only near the candidates.
  */
-static enum store_status walk_list(struct db *db, struct list *l, const struct user_query *q,
-                                   int64_t *skip, size_t want, struct matches *m, bool *done,
-                                   bson_error_t *e)
+static enum store_status walk_postings(struct db *db, struct walk *w, const struct user_query *q,
+                                       int64_t *skip, size_t want, struct matches *m,
+                                       bson_error_t *e)
 {
     const char *needle = q->username && *q->username ? q->username : NULL;
     m->n = 0;
-    while (m->n < want) {
-        if (l->pos == l->n) {
-            if (l->last_batch) {
-                *done = true;
-                return STORE_OK;
-            }
-            int64_t from = l->n ? l->items[l->n - 1].id + 1 : 0;
-            enum store_status s = list_fetch(db, l, from, LIST_BATCH, e);
+    while (!w->done && m->n < want) {
+        int64_t candidate = w->next;
+        const struct posting *at = NULL;
+        for (size_t i = 0, agreed = 0; agreed < w->n_lists; i = (i + 1) % w->n_lists) {
+            enum store_status s = list_seek(db, &w->lists[i], candidate, &at, e);
             if (s != STORE_OK)
                 return s;
-            continue;
+            if (!at) {
+                w->done = true;
+                return STORE_OK;
+            }
+            if (at->id == candidate) {
+                agreed++;
+            } else {
+                candidate = at->id;
+                agreed = 1;
+            }
         }
-        const struct posting *p = &l->items[l->pos++];
-        if (!posting_matches(p, needle, q->discriminator))
-            continue;
-        if (*skip > 0)
-            (*skip)--;
-        else
-            m->ids[m->n++] = p->id;
+        if (posting_matches(at, needle, q->discriminator)) {
+            if (*skip > 0)
+                (*skip)--;
+            else
+                m->ids[m->n++] = candidate;
+        }
+        if (candidate == INT64_MAX)
+            w->done = true;
+        w->next = candidate + 1;
     }
     return STORE_OK;
 }
@@ -300,28 +307,25 @@ static enum store_status search_postings(struct db *db, const struct user_query 
     struct list *lists = xcalloc(n_lists, sizeof *lists);
     enum store_status s = STORE_OK;
     bool empty = false;
+    size_t shortest = n_lists; /* a list that ended within its first batch */
     for (size_t i = 0; i < n_lists && s == STORE_OK && !empty; i++) {
         memcpy(lists[i].prefix, prefixes[i], KEY_SIZE);
-        lists[i].items = xmalloc(PROBE_BATCH * sizeof *lists[i].items);
-        s = list_fetch(db, &lists[i], 0, PROBE_BATCH, e);
+        lists[i].items = xmalloc(LIST_BATCH * sizeof *lists[i].items);
+        s = list_fetch(db, &lists[i], 0, LIST_BATCH, e);
         empty = lists[i].n == 0; /* a user matches only if it is in every list */
+        if (lists[i].last_batch && (shortest == n_lists || lists[i].n < lists[shortest].n))
+            shortest = i;
     }
     if (s == STORE_OK && !empty) {
-        struct list *walked = &lists[sparsest(lists, n_lists)];
-        if (!walked->last_batch) {
-            /* Room to read on in larger batches. */
-            struct posting *bigger = xmalloc(LIST_BATCH * sizeof *bigger);
-            memcpy(bigger, walked->items, walked->n * sizeof *bigger);
-            free(walked->items);
-            walked->items = bigger;
-        }
+        /* A list that is all read already holds every candidate: the
+         * postings' names and discriminators decide without the others. */
+        struct walk w = shortest < n_lists ? (struct walk){&lists[shortest], 1, 0, false}
+                                           : (struct walk){lists, n_lists, 0, false};
         int64_t skip = q->skip;
-        bool done = false;
-        while (s == STORE_OK && !done && (int64_t)*n < q->limit) {
+        while (s == STORE_OK && !w.done && (int64_t)*n < q->limit) {
             struct matches m;
             size_t want = (size_t)(q->limit - (int64_t)*n);
-            s = walk_list(db, walked, q, &skip, want < MATCH_BATCH ? want : MATCH_BATCH, &m,
-                          &done, e);
+            s = walk_postings(db, &w, q, &skip, want < MATCH_BATCH ? want : MATCH_BATCH, &m, e);
             if (s == STORE_OK)
                 s = read_matches(db, &m, q, out, n, e);
         }

@@ -11,13 +11,14 @@
  *
  * Every user that matches a search is in the list of each trigram of the
  * needle (and of the discriminator), and each posting carries the name and
- * discriminator it was written for. So a search reads the first postings of
- * each list (one query each), then walks ONE list in id order, the shortest
- * if one ended within those first postings, else the sparsest by the span of
- * ids they cover, checking every posting against the needle, until the page
- * is full: its cost follows that list and the page's end, not the number of
- * users. The page's users are then read by _id and checked again: a rename
- * or deletion racing the search can only leave a stale posting, and that one
+ * discriminator it was written for. A search reads the first postings of
+ * each list (one small query each). If a list ended within them, it holds
+ * every candidate: they are checked against the needle and nothing more is
+ * read. Otherwise the lists are walked side by side in id order, each one
+ * leapfrogging to the largest id another is at, so the cost follows the
+ * sparsest list and the page's end, not the number of users. The page's
+ * users are then read by _id and checked again: a rename or deletion racing
+ * the search can only leave a stale posting, and that one
  * is dropped. Needles of 1 or 2 bytes have no trigram: with a discriminator
  * they walk its postings; without, users in id order, stopping at the page's
  * end (worst case: every user, when fewer than a page's worth match).
