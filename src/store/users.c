@@ -294,9 +294,17 @@ static bool read_ordinal(const bson_t *doc, void *ctx)
     return false;
 }
 
+/* prefix: "<username>#" */
 static void ordinal_key(const char *prefix, int64_t ordinal, char *out, size_t size)
 {
     snprintf(out, size, "%s%0*lld", prefix, ORDINAL_DIGITS, (long long)ordinal);
+}
+
+void store_users_join_key(const char *username, int64_t ordinal, char *out, size_t size)
+{
+    char prefix[80];
+    snprintf(prefix, sizeof prefix, "%s#", username);
+    ordinal_key(prefix, ordinal, out, size);
 }
 
 /* Take the next join ordinal of username into *ordinal. */

@@ -14,9 +14,8 @@
  * document (store_users_build_doc), its email and tag claims
  * (store_users_build_claim with store_users_email_key / store_users_tag_key,
  * collections user_emails and user_tags), the first join ordinal of its
- * name (store_users_build_claim, collection username_joins, key
- * "<username>#0000000001" as include/warden/store/users.h describes it: the
- * store has no builder for that key) and its search postings
+ * name (store_users_build_claim with store_users_join_key, collection
+ * username_joins) and its search postings
  * (store_user_search_postings, collection user_grams: six trigrams and the
  * discriminator for an eight-letter name). They go in with unordered
  * insert_many, B users' worth per batch, from T processes at once, each
@@ -257,7 +256,7 @@ static long long seed_users(const struct options *o, const struct share *s, cons
         tags.n++;
 
         /* The name's first creation: join ordinal 1 (every name is new). */
-        snprintf(join_key, sizeof join_key, "%s#%010d", username, 1);
+        store_users_join_key(username, 1, join_key, sizeof join_key);
         doc = batch_room(&joins, 1);
         *doc = bson_new();
         store_users_build_claim(*doc, join_key, id, now);

@@ -121,6 +121,8 @@ void store_users_build_doc(bson_t *doc, int64_t id, const struct user_new *in,
 void store_users_build_claim(bson_t *doc, const char *key, int64_t user_id, int64_t now);
 /** The user_tags key of a tag: "<username>#<discriminator>". */
 void store_users_tag_key(const char *username, const char *discriminator, char *out, size_t size);
+/** The username_joins key of a name's ordinal: "<username>#<10 digits>". */
+void store_users_join_key(const char *username, int64_t ordinal, char *out, size_t size);
 /** The user_emails key of an email: lower-cased, at most EMAIL_MAX bytes. */
 void store_users_email_key(const char *email, char out[EMAIL_MAX + 1]);
 
