@@ -336,18 +336,28 @@ static enum store_status search_postings(struct db *db, const struct user_query 
     return s;
 }
 
+/*
+ * The most a walk of users may take: the time limit every read carries
+ * (store.c), and for the same reason. A needle without a trigram that few
+ * users contain would otherwise read every user, past the pool's request
+ * timeout on a large instance; it fails as a read past its limit does
+ * (error 50, answered 503), and a longer needle is the way on.
+ */
+#define WALK_BUDGET_US (8ULL * 1000 * 1000)
+#define ERROR_TIME_LIMIT 50
+
 struct user_walk {
     const struct user_query *q;
     int64_t skip;
     struct user *out;
     size_t n;
+    uint64_t started_us;
 };
 
 static enum store_status walk_users(struct db *db, bson_t **docs, size_t n, void *ctx,
                                     bson_error_t *e)
 {
     (void)db;
-    (void)e;
     struct user_walk *w = ctx;
     for (size_t i = 0; i < n; i++) {
         struct user u;
@@ -362,6 +372,12 @@ static enum store_status walk_users(struct db *db, bson_t **docs, size_t n, void
         if ((int64_t)w->n >= w->q->limit)
             return STORE_NOT_FOUND; /* the page is full */
     }
+    if (clock_monotonic_us() - w->started_us > WALK_BUDGET_US) {
+        bson_set_error(e, MONGOC_ERROR_SERVER, ERROR_TIME_LIMIT,
+                       "a search without a trigram read users for more than %llu s",
+                       (unsigned long long)(WALK_BUDGET_US / 1000000));
+        return STORE_ERROR;
+    }
     return STORE_OK;
 }
 
@@ -369,7 +385,8 @@ static enum store_status walk_users(struct db *db, bson_t **docs, size_t n, void
 static enum store_status search_walk(struct db *db, const struct user_query *q, struct user **out,
                                      size_t *n, bson_error_t *e)
 {
-    struct user_walk w = {q, q->skip, xmalloc((size_t)q->limit * sizeof **out), 0};
+    struct user_walk w = {q, q->skip, xmalloc((size_t)q->limit * sizeof **out), 0,
+                          clock_monotonic_us()};
     enum store_status s = store_walk(db, USERS, NULL, WALK_BATCH, walk_users, &w, NULL, e);
     *out = w.out;
     *n = w.n;
