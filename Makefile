@@ -17,7 +17,7 @@ GO      ?= $(firstword $(wildcard /usr/local/go/bin/go) go)
 
 ifeq ($(SANITIZE),1)
 BUILD    := build/asan
-SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANFLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=undefined,float-cast-overflow
 OPT      := -O1
 else
 BUILD    := build/release

@@ -421,7 +421,12 @@ int64_t doc_int(const bson_t *doc, const char *key, int64_t fallback)
     switch (bson_iter_type(&it)) {
     case BSON_TYPE_INT32: return bson_iter_int32(&it);
     case BSON_TYPE_INT64: return bson_iter_int64(&it);
-    case BSON_TYPE_DOUBLE: return (int64_t)bson_iter_double(&it);
+    case BSON_TYPE_DOUBLE: {
+        /* Casting a double outside int64's range (or NaN) is undefined:
+         * such a value is no integer the caller can use. */
+        double d = bson_iter_double(&it);
+        return d >= -9223372036854775808.0 && d < 9223372036854775808.0 ? (int64_t)d : fallback;
+    }
     default: return fallback;
     }
 }

@@ -115,3 +115,19 @@ Test(store_keys, an_in_list_has_the_array_keys_bson_requires)
     cr_assert_eq(n, 13);
     bson_destroy(&filter);
 }
+
+/* Numbers that the game server may write as doubles: in range they read as
+ * integers, out of range (or NaN) as the fallback, never as undefined behaviour. */
+Test(store_keys, doubles_out_of_int64_range_read_as_the_fallback)
+{
+    bson_t doc = BSON_INITIALIZER;
+    BSON_APPEND_DOUBLE(&doc, "x", 12.75);
+    BSON_APPEND_DOUBLE(&doc, "big", 1e30);
+    BSON_APPEND_DOUBLE(&doc, "small", -1e30);
+    BSON_APPEND_DOUBLE(&doc, "nan", 0.0 / 0.0);
+    cr_assert_eq(doc_int(&doc, "x", -1), 12);
+    cr_assert_eq(doc_int(&doc, "big", -1), -1);
+    cr_assert_eq(doc_int(&doc, "small", -1), -1);
+    cr_assert_eq(doc_int(&doc, "nan", -1), -1);
+    bson_destroy(&doc);
+}
