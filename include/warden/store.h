@@ -116,6 +116,9 @@ enum store_status store_prefix_delete(mongoc_collection_t *c, const char *prefix
  */
 enum store_status store_insert_claims(mongoc_collection_t *c, const bson_t *const *docs, size_t n,
                                       bson_error_t *e);
+/** store_insert_claims, then bson_destroy of each of docs (made with bson_new). */
+enum store_status store_insert_claims_owned(mongoc_collection_t *c, bson_t **docs, size_t n,
+                                            bson_error_t *e);
 
 /** A list of _ids being appended to a filter as {_id: {$in: [...]}}. */
 struct store_in {

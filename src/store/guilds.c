@@ -486,10 +486,8 @@ static enum store_status assign_batch(struct db *db, bson_t **docs, size_t n, vo
         claims[i] = bson_new();
         region_claim(claims[i], region, ids[i]);
     }
-    enum store_status s = store_insert_claims(db_collection(db, REGION_CLAIMS),
-                                              (const bson_t *const *)claims, n, e);
-    for (size_t i = 0; i < n; i++)
-        bson_destroy(claims[i]);
+    enum store_status s =
+        store_insert_claims_owned(db_collection(db, REGION_CLAIMS), claims, n, e);
     if (s != STORE_OK)
         return s;
     bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
@@ -764,10 +762,8 @@ static enum store_status region_claims_batch(struct db *db, bson_t **docs, size_
         claims[k] = bson_new();
         region_claim(claims[k++], region, doc_int(docs[i], "_id", 0));
     }
-    enum store_status s = store_insert_claims(db_collection(db, REGION_CLAIMS),
-                                              (const bson_t *const *)claims, k, e);
-    for (size_t i = 0; i < k; i++)
-        bson_destroy(claims[i]);
+    enum store_status s =
+        store_insert_claims_owned(db_collection(db, REGION_CLAIMS), claims, k, e);
     return s;
 }
 
@@ -796,10 +792,7 @@ static enum store_status part_claims_batch(struct db *db, bson_t **docs, size_t 
         claims[k] = bson_new();
         part_claim(claims[k++], guild, collection, part);
     }
-    enum store_status s = store_insert_claims(db_collection(db, PARTS),
-                                              (const bson_t *const *)claims, k, e);
-    for (size_t i = 0; i < k; i++)
-        bson_destroy(claims[i]);
+    enum store_status s = store_insert_claims_owned(db_collection(db, PARTS), claims, k, e);
     return s;
 }
 

@@ -393,6 +393,15 @@ enum store_status store_walk(struct db *db, const char *collection, const bson_t
     return s == STORE_NOT_FOUND ? STORE_OK : s;
 }
 
+enum store_status store_insert_claims_owned(mongoc_collection_t *c, bson_t **docs, size_t n,
+                                            bson_error_t *e)
+{
+    enum store_status s = store_insert_claims(c, (const bson_t *const *)docs, n, e);
+    for (size_t i = 0; i < n; i++)
+        bson_destroy(docs[i]);
+    return s;
+}
+
 static bool find(const bson_t *doc, const char *key, bson_iter_t *it)
 {
     return bson_iter_init_find(it, doc, key);

@@ -90,11 +90,7 @@ enum store_status store_user_search_index(struct db *db, int64_t id, const char 
 {
     bson_t *docs[STORE_USER_POSTINGS_MAX];
     size_t n = store_user_search_postings(id, username, discriminator, docs, STORE_USER_POSTINGS_MAX);
-    enum store_status s =
-        store_insert_claims(db_collection(db, GRAMS), (const bson_t *const *)docs, n, e);
-    for (size_t i = 0; i < n; i++)
-        bson_destroy(docs[i]);
-    return s;
+    return store_insert_claims_owned(db_collection(db, GRAMS), docs, n, e);
 }
 
 enum store_status store_user_search_unindex(struct db *db, int64_t id, const char *username,
