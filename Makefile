@@ -40,7 +40,7 @@ LDLIBS_ALL = $(SANFLAGS) $(shell pkg-config --libs $(PKG_CONFIG_LIBS) 2>/dev/nul
 
 # Everything under src/ except the two programs' entry points is the library
 # that the programs and the test binaries link.
-LIB_SRC  := $(filter-out src/main.c src/ctl.c,$(wildcard src/*.c src/api/*.c src/store/*.c))
+LIB_SRC  := $(filter-out src/main.c src/ctl.c,$(wildcard src/*.c src/api/*.c src/domain/*.c src/store/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 API_SRC  := $(wildcard tests/api/*.c)

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bson/bson.h>
+
 #include "warden/util.h"
 
 #define ARENA_BLOCK_SIZE (16 * 1024)
@@ -25,9 +27,16 @@ struct block {
     alignas(max_align_t) unsigned char data[];
 };
 
+struct deferred {
+    struct deferred *next;
+    void (*fn)(void *);
+    void *ptr;
+};
+
 struct arena {
     struct block *head;  /* current block, newest first */
     struct block *first; /* kept across resets */
+    struct deferred *deferred; /* newest first; nodes live in the blocks */
 };
 
 static struct block *block_new(size_t size)
@@ -43,6 +52,7 @@ struct arena *arena_new(void)
 {
     struct arena *a = xmalloc(sizeof *a);
     a->first = a->head = block_new(ARENA_BLOCK_SIZE);
+    a->deferred = NULL;
     return a;
 }
 
@@ -102,8 +112,45 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
     return p;
 }
 
+void arena_defer(struct arena *a, void (*fn)(void *), void *ptr)
+{
+    struct deferred *d = arena_alloc(a, sizeof *d);
+    d->fn = fn;
+    d->ptr = ptr;
+    d->next = a->deferred;
+    a->deferred = d;
+}
+
+static void bson_dispose(void *ptr)
+{
+    bson_destroy(ptr);
+}
+
+bson_t *arena_bson(struct arena *a)
+{
+    /* libbson declares bson_t 128-byte aligned, beyond max_align_t. */
+    const uintptr_t align = alignof(bson_t);
+    uintptr_t raw = (uintptr_t)arena_alloc(a, sizeof(bson_t) + align);
+    bson_t *b = (bson_t *)((raw + align - 1) & ~(align - 1));
+    bson_init(b);
+    arena_defer(a, bson_dispose, b);
+    return b;
+}
+
+void *arena_own(struct arena *a, void *ptr)
+{
+    if (ptr)
+        arena_defer(a, free, ptr);
+    return ptr;
+}
+
 void arena_reset(struct arena *a)
 {
+    /* A callback may not allocate from the arena being reset. */
+    struct deferred *d = a->deferred;
+    a->deferred = NULL;
+    for (; d; d = d->next)
+        d->fn(d->ptr);
     struct block *b = a->head;
     while (b != a->first) {
         struct block *next = b->next;

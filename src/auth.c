@@ -1,12 +1,13 @@
 /*
  * auth: bearer tokens of both realms to a principal (see include/warden/auth.h).
  */
+#include "warden/api.h"
 #include "warden/auth.h"
 
 #include <string.h>
 #include <strings.h>
 
-#include "warden/app.h"
+#include "warden/dispatch.h"
 #include "warden/arena.h"
 #include "warden/errors.h"
 #include "warden/token.h"

@@ -16,7 +16,7 @@
 #include <strings.h>
 
 #include "warden/config.h"
-#include "warden/db.h"
+#include "warden/store/db.h"
 #include "warden/fcgi_client.h"
 #include "warden/json.h"
 #include "warden/guid.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "warden/config.h"
-#include "warden/db.h"
+#include "warden/store/db.h"
 #include "warden/listener.h"
 #include "warden/log.h"
 #include "warden/pool.h"

@@ -14,6 +14,7 @@
  * handle.
  */
 #define _DEFAULT_SOURCE /* prctl's PR_SET_PDEATHSIG */
+#include "warden/api.h"
 #include "warden/worker.h"
 
 #include <errno.h>
@@ -28,9 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "warden/app.h"
+#include "warden/dispatch.h"
 #include "warden/arena.h"
-#include "warden/db.h"
+#include "warden/store/db.h"
 #include "warden/fastcgi.h"
 #include "warden/listener.h"
 #include "warden/log.h"
@@ -121,7 +122,7 @@ static void serve_one(struct app *app, FCGX_Request *fr, struct arena *arena, st
     scoreboard_request_begin(app->slot, req.method, req.path);
 
     response_reset(res);
-    app_handle(app, &req, res);
+    dispatch_request(app, &req, res);
     fastcgi_write_response(fr, &req, res);
     FCGX_Finish_r(fr);
 

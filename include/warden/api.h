@@ -13,7 +13,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "warden/config.h"
 #include "warden/router.h"
+
+/* What a worker hands to every handler. */
+struct db;
+struct scoreboard;
+struct scoreboard_slot;
+struct listener;
+
+struct app {
+    const struct config *cfg;
+    struct db *db;                  /* this process's own client */
+    struct scoreboard *scoreboard;  /* shared with the master */
+    struct scoreboard_slot *slot;   /* this worker's slot */
+    int slot_index;
+    const struct listener *listener;
+};
+
 
 extern const struct route api_routes[];
 extern const size_t api_routes_count;
@@ -24,7 +41,7 @@ void api_healthz(struct app *app, struct request *req, struct response *res);
 /* src/api/status.c */
 void api_status(struct app *app, struct request *req, struct response *res);
 
-/* src/api/auth.c: chat accounts */
+/* src/api/accounts.c: chat accounts */
 void api_auth_login(struct app *app, struct request *req, struct response *res);
 void api_auth_register(struct app *app, struct request *req, struct response *res);
 void api_users_me(struct app *app, struct request *req, struct response *res);

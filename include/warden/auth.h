@@ -2,7 +2,7 @@
  * auth: who is calling, for routes that need to know.
  *
  * The route table says what each route needs (router.h, enum auth_need);
- * app_handle calls auth_require before the handler runs, so authentication
+ * dispatch_request calls auth_require before the handler runs, so authentication
  * and authorisation errors always come before validation errors, and no
  * handler can forget them.
  *

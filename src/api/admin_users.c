@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "warden/api.h"
-#include "warden/app.h"
+#include "warden/dispatch.h"
 #include "warden/body.h"
 #include "warden/errors.h"
 #include "warden/fields.h"

@@ -19,7 +19,7 @@
 #include <strings.h>
 
 #include "warden/api.h"
-#include "warden/app.h"
+#include "warden/dispatch.h"
 #include "warden/arena.h"
 #include "warden/auth.h"
 #include "warden/body.h"

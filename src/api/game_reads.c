@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "warden/api.h"
-#include "warden/app.h"
+#include "warden/dispatch.h"
 #include "warden/errors.h"
 #include "warden/guid.h"
 #include "warden/store/game.h"

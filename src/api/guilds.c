@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "warden/api.h"
-#include "warden/app.h"
+#include "warden/dispatch.h"
 #include "warden/arena.h"
 #include "warden/auth.h"
 #include "warden/body.h"

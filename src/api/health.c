@@ -11,8 +11,8 @@
  * time.
  */
 #include "warden/api.h"
-#include "warden/app.h"
-#include "warden/db.h"
+#include "warden/dispatch.h"
+#include "warden/store/db.h"
 #include "warden/log.h"
 
 void api_livez(struct app *app, struct request *req, struct response *res)

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "warden/api.h"
-#include "warden/app.h"
+#include "warden/dispatch.h"
 #include "warden/body.h"
 #include "warden/errors.h"
 #include "warden/fields.h"
@@ -258,7 +258,7 @@ static void answer_as_html(const struct request *req, struct response *res)
 
 void api_auth_register_invite(struct app *app, struct request *req, struct response *res)
 {
-    if (!app_db_ready(app, req, res))
+    if (!dispatch_db_ready(app, req, res))
         return;
     register_with_invite(app, req, res);
     bool browser_form = body_content_type_is(req->content_type, "application/x-www-form-urlencoded") &&

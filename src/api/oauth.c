@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "warden/api.h"
-#include "warden/app.h"
+#include "warden/dispatch.h"
 #include "warden/auth.h"
 #include "warden/body.h"
 #include "warden/errors.h"
@@ -178,7 +178,7 @@ static void refresh_grant(struct app *app, struct request *req, struct response 
 
 void api_oauth_token(struct app *app, struct request *req, struct response *res)
 {
-    if (!app_db_ready(app, req, res))
+    if (!dispatch_db_ready(app, req, res))
         return;
     bson_t body = BSON_INITIALIZER;
     /* OAuth clients add client_id, scope...: ignored. */

@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "warden/api.h"
-#include "warden/app.h"
+#include "warden/dispatch.h"
 #include "warden/auth.h"
 #include "warden/log.h"
 #include "warden/store/events.h"

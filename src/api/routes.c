@@ -12,7 +12,7 @@ const struct route api_routes[] = {
     {"GET", "/healthz", AUTH_NONE, api_healthz},
     {"GET", "/status", AUTH_NONE, api_status},
 
-    /* chat: accounts (src/api/auth.c) */
+    /* chat: accounts (src/api/accounts.c) */
     {"POST", "/api/v6/auth/login", AUTH_NONE, api_auth_login},
     {"POST", "/api/v6/auth/register", AUTH_NONE, api_auth_register},
     {"GET", "/api/v6/users/@me", AUTH_CHAT_USER, api_users_me},

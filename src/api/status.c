@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "warden/api.h"
-#include "warden/app.h"
+#include "warden/dispatch.h"
 #include "warden/config.h"
 #include "warden/errors.h"
 #include "warden/listener.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "warden/api.h"
-#include "warden/app.h"
+#include "warden/dispatch.h"
 #include "warden/arena.h"
 #include "warden/body.h"
 #include "warden/errors.h"

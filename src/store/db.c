@@ -1,7 +1,7 @@
 /*
- * db: per-process MongoDB client and collection handles (see include/warden/db.h).
+ * db: per-process MongoDB client and collection handles (see include/warden/store/db.h).
  */
-#include "warden/db.h"
+#include "warden/store/db.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  */
 #include "warden/store/events.h"
 
-#include "warden/db.h"
+#include "warden/store/db.h"
 #include "warden/snowflake.h"
 #include "warden/util.h"
 

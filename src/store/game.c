@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "warden/db.h"
+#include "warden/store/db.h"
 #include "warden/util.h"
 #include "warden/validators.h"
 

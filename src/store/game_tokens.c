@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "warden/db.h"
+#include "warden/store/db.h"
 #include "warden/password.h"
 
 #define REFRESH_TOKENS "game_refresh_tokens"

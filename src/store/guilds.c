@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "warden/db.h"
+#include "warden/store/db.h"
 #include "warden/snowflake.h"
 #include "warden/store/voice.h"
 #include "warden/util.h"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "warden/db.h"
+#include "warden/store/db.h"
 #include "warden/util.h"
 
 #define INVITES "instance_invites"

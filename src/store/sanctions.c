@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "warden/db.h"
+#include "warden/store/db.h"
 
 #define SANCTIONS "sanctions"
 

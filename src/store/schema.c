@@ -8,7 +8,7 @@
 
 #include <mongoc/mongoc.h>
 
-#include "warden/db.h"
+#include "warden/store/db.h"
 
 struct index_spec {
     const char *collection;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "warden/db.h"
+#include "warden/store/db.h"
 #include "warden/util.h"
 
 static bool is_duplicate(const bson_error_t *e)

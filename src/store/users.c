@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "warden/db.h"
+#include "warden/store/db.h"
 #include "warden/log.h"
 #include "warden/snowflake.h"
 #include "warden/store/user_search.h"

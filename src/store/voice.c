@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "warden/db.h"
+#include "warden/store/db.h"
 #include "warden/util.h"
 
 #define REGIONS "voice_regions"

@@ -16,7 +16,7 @@
 #include "support/http.h"
 #include "support/fixtures.h"
 #include "support/stack.h"
-#include "warden/db.h"
+#include "warden/store/db.h"
 #include "warden/store/users.h"
 
 void ca_expect_error(const struct http_response *r, long status, const char *message, int code)

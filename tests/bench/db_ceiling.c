@@ -62,7 +62,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "warden/db.h"
+#include "warden/store/db.h"
 #include "warden/log.h"
 #include "warden/password.h"
 #include "warden/snowflake.h"

@@ -61,7 +61,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "warden/db.h"
+#include "warden/store/db.h"
 #include "warden/guid.h"
 #include "warden/log.h"
 #include "warden/password.h"

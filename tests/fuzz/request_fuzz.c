@@ -1,6 +1,6 @@
 /*
  * request_fuzz: FastCGI parameters to a request, then through the real route
- * table, as src/fastcgi.c and src/app.c do it.
+ * table, as src/fastcgi.c and src/dispatch.c do it.
  *
  * Input: "NAME=value" strings separated by NUL bytes, the last of which may
  * be unterminated (seeds: tests/fuzz/corpus/request/). Every parameter, with
@@ -70,7 +70,7 @@ static void check_request(const struct request *r)
 static void route(struct request *r)
 {
     const struct route *found = NULL;
-    char allow[64]; /* the size src/app.c uses */
+    char allow[64]; /* the size src/dispatch.c uses */
     enum router_result rr =
         router_match(api_routes, api_routes_count, r, &found, allow, sizeof allow);
     if (rr == ROUTER_FOUND) {

@@ -9,7 +9,7 @@
  * Properties: a found route has the request's method (GET for HEAD) and its
  * pattern, filled with the captures, spells the path back (less one trailing
  * slash, with /api/v7..v9 read as /api/v6); "method not allowed" lists the
- * methods in a 64-byte Allow value, as src/app.c gives it; the answer does
+ * methods in a 64-byte Allow value, as src/dispatch.c gives it; the answer does
  * not change with a trailing slash or the chat API's version alias.
  */
 #include <stdbool.h>

@@ -1,14 +1,14 @@
 /*
- * api/auth: chat accounts' own entry points: POST /auth/login,
+ * api/accounts: chat accounts' own entry points: POST /auth/login,
  * POST /auth/register (when WARDEN_REGISTRATIONS is on), GET /users/@me.
  */
 #include <string.h>
 
 #include "warden/api.h"
-#include "warden/app.h"
+#include "warden/dispatch.h"
 #include "warden/auth.h"
 #include "warden/body.h"
-#include "warden/db.h"
+#include "warden/store/db.h"
 #include "warden/errors.h"
 #include "warden/fields.h"
 #include "warden/log.h"
@@ -123,7 +123,7 @@ void api_auth_register(struct app *app, struct request *req, struct response *re
         error_send(res, req, 400, "Registrations disabled");
         return;
     }
-    if (!app_db_ready(app, req, res))
+    if (!dispatch_db_ready(app, req, res))
         return;
     bson_t body = BSON_INITIALIZER;
     struct user u;

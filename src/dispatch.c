@@ -1,19 +1,19 @@
 /*
- * app: one request from problems, through the router, to a handler (see
- * include/warden/app.h).
+ * dispatch: one request from problems, through the router, to a handler (see
+ * include/warden/dispatch.h).
  */
-#include "warden/app.h"
+#include "warden/dispatch.h"
 
 #include <stdio.h>
 
 #include "warden/api.h"
 #include "warden/auth.h"
-#include "warden/db.h"
+#include "warden/store/db.h"
 #include "warden/errors.h"
 #include "warden/log.h"
 #include "warden/router.h"
 
-void app_handle(struct app *app, struct request *req, struct response *res)
+void dispatch_request(struct app *app, struct request *req, struct response *res)
 {
     switch (req->problem) {
     case REQUEST_OK:
@@ -33,7 +33,7 @@ void app_handle(struct app *app, struct request *req, struct response *res)
     char allow[64];
     switch (router_match(api_routes, api_routes_count, req, &route, allow, sizeof allow)) {
     case ROUTER_FOUND:
-        if (route->auth != AUTH_NONE && (!app_db_ready(app, req, res) ||
+        if (route->auth != AUTH_NONE && (!dispatch_db_ready(app, req, res) ||
                                          !auth_require(app, req, res, route->auth)))
             return;
         route->handler(app, req, res);
@@ -58,7 +58,7 @@ void app_handle(struct app *app, struct request *req, struct response *res)
     }
 }
 
-bool app_db_ready(struct app *app, struct request *req, struct response *res)
+bool dispatch_db_ready(struct app *app, struct request *req, struct response *res)
 {
     bson_error_t e;
     if (db_ensure_schema(app->db, &e))

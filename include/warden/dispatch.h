@@ -1,0 +1,26 @@
+/*
+ * dispatch: one request from the transport to its handler.
+ *
+ * dispatch_request is the whole of "serve a request" minus the transport: it turns
+ * request problems (bad URI, oversized body) into errors, routes, calls the
+ * handler, and makes sure every request gets a JSON answer.
+ */
+#ifndef WARDEN_DISPATCH_H
+#define WARDEN_DISPATCH_H
+
+#include "warden/config.h"
+#include "warden/request.h"
+#include "warden/response.h"
+
+struct app;
+
+/** Serve one request into res. Never leaves res without a status. */
+void dispatch_request(struct app *app, struct request *req, struct response *res);
+
+/**
+ * For handlers that touch data: make sure the indexes exist (once per
+ * process). Returns true, or false after answering 503/500 in res.
+ */
+bool dispatch_db_ready(struct app *app, struct request *req, struct response *res);
+
+#endif
