@@ -114,9 +114,3 @@ bool auth_require(struct app *app, struct request *req, struct response *res, en
         req->principal = who;
     return ok;
 }
-
-bool auth_chat_token(const struct app *app, const struct user *u, char out[TOKEN_MAX])
-{
-    struct token_key key = app_key(app);
-    return token_chat_mint(&key, u->id, clock_wall_ms() / 1000, u->password_hash, out, TOKEN_MAX) == 0;
-}

@@ -5,9 +5,15 @@
  * prints its result on stdout and exits 0; a failure prints one line on
  * stderr and exits 1 (not found, refused) or 2 (usage). A PASSWORD argument
  * of "-" is read from standard input instead, so it stays out of `ps`.
+ *
+ * Mutations go through the same domain operations as the API
+ * (include/warden/domain/), so each leaves the same audit entry and outbox
+ * events; the actor is the operator: realm "operator", the Unix uid and
+ * login name, and a request id "wardenctl-<pid>".
  */
 #include <errno.h>
 #include <mongoc/mongoc.h>
+#include <pwd.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,7 +21,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "warden/arena.h"
 #include "warden/config.h"
+#include "warden/domain/accounts.h"
+#include "warden/domain/game.h"
+#include "warden/domain/invites.h"
 #include "warden/store/db.h"
 #include "warden/fcgi_client.h"
 #include "warden/json.h"
@@ -38,6 +48,8 @@
 struct ctl {
     struct config cfg;
     struct db *db;
+    struct domain domain;  /* the operator as the actor of every mutation */
+    struct token_key key;
 };
 
 struct command {
@@ -64,6 +76,17 @@ static int fail(int code, const char *fmt, ...)
 static int db_fail(const bson_error_t *e)
 {
     return fail(1, "database error: %s", e->message);
+}
+
+/* A failed domain operation: not found and refusals exit 1 with its message. */
+static int refused(const struct domain_result *r, const char *what)
+{
+    switch (r->status) {
+    case DOMAIN_STORE_ERROR: return db_fail(&r->error);
+    case DOMAIN_NOT_FOUND: return fail(EXIT_NOT_FOUND, "no %s", what);
+    case DOMAIN_INVALID: return fail(EXIT_USAGE, "%s: %s", r->field, r->message);
+    default: return fail(1, "%s", r->message ? r->message : "refused");
+    }
 }
 
 /* "-" means: read the password from the first line of stdin. */
@@ -117,12 +140,12 @@ static int find_user(struct ctl *ctl, const char *username, const char *discrimi
         return fail(EXIT_USAGE, "invalid discriminator '%s' (expected 0001..9999)", discriminator);
     char tag[8];
     snprintf(tag, sizeof tag, "%04d", (int)d);
-    bson_error_t e;
-    switch (store_users_find_by_tag(ctl->db, username, tag, u, &e)) {
-    case STORE_OK: return 0;
-    case STORE_NOT_FOUND: return fail(EXIT_NOT_FOUND, "no user %s#%s", username, tag);
-    default: return db_fail(&e);
-    }
+    struct domain_result r;
+    if (accounts_find_by_tag(&ctl->domain, username, tag, u, &r))
+        return 0;
+    if (r.status == DOMAIN_NOT_FOUND)
+        return fail(EXIT_NOT_FOUND, "no user %s#%s", username, tag);
+    return refused(&r, "user");
 }
 
 static void report_backfill(const char *step, int64_t looked_at, void *ctx)
@@ -162,23 +185,15 @@ static int cmd_add_user(struct ctl *ctl, int argc, char **argv)
     if (!password || strlen(password) < CHAT_PASSWORD_MIN || strlen(password) > CHAT_PASSWORD_MAX)
         return fail(EXIT_USAGE, "the password needs %d..%d characters", CHAT_PASSWORD_MIN,
                     CHAT_PASSWORD_MAX);
-    char hash[PASSWORD_HASH_SIZE];
-    if (password_hash(password, strlen(password), hash) < 0)
-        return fail(1, "password hashing failed");
-    struct user_new in = {username, email, hash, 0, true};
+    struct account_new in = {username, email, password, strlen(password), 0};
     struct user u;
-    enum user_create_problem problem;
-    bson_error_t e;
-    switch (store_users_create(ctl->db, &in, &u, &problem, &e)) {
-    case STORE_OK:
-        printf("%lld %s#%s\n", (long long)u.id, u.username, u.discriminator);
-        return 0;
-    case STORE_DUPLICATE:
-        return fail(1, "%s", problem == USER_CREATE_EMAIL_TAKEN ? "Email already used."
-                                                                : "Too many people.");
-    default:
-        return db_fail(&e);
-    }
+    struct domain_result r;
+    bool ok = accounts_create(&ctl->domain, &in, &u, &r);
+    wipe(buf, sizeof buf);
+    if (!ok)
+        return refused(&r, "user");
+    printf("%lld %s#%s\n", (long long)u.id, u.username, u.discriminator);
+    return 0;
 }
 
 static int change_flags(struct ctl *ctl, char **argv, int64_t bit, bool set)
@@ -187,11 +202,12 @@ static int change_flags(struct ctl *ctl, char **argv, int64_t bit, bool set)
     int rc = find_user(ctl, argv[0], argv[1], &u);
     if (rc)
         return rc;
-    int64_t flags = set ? (u.flags | bit) : (u.flags & ~bit);
-    bson_error_t e;
-    if (store_users_set_flags(ctl->db, u.id, flags, &e) == STORE_ERROR)
-        return db_fail(&e);
-    printf("%s#%s flags %lld\n", u.username, u.discriminator, (long long)flags);
+    bool changed;
+    struct domain_result r;
+    if (!accounts_update_flags(&ctl->domain, u.id, set ? bit : 0, set ? 0 : bit, STAFF_BIT_FREE, &u,
+                               &changed, &r))
+        return refused(&r, "user");
+    printf("%s#%s flags %lld\n", u.username, u.discriminator, (long long)u.flags);
     return 0;
 }
 
@@ -237,12 +253,11 @@ static int cmd_set_password(struct ctl *ctl, int argc, char **argv)
     int rc = find_user(ctl, argv[0], argv[1], &u);
     if (rc)
         return rc;
-    char hash[PASSWORD_HASH_SIZE];
-    if (password_hash(password, strlen(password), hash) < 0)
-        return fail(1, "password hashing failed");
-    bson_error_t e;
-    if (store_users_set_password(ctl->db, u.id, hash, &e) == STORE_ERROR)
-        return db_fail(&e);
+    struct domain_result r;
+    bool ok = accounts_set_password(&ctl->domain, u.id, password, strlen(password), &u, &r);
+    wipe(buf, sizeof buf);
+    if (!ok)
+        return refused(&r, "user");
     printf("password of %s#%s changed; its old tokens no longer work\n", u.username,
            u.discriminator);
     return 0;
@@ -258,54 +273,34 @@ static int cmd_token(struct ctl *ctl, int argc, char **argv)
     int rc = find_user(ctl, argv[0], argv[1], &u);
     if (rc)
         return rc;
-    struct token_key key = {ctl->cfg.secret, ctl->cfg.secret_len};
+    ctl->key = (struct token_key){ctl->cfg.secret, ctl->cfg.secret_len};
+    ctl->domain.key = &ctl->key;
     char token[TOKEN_MAX];
-    if (token_chat_mint(&key, u.id, clock_wall_ms() / 1000, u.password_hash, token, sizeof token) < 0)
+    if (!accounts_token(&ctl->domain, &u, token))
         return fail(1, "token minting failed");
     puts(token);
+    wipe(token, sizeof token);
     return 0;
 }
 
 /* --- game realm ------------------------------------------------------------ */
 
-static int find_game_user(struct ctl *ctl, const char *name, struct game_user *u)
+/* A NAME argument: a GUID or a valid name. false when it can be neither. */
+static bool game_key_of(const char *arg, char id[GUID_STRING_SIZE], struct game_key *key)
 {
-    bson_error_t e;
-    enum store_status s = STORE_NOT_FOUND;
-    char id[GUID_STRING_SIZE];
-    if (guid_parse(name, id))
-        s = store_game_user_get(ctl->db, id, u, &e);
-    else if (valid_game_name(name, strlen(name)))
-        s = store_game_user_find_by_name(ctl->db, name, u, &e);
-    if (s == STORE_ERROR)
-        return db_fail(&e);
-    if (s == STORE_NOT_FOUND)
-        return fail(EXIT_NOT_FOUND, "no game user '%s'", name);
-    return 0;
+    *key = (struct game_key){NULL, NULL};
+    if (guid_parse(arg, id))
+        key->id = id;
+    else if (valid_game_name(arg, strlen(arg)))
+        key->name = arg;
+    return key->id || key->name;
 }
 
-static int find_player(struct ctl *ctl, const char *name, struct player *p)
+static int game_fail(const struct domain_result *r, const char *what, const char *arg)
 {
-    bson_error_t e;
-    enum store_status s = STORE_NOT_FOUND;
-    char id[GUID_STRING_SIZE];
-    if (guid_parse(name, id))
-        s = store_player_get(ctl->db, id, p, &e);
-    else if (valid_game_name(name, strlen(name)))
-        s = store_player_find_by_name(ctl->db, name, p, &e);
-    if (s == STORE_ERROR)
-        return db_fail(&e);
-    if (s == STORE_NOT_FOUND)
-        return fail(EXIT_NOT_FOUND, "no player '%s'", name);
-    return 0;
-}
-
-/* The game client's step: hash SHA-256 hex of the plaintext, then Argon2id. */
-static int game_password_hash(const char *plaintext, char hash[PASSWORD_HASH_SIZE])
-{
-    char digest[65];
-    password_sha256_hex(plaintext, strlen(plaintext), digest);
-    return password_hash(digest, 64, hash);
+    if (r->status == DOMAIN_NOT_FOUND)
+        return fail(EXIT_NOT_FOUND, "no %s '%s'", what, arg);
+    return refused(r, what);
 }
 
 static int cmd_game_add_user(struct ctl *ctl, int argc, char **argv)
@@ -320,44 +315,38 @@ static int cmd_game_add_user(struct ctl *ctl, int argc, char **argv)
         return fail(EXIT_USAGE, "invalid email address");
     if (!password || !*password)
         return fail(EXIT_USAGE, "the password must not be empty");
-    char hash[PASSWORD_HASH_SIZE];
-    if (game_password_hash(password, hash) < 0)
-        return fail(1, "password hashing failed");
     struct game_user u;
-    bson_error_t e;
-    switch (store_game_user_create(ctl->db, name, email, hash, &u, &e)) {
-    case STORE_OK:
-        printf("%s %s\n", u.id, u.name);
-        return 0;
-    case STORE_DUPLICATE:
-        return fail(1, "the name '%s' is taken", name);
-    default:
-        return db_fail(&e);
-    }
+    struct domain_result r;
+    bool ok = game_account_create(&ctl->domain, name, email, password, &u, &r);
+    wipe(buf, sizeof buf);
+    if (!ok)
+        return refused(&r, "game user");
+    printf("%s %s\n", u.id, u.name);
+    return 0;
 }
 
 static int change_rights(struct ctl *ctl, int argc, char **argv, bool grant)
 {
-    struct game_user u;
-    int rc = find_game_user(ctl, argv[0], &u);
-    if (rc)
-        return rc;
-    unsigned rights = u.rights;
+    unsigned bits = 0;
     for (int i = 1; i < argc; i++) {
         unsigned bit = game_right_parse(argv[i]);
         if (!bit)
             return fail(EXIT_USAGE,
                         "unknown right '%s' (Editor, Ban, Kick, Mute, Api, UserQuery, UserManage)",
                         argv[i]);
-        rights = grant ? rights | bit : rights & ~bit;
+        bits |= bit;
     }
-    bson_error_t e;
-    if (store_game_user_set_rights(ctl->db, u.id, rights, &e) != STORE_OK ||
-        store_refresh_tokens_revoke(ctl->db, u.id, &e) != STORE_OK)
-        return db_fail(&e);
+    char id[GUID_STRING_SIZE];
+    struct game_key key;
+    struct game_user u;
+    struct domain_result r;
+    if (!game_key_of(argv[0], id, &key))
+        return fail(EXIT_NOT_FOUND, "no game user '%s'", argv[0]);
+    if (!game_change_rights(&ctl->domain, &key, grant ? bits : 0, grant ? 0 : bits, &u, &r))
+        return game_fail(&r, "game user", argv[0]);
     printf("%s rights:", u.name);
     for (unsigned bit = 1; bit <= RIGHT_USER_MANAGE; bit <<= 1)
-        if (rights & bit)
+        if (u.rights & bit)
             printf(" %s", game_right_name(bit));
     printf("\n");
     return 0;
@@ -380,17 +369,16 @@ static int cmd_game_set_password(struct ctl *ctl, int argc, char **argv)
     const char *password = password_argument(argv[1], buf, sizeof buf);
     if (!password || !*password)
         return fail(EXIT_USAGE, "the password must not be empty");
+    char id[GUID_STRING_SIZE];
+    struct game_key key;
     struct game_user u;
-    int rc = find_game_user(ctl, argv[0], &u);
-    if (rc)
-        return rc;
-    char hash[PASSWORD_HASH_SIZE];
-    if (game_password_hash(password, hash) < 0)
-        return fail(1, "password hashing failed");
-    bson_error_t e;
-    if (store_game_user_set_password(ctl->db, u.id, hash, &e) != STORE_OK ||
-        store_refresh_tokens_revoke(ctl->db, u.id, &e) != STORE_OK)
-        return db_fail(&e);
+    struct domain_result r;
+    if (!game_key_of(argv[0], id, &key))
+        return fail(EXIT_NOT_FOUND, "no game user '%s'", argv[0]);
+    bool ok = game_set_password(&ctl->domain, &key, password, &u, &r);
+    wipe(buf, sizeof buf);
+    if (!ok)
+        return game_fail(&r, "game user", argv[0]);
     printf("password of %s changed; its tokens no longer work\n", u.name);
     return 0;
 }
@@ -438,21 +426,16 @@ static int cmd_game_add_player(struct ctl *ctl, int argc, char **argv)
         return fail(EXIT_USAGE, "--map must be a GUID");
     if (!valid_game_name(argv[1], strlen(argv[1])))
         return fail(EXIT_USAGE, "invalid player name (2..20 letters and digits)");
-    struct game_user u;
-    rc = find_game_user(ctl, argv[0], &u);
-    if (rc)
-        return rc;
+    char id[GUID_STRING_SIZE];
+    struct game_key owner;
     struct player p;
-    bson_error_t e;
-    switch (store_player_create(ctl->db, u.id, argv[1], map, o.x, o.y, &p, &e)) {
-    case STORE_OK:
-        printf("%s %s\n", p.id, p.name);
-        return 0;
-    case STORE_DUPLICATE:
-        return fail(1, "the player name '%s' is taken", argv[1]);
-    default:
-        return db_fail(&e);
-    }
+    struct domain_result r;
+    if (!game_key_of(argv[0], id, &owner))
+        return fail(EXIT_NOT_FOUND, "no game user '%s'", argv[0]);
+    if (!game_player_create(&ctl->domain, &owner, argv[1], map, o.x, o.y, &p, &r))
+        return game_fail(&r, "game user", argv[0]);
+    printf("%s %s\n", p.id, p.name);
+    return 0;
 }
 
 static int cmd_game_presence(struct ctl *ctl, int argc, char **argv)
@@ -470,13 +453,14 @@ static int cmd_game_presence(struct ctl *ctl, int argc, char **argv)
         return fail(EXIT_USAGE, "presence must be online or offline");
     if (o.ip && (strlen(o.ip) > 45 || strspn(o.ip, "0123456789abcdefABCDEF.:") != strlen(o.ip)))
         return fail(EXIT_USAGE, "--ip must be an IPv4 or IPv6 address");
+    char id[GUID_STRING_SIZE];
+    struct game_key key;
     struct player p;
-    rc = find_player(ctl, argv[0], &p);
-    if (rc)
-        return rc;
-    bson_error_t e;
-    if (store_player_set_presence(ctl->db, &p, online, o.ip, &e) == STORE_ERROR)
-        return db_fail(&e);
+    struct domain_result r;
+    if (!game_key_of(argv[0], id, &key))
+        return fail(EXIT_NOT_FOUND, "no player '%s'", argv[0]);
+    if (!game_player_presence(&ctl->domain, &key, online, o.ip, &p, &r))
+        return game_fail(&r, "player", argv[0]);
     printf("%s is %s\n", p.name, online ? "online" : "offline");
     return 0;
 }
@@ -486,12 +470,12 @@ static int cmd_game_presence(struct ctl *ctl, int argc, char **argv)
 static int cmd_make_invite(struct ctl *ctl, int argc, char **argv)
 {
     int64_t max_uses = -1;
-    if (argc == 1 && (parse_int64(argv[0], -1, 1000000, &max_uses) < 0 || max_uses == 0))
-        return fail(EXIT_USAGE, "MAX_USES must be -1 (unlimited) or 1..1000000");
+    if (argc == 1 && (parse_int64(argv[0], -1, INVITE_MAX_USES_LIMIT, &max_uses) < 0 || max_uses == 0))
+        return fail(EXIT_USAGE, "MAX_USES must be -1 (unlimited) or 1..%d", INVITE_MAX_USES_LIMIT);
     struct invite inv;
-    bson_error_t e;
-    if (store_invite_create(ctl->db, max_uses, &inv, &e) != STORE_OK)
-        return db_fail(&e);
+    struct domain_result r;
+    if (!invites_create(&ctl->domain, max_uses, &inv, &r))
+        return refused(&r, "invite");
     printf("%s\n", inv.code);
     return 0;
 }
@@ -502,11 +486,9 @@ static int cmd_list_invites(struct ctl *ctl, int argc, char **argv)
     (void)argv;
     struct invite *invites;
     size_t n;
-    bson_error_t e;
-    if (store_invite_list(ctl->db, &invites, &n, &e) != STORE_OK) {
-        free(invites);
-        return db_fail(&e);
-    }
+    struct domain_result r;
+    if (!invites_list(&ctl->domain, &invites, &n, &r))
+        return refused(&r, "invites");
     printf("%-8s %-32s %6s %8s\n", "CODE", "CREATED", "USES", "MAX");
     for (size_t i = 0; i < n; i++) {
         char created[48];
@@ -514,20 +496,18 @@ static int cmd_list_invites(struct ctl *ctl, int argc, char **argv)
         printf("%-8s %-32s %6lld %8lld\n", invites[i].code, created, (long long)invites[i].uses,
                (long long)invites[i].max_uses);
     }
-    free(invites);
     return 0;
 }
 
 static int cmd_delete_invite(struct ctl *ctl, int argc, char **argv)
 {
     (void)argc;
-    bson_error_t e;
-    enum store_status s = invite_code_valid(argv[0]) ? store_invite_delete(ctl->db, argv[0], &e)
-                                                     : STORE_NOT_FOUND;
-    if (s == STORE_NOT_FOUND)
-        return fail(EXIT_NOT_FOUND, "no invite '%s'", argv[0]);
-    if (s != STORE_OK)
-        return db_fail(&e);
+    struct domain_result r;
+    if (!invites_delete(&ctl->domain, argv[0], &r)) {
+        if (r.status == DOMAIN_NOT_FOUND)
+            return fail(EXIT_NOT_FOUND, "no invite '%s'", argv[0]);
+        return refused(&r, "invite");
+    }
     printf("invite %s deleted\n", argv[0]);
     return 0;
 }
@@ -614,6 +594,21 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
     bson_destroy(&doc);
     buf_free(&body);
     return rc;
+}
+
+/* The operator at the shell is the actor of every mutation this run makes. */
+static void operator_domain(struct ctl *ctl, struct arena *arena)
+{
+    uid_t uid = getuid();
+    const struct passwd *pw = getpwuid(uid);
+    const char *name = pw ? pw->pw_name : getenv("USER");
+    ctl->domain = (struct domain){
+        .db = ctl->db,
+        .arena = arena,
+        .actor = {.realm = ACTOR_OPERATOR, .id = (int64_t)uid,
+                  .name = arena_strdup(arena, name ? name : "")},
+        .request_id = arena_printf(arena, "wardenctl-%ld", (long)getpid()),
+    };
 }
 
 /* --- dispatch ---------------------------------------------------------------- */
@@ -708,12 +703,15 @@ int main(int argc, char **argv)
         mongoc_cleanup();
         return fail(EXIT_USAGE, "%s", err);
     }
+    struct arena *arena = arena_new();
+    operator_domain(&ctl, arena);
     bson_error_t e;
     int rc;
     if (cmd->run != cmd_migrate && !db_ensure_schema(ctl.db, &e))
         rc = db_fail(&e);
     else
         rc = cmd->run(&ctl, n_args, argv + 2);
+    arena_free(arena);
     db_free(ctl.db);
     mongoc_cleanup();
     wipe(ctl.cfg.secret, sizeof ctl.cfg.secret);

@@ -102,6 +102,7 @@ enum db_failure error_classify_db(const bson_error_t *e)
 
 void error_send_db(struct response *res, const struct request *req, const bson_error_t *e)
 {
+    res->db_failed = true;
     if (error_classify_db(e) == DB_FAILURE_UNAVAILABLE) {
         log_warn("database unavailable (rid=%s): %s", req->request_id, e->message);
         error_send(res, req, 503, "Database unavailable");

@@ -15,6 +15,7 @@ void response_reset(struct response *r)
 {
     r->status = 0;
     r->content_type = "application/json";
+    r->db_failed = false;
     buf_reset(&r->body);
     buf_reset(&r->headers);
 }

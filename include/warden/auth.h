@@ -24,36 +24,18 @@
 
 #include <stdbool.h>
 
+#include "warden/api.h"
 #include "warden/request.h"
 #include "warden/response.h"
-#include "warden/store/game.h"
-#include "warden/store/users.h"
-#include "warden/token.h"
+#include "warden/router.h"
 
 struct app;
-
-enum auth_need {
-    AUTH_NONE = 0,
-    AUTH_CHAT_USER,        /* any chat user with a valid token */
-    AUTH_CHAT_STAFF,       /* ... with the staff flag */
-    AUTH_GAME_API,         /* a game user with the Api right */
-    AUTH_GAME_USER_QUERY,  /* ... with the UserQuery role */
-};
-
-/** The authenticated caller (request->principal). */
-struct principal {
-    struct user chat;      /* for AUTH_CHAT_* */
-    struct game_user game; /* for AUTH_GAME_* */
-};
 
 /**
  * Establish req->principal as need requires. Returns true, or false after
  * answering 401/403 (or 503/500 when the database fails) in res.
  */
 bool auth_require(struct app *app, struct request *req, struct response *res, enum auth_need need);
-
-/** A chat token for u, issued now. Returns false only if minting fails. */
-bool auth_chat_token(const struct app *app, const struct user *u, char out[TOKEN_MAX]);
 
 #define GAME_DENIED_MESSAGE "Authorization has been denied for this request."
 

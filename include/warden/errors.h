@@ -15,18 +15,9 @@
 #include <bson/bson.h>
 #include <stddef.h>
 
+#include "warden/fields.h"
 #include "warden/request.h"
 #include "warden/response.h"
-
-/* Discord error codes that the chat API carries. */
-#define CODE_UNKNOWN_GUILD 10004
-#define CODE_UNKNOWN_INVITE 10006
-#define CODE_UNKNOWN_USER 10013
-
-struct field_error {
-    const char *field;
-    const char *message;
-};
 
 /** An error with a message, shaped by the request's realm. */
 void error_send(struct response *res, const struct request *req, int status, const char *message);

@@ -20,7 +20,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "warden/errors.h"
 
 struct arena;
 
@@ -44,6 +43,12 @@ struct field_rule {
     /* Extra format check for strings; check_message is used when it fails. */
     bool (*check)(const char *s, size_t len);
     const char *check_message;
+};
+
+/* One invalid field: errors.h renders a list of them in the API's shape. */
+struct field_error {
+    const char *field;
+    const char *message;
 };
 
 #define FIELDS_MAX_ERRORS 16

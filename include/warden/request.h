@@ -13,6 +13,7 @@
 
 struct arena;
 struct principal;
+struct _bson_t;
 
 /* Limits on what a request may carry; past them the request is refused. */
 #define REQUEST_URI_MAX 8192
@@ -56,6 +57,7 @@ struct request {
     size_t body_len;
     enum request_problem problem;
     struct principal *principal;  /* set by auth_require for routes that need it */
+    const struct _bson_t *fields; /* the body, validated against the route's rules */
     struct arena *arena;
 };
 

@@ -16,6 +16,7 @@ struct response {
     const char *content_type;   /* static string */
     struct buf body;
     struct buf headers;         /* extra "Name: value\r\n" lines */
+    bool db_failed;             /* the answer is a database failure (for the route's counters) */
 };
 
 void response_init(struct response *r);

@@ -10,6 +10,8 @@
 #ifndef WARDEN_SCOREBOARD_H
 #define WARDEN_SCOREBOARD_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -35,6 +37,24 @@ struct scoreboard_slot {
     char uri[SCOREBOARD_URI_MAX];        /* path only: queries may carry secrets */
 };
 
+/*
+ * Each route's own counters, per slot (the dispatcher counts, status.c
+ * renders their sums). They live beside the slots, not in them, so that a
+ * slot handed to a new process keeps counting from where the old one left.
+ */
+#define SCOREBOARD_ROUTES_MAX 48   /* the route table's entries, then one for unrouted requests */
+#define SCOREBOARD_LATENCY_BUCKETS 10
+
+/* Upper bounds of the latency buckets in ms; the last bucket has none. */
+extern const unsigned scoreboard_latency_bounds_ms[SCOREBOARD_LATENCY_BUCKETS - 1];
+
+struct route_counters {
+    volatile uint64_t by_class[5];   /* answers 1xx .. 5xx */
+    volatile uint64_t db_errors;     /* answers that were a database failure */
+    volatile uint64_t latency[SCOREBOARD_LATENCY_BUCKETS];
+    volatile uint64_t latency_us_sum;
+};
+
 struct scoreboard {
     int64_t started_ms;
     int capacity;
@@ -56,6 +76,12 @@ const char *scoreboard_state_name(const struct scoreboard_slot *slot);
 /** Worker side: mark the start and the end of a request in its own slot. */
 void scoreboard_request_begin(struct scoreboard_slot *slot, const char *method, const char *path);
 void scoreboard_request_end(struct scoreboard_slot *slot);
+
+/** Worker side: count one answered request of route (an index below SCOREBOARD_ROUTES_MAX). */
+void scoreboard_count_route(struct scoreboard *sb, int slot_index, size_t route, int status,
+                            uint64_t elapsed_us, bool db_failed);
+/** A route's counters summed over every slot. */
+void scoreboard_route_totals(const struct scoreboard *sb, size_t route, struct route_counters *out);
 
 /** Totals across slots, for status output. */
 struct scoreboard_totals {

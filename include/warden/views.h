@@ -16,18 +16,17 @@ void view_user_public(struct jsonw *w, const struct user *u);
 /** Secure user (GET /users/@me): public + email, verified, mfa_enabled, mobile, phone, premium_type. */
 void view_user_secure(struct jsonw *w, const struct user *u);
 
-struct guild_features;
-
 /**
- * Partial guild (admin GET/PATCH) from a guilds document and its features;
- * the reduced form {id, unavailable, vanity_url_code, max_presences,
- * max_members, preferred_locale, guild_scheduled_events} when unavailable.
+ * Partial guild (admin GET/PATCH): the partial object that
+ * guilds_partial (domain/guilds.h) built, the same document the gateway's
+ * GUILD_UPDATE carries.
  */
-void view_guild_partial(struct jsonw *w, const bson_t *guild, const struct guild_features *features);
+void view_guild_partial(struct jsonw *w, const bson_t *partial);
 
-/** Full guild (POST /guilds): partial + owner, joined_at, member_count,
- * members (with owner as user), channels, roles, presences, emojis, voice_states. */
-void view_guild_full(struct jsonw *w, const bson_t *guild, const struct guild_features *features,
+/** Full guild (POST /guilds): the partial object + owner, joined_at, member_count,
+ * members (with owner as user), channels, roles, presences, emojis, voice_states;
+ * guild is the guilds document. */
+void view_guild_full(struct jsonw *w, const bson_t *partial, const bson_t *guild,
                      const struct user *caller, const bson_t *members, const bson_t *channels,
                      const bson_t *roles);
 

@@ -11,12 +11,9 @@
 #include <string.h>
 
 #include "warden/api.h"
-#include "warden/dispatch.h"
-#include "warden/body.h"
+#include "warden/domain/accounts.h"
 #include "warden/errors.h"
 #include "warden/fields.h"
-#include "warden/store/user_search.h"
-#include "warden/store/users.h"
 #include "warden/utf8.h"
 #include "warden/util.h"
 #include "warden/validators.h"
@@ -32,33 +29,27 @@ static const struct field_rule create_rules[] = {
      NULL, NULL},
 };
 
-static void audit_user(struct app *app, const struct request *req, const char *action,
-                       const struct user *before, const struct user *after)
-{
-    char id[24];
-    snprintf(id, sizeof id, "%lld", (long long)(after ? after->id : before->id));
-    bson_t b = BSON_INITIALIZER, a = BSON_INITIALIZER;
-    if (before)
-        store_users_append_public(&b, before);
-    if (after)
-        store_users_append_public(&a, after);
-    api_audit(app, req, action, "user", id, before ? &b : NULL, after ? &a : NULL);
-    bson_destroy(&b);
-    bson_destroy(&a);
-}
+const struct route_body api_user_create_body = ROUTE_BODY(create_rules, 0, 0);
 
 void api_admin_users_create(struct app *app, struct request *req, struct response *res)
 {
-    bson_t body = BSON_INITIALIZER;
+    uint32_t password_len;
+    struct account_new in = {
+        .username = fields_string(req->fields, "username", 0, NULL),
+        .email = fields_string(req->fields, "email", 0, NULL),
+        .password = fields_string(req->fields, "password", 0, &password_len),
+    };
+    in.password_len = password_len;
+    struct domain d = api_domain(app, req);
+    struct domain_result r;
     struct user u;
-    if (body_read_fields(req, res, 0, create_rules, 3, 0, &body) &&
-        api_create_account(app, req, res, &body, 0, &u)) {
-        audit_user(app, req, "user.create", NULL, &u);
-        struct jsonw w;
-        response_json(res, 200, &w);
-        view_user_public(&w, &u);
+    if (!accounts_create(&d, &in, &u, &r)) {
+        api_fail(res, req, &r);
+        return;
     }
-    bson_destroy(&body);
+    struct jsonw w;
+    response_json(res, 200, &w);
+    view_user_public(&w, &u);
 }
 
 /* A query parameter as an integer; absent = fallback; -1 when not an integer. */
@@ -123,10 +114,10 @@ void api_admin_users_search(struct app *app, struct request *req, struct respons
     struct user_query q = {username, discriminator, page * per_page, per_page};
     struct user *users;
     size_t n;
-    bson_error_t e;
-    if (store_user_search(app->db, &q, &users, &n, &e) != STORE_OK) {
-        free(users);
-        error_send_db(res, req, &e);
+    struct domain d = api_domain(app, req);
+    struct domain_result r;
+    if (!accounts_search(&d, &q, &users, &n, &r)) {
+        api_fail(res, req, &r);
         return;
     }
     response_json(res, 200, &w);
@@ -134,42 +125,26 @@ void api_admin_users_search(struct app *app, struct request *req, struct respons
     for (size_t i = 0; i < n; i++)
         view_user_public(&w, &users[i]);
     jsonw_array_end(&w);
-    free(users);
 }
 
-/* The {user_id} path parameter; answers 404 Unknown user when it cannot be one. */
-static bool path_user_id(const struct request *req, struct response *res, int64_t *id)
+bool api_user_id_known(struct app *app, struct request *req, struct response *res)
 {
-    if (parse_int64(request_param(req, "user_id"), 1, INT64_MAX, id) < 0) {
-        error_send_code(res, req, 404, CODE_UNKNOWN_USER, "Unknown user");
-        return false;
-    }
-    return true;
+    (void)app;
+    if (api_path_id(req, "user_id"))
+        return true;
+    error_send_code(res, req, 404, CODE_UNKNOWN_USER, "Unknown user");
+    return false;
 }
 
 void api_admin_users_delete(struct app *app, struct request *req, struct response *res)
 {
-    int64_t id;
-    if (!path_user_id(req, res, &id))
-        return;
+    struct domain d = api_domain(app, req);
+    struct domain_result r;
     struct user before, after;
-    bson_error_t e;
-    enum store_status s = store_users_soft_delete(app->db, id, &before, &after, &e);
-    if (s == STORE_NOT_FOUND) {
-        error_send_code(res, req, 404, CODE_UNKNOWN_USER, "Unknown user");
+    if (!accounts_soft_delete(&d, api_path_id(req, "user_id"), &before, &after, &r)) {
+        api_fail(res, req, &r);
         return;
     }
-    if (s != STORE_OK) {
-        error_send_db(res, req, &e);
-        return;
-    }
-    audit_user(app, req, "user.delete", &before, &after);
-    bson_t data = BSON_INITIALIZER;
-    BSON_APPEND_INT32(&data, "close_code", 4000);
-    BSON_APPEND_UTF8(&data, "reason", "user deleted");
-    api_gateway_event(app, req, "USER_DISCONNECT", 0, id, &data);
-    bson_destroy(&data);
-
     struct jsonw w;
     response_json(res, 200, &w);
     jsonw_object_begin(&w);
@@ -184,54 +159,24 @@ static const struct field_rule patch_rules[] = {
     /* Flags are bits below 2^31 (the highest defined is 2^18). */
     {"flags", FIELD_INTEGER, FIELD_BOUNDED, 0, 2147483647, NULL, NULL},
 };
+const struct route_body api_user_patch_body = ROUTE_BODY(patch_rules, 0, 0);
 
 void api_admin_users_patch(struct app *app, struct request *req, struct response *res)
 {
-    int64_t id;
-    if (!path_user_id(req, res, &id))
-        return;
-    bson_t body = BSON_INITIALIZER;
-    if (!body_read_fields(req, res, 0, patch_rules, 1, 0, &body))
-        goto done;
+    struct domain d = api_domain(app, req);
+    struct domain_result r;
     struct user u;
-    bson_error_t e;
-    enum store_status s = store_users_get(app->db, id, &u, &e);
-    if (s == STORE_NOT_FOUND) {
-        error_send_code(res, req, 404, CODE_UNKNOWN_USER, "Unknown user");
-        goto done;
+    int64_t id = api_path_id(req, "user_id"), flags;
+    bool changed, ok;
+    if (fields_int(req->fields, "flags", 0, &flags))
+        ok = accounts_update_flags(&d, id, flags, ~flags, STAFF_BIT_LOCKED, &u, &changed, &r);
+    else
+        ok = accounts_get(&d, id, &u, &r);
+    if (!ok) {
+        api_fail(res, req, &r);
+        return;
     }
-    if (s != STORE_OK) {
-        error_send_db(res, req, &e);
-        goto done;
-    }
-    int64_t flags;
     struct jsonw w;
-    if (!fields_int(&body, "flags", 0, &flags) || flags == u.flags) {
-        response_json(res, 200, &w);
-        view_user_public(&w, &u);
-        goto done;
-    }
-    if ((flags & USER_FLAG_STAFF) != (u.flags & USER_FLAG_STAFF)) {
-        error_send(res, req, 403, "you can not change a users staff badge");
-        goto done;
-    }
-    s = store_users_set_flags(app->db, id, flags, &e);
-    if (s != STORE_OK) {
-        if (s == STORE_NOT_FOUND)
-            error_send_code(res, req, 404, CODE_UNKNOWN_USER, "Unknown user");
-        else
-            error_send_db(res, req, &e);
-        goto done;
-    }
-    struct user before = u;
-    u.flags = flags;
-    audit_user(app, req, "user.update", &before, &u);
-    bson_t data = BSON_INITIALIZER;
-    store_users_append_public(&data, &u);
-    api_gateway_event(app, req, "USER_UPDATE", 0, id, &data);
-    bson_destroy(&data);
     response_json(res, 200, &w);
     view_user_public(&w, &u);
-done:
-    bson_destroy(&body);
 }

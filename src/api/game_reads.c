@@ -8,17 +8,13 @@
  * Responses use upstream's PascalCase keys.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "warden/api.h"
-#include "warden/dispatch.h"
+#include "warden/domain/game.h"
 #include "warden/errors.h"
 #include "warden/guid.h"
-#include "warden/store/game.h"
-#include "warden/store/sanctions.h"
 #include "warden/util.h"
-#include "warden/validators.h"
 
 #define PAGE_SIZE_MIN 5
 #define PAGE_SIZE_MAX 100
@@ -42,20 +38,10 @@ static void view_sanction(struct jsonw *w, const char *key, const struct sanctio
     jsonw_object_end(w);
 }
 
-/* Active ban and mute of a user, as "Ban" and "Mute" keys. */
-static bool view_sanctions(struct app *app, struct jsonw *w, const char *user_id, bson_error_t *e)
+static void view_sanctions(struct jsonw *w, const struct game_sanctions *s)
 {
-    int64_t now = clock_wall_ms();
-    struct sanction ban, mute;
-    enum store_status b = store_sanction_get_active(app->db, user_id, SANCTION_BAN, now, &ban, e);
-    if (b == STORE_ERROR)
-        return false;
-    enum store_status m = store_sanction_get_active(app->db, user_id, SANCTION_MUTE, now, &mute, e);
-    if (m == STORE_ERROR)
-        return false;
-    view_sanction(w, "Ban", &ban, b == STORE_OK);
-    view_sanction(w, "Mute", &mute, m == STORE_OK);
-    return true;
+    view_sanction(w, "Ban", &s->ban, s->banned);
+    view_sanction(w, "Mute", &s->mute, s->muted);
 }
 
 static void player_fields(struct jsonw *w, const struct player *p)
@@ -69,54 +55,44 @@ static void player_fields(struct jsonw *w, const struct player *p)
     jsonw_kv_bool(w, "Online", p->online);
 }
 
-bool api_game_lookup(const struct request *req, struct response *res, char id[GUID_STRING_SIZE],
-                     const char **name)
+bool api_game_lookup_valid(struct app *app, struct request *req, struct response *res)
 {
-    const char *key = request_param(req, "lookup");
-    *name = NULL;
-    if (guid_parse(key, id)) {
-        if (guid_is_zero(id)) {
-            error_send(res, req, 400, "Invalid id.");
-            return false;
-        }
-        return true;
-    }
-    if (!valid_game_name(key, strlen(key))) {
-        error_send(res, req, 400, "Invalid name.");
-        return false;
-    }
-    *name = key;
-    return true;
+    (void)app;
+    char id[GUID_STRING_SIZE];
+    const char *name;
+    return api_game_key(req, res, id, &name);
 }
 
-void api_game_not_found(const struct request *req, struct response *res, const char *what)
+/* The route's {lookup}, which its precheck has accepted. */
+static struct game_key lookup_key(const struct request *req, char id[GUID_STRING_SIZE])
 {
-    char msg[200];
-    snprintf(msg, sizeof msg, "No %s found for lookup key '%.100s'", what, request_param(req, "lookup"));
-    error_send(res, req, 404, msg);
+    const char *name = NULL;
+    struct game_key key = {NULL, NULL};
+    if (api_game_key(req, NULL, id, &name))
+        key = name ? (struct game_key){NULL, name} : (struct game_key){id, NULL};
+    return key;
 }
 
 void api_game_user_get(struct app *app, struct request *req, struct response *res)
 {
     char id[GUID_STRING_SIZE];
-    const char *name;
-    if (!api_game_lookup(req, res, id, &name))
-        return;
+    struct game_key key = lookup_key(req, id);
+    struct domain d = api_domain(app, req);
+    struct domain_result r;
     struct game_user u;
-    bson_error_t e;
-    enum store_status s = name ? store_game_user_find_by_name(app->db, name, &u, &e)
-                               : store_game_user_get(app->db, id, &u, &e);
-    if (s == STORE_NOT_FOUND) {
-        api_game_not_found(req, res, "user");
+    struct player *players;
+    size_t n;
+    struct game_sanctions sanctions;
+    if (!game_find_user(&d, &key, &u, &r)) {
+        if (r.status == DOMAIN_NOT_FOUND)
+            api_game_not_found(req, res, "user");
+        else
+            api_fail(res, req, &r);
         return;
     }
-    struct player *players = NULL;
-    size_t n = 0;
-    if (s == STORE_OK)
-        s = store_players_of_user(app->db, u.id, &players, &n, &e);
-    if (s != STORE_OK) {
-        free(players);
-        error_send_db(res, req, &e);
+    if (!game_players_of(&d, u.id, &players, &n, &r) ||
+        !game_active_sanctions(&d, u.id, &sanctions, &r)) {
+        api_fail(res, req, &r);
         return;
     }
     struct jsonw w;
@@ -143,40 +119,34 @@ void api_game_user_get(struct app *app, struct request *req, struct response *re
         jsonw_object_end(&w);
     }
     jsonw_array_end(&w);
-    free(players);
-    if (!view_sanctions(app, &w, u.id, &e)) {
-        error_send_db(res, req, &e);
-        return;
-    }
+    view_sanctions(&w, &sanctions);
     jsonw_object_end(&w);
 }
 
 void api_game_player_get(struct app *app, struct request *req, struct response *res)
 {
     char id[GUID_STRING_SIZE];
-    const char *name;
-    if (!api_game_lookup(req, res, id, &name))
-        return;
+    struct game_key key = lookup_key(req, id);
+    struct domain d = api_domain(app, req);
+    struct domain_result r;
     struct player p;
-    bson_error_t e;
-    enum store_status s = name ? store_player_find_by_name(app->db, name, &p, &e)
-                               : store_player_get(app->db, id, &p, &e);
-    if (s == STORE_NOT_FOUND) {
-        api_game_not_found(req, res, "player");
+    struct game_sanctions sanctions;
+    if (!game_find_player(&d, &key, &p, &r)) {
+        if (r.status == DOMAIN_NOT_FOUND)
+            api_game_not_found(req, res, "player");
+        else
+            api_fail(res, req, &r);
         return;
     }
-    if (s != STORE_OK) {
-        error_send_db(res, req, &e);
+    if (!game_active_sanctions(&d, p.user_id, &sanctions, &r)) {
+        api_fail(res, req, &r);
         return;
     }
     struct jsonw w;
     response_json(res, 200, &w);
     jsonw_object_begin(&w);
     player_fields(&w, &p);
-    if (!view_sanctions(app, &w, p.user_id, &e)) {
-        error_send_db(res, req, &e);
-        return;
-    }
+    view_sanctions(&w, &sanctions);
     jsonw_object_end(&w);
 }
 
@@ -197,13 +167,13 @@ void api_game_players_online(struct app *app, struct request *req, struct respon
         /* Clamped as upstream does, not refused. */
         size = size < PAGE_SIZE_MIN ? PAGE_SIZE_MIN : size > PAGE_SIZE_MAX ? PAGE_SIZE_MAX : size;
     }
+    struct domain d = api_domain(app, req);
+    struct domain_result r;
     struct player *players;
     size_t n;
     int64_t total;
-    bson_error_t e;
-    if (store_players_online(app->db, page * size, size, &players, &n, &total, &e) != STORE_OK) {
-        free(players);
-        error_send_db(res, req, &e);
+    if (!game_players_online(&d, page * size, size, &players, &n, &total, &r)) {
+        api_fail(res, req, &r);
         return;
     }
     struct jsonw w;
@@ -222,5 +192,4 @@ void api_game_players_online(struct app *app, struct request *req, struct respon
     }
     jsonw_array_end(&w);
     jsonw_object_end(&w);
-    free(players);
 }

@@ -11,7 +11,6 @@
  * time.
  */
 #include "warden/api.h"
-#include "warden/dispatch.h"
 #include "warden/store/db.h"
 #include "warden/log.h"
 

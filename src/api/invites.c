@@ -17,18 +17,12 @@
 #include <string.h>
 
 #include "warden/api.h"
-#include "warden/dispatch.h"
 #include "warden/body.h"
+#include "warden/domain/invites.h"
 #include "warden/errors.h"
 #include "warden/fields.h"
 #include "warden/json.h"
-#include "warden/log.h"
-#include "warden/store/invites.h"
-#include "warden/store/users.h"
 #include "warden/validators.h"
-
-/* Large enough for any community; one slot document per use. */
-#define MAX_USES_LIMIT 1000000
 
 static void view_invite(struct jsonw *w, const struct invite *inv)
 {
@@ -43,12 +37,12 @@ static void view_invite(struct jsonw *w, const struct invite *inv)
 
 void api_admin_invites_list(struct app *app, struct request *req, struct response *res)
 {
+    struct domain d = api_domain(app, req);
+    struct domain_result r;
     struct invite *invites;
     size_t n;
-    bson_error_t e;
-    if (store_invite_list(app->db, &invites, &n, &e) != STORE_OK) {
-        free(invites);
-        error_send_db(res, req, &e);
+    if (!invites_list(&d, &invites, &n, &r)) {
+        api_fail(res, req, &r);
         return;
     }
     struct jsonw w;
@@ -57,65 +51,37 @@ void api_admin_invites_list(struct app *app, struct request *req, struct respons
     for (size_t i = 0; i < n; i++)
         view_invite(&w, &invites[i]);
     jsonw_array_end(&w);
-    free(invites);
 }
 
 static const struct field_rule create_rules[] = {
-    {"max_uses", FIELD_INTEGER, FIELD_REQUIRED | FIELD_BOUNDED, -1, MAX_USES_LIMIT, NULL, NULL},
+    {"max_uses", FIELD_INTEGER, FIELD_REQUIRED | FIELD_BOUNDED, -1, INVITE_MAX_USES_LIMIT, NULL, NULL},
 };
+const struct route_body api_invite_create_body = ROUTE_BODY(create_rules, 0, 0);
 
 void api_admin_invites_create(struct app *app, struct request *req, struct response *res)
 {
-    bson_t body = BSON_INITIALIZER;
-    if (!body_read_fields(req, res, 0, create_rules, 1, 0, &body))
-        goto done;
     int64_t max_uses = -1;
-    fields_int(&body, "max_uses", 0, &max_uses);
-    if (max_uses == 0) {
-        struct field_error fe = {"max_uses", "must be -1 (unlimited) or at least 1"};
-        error_send_fields(res, req, &fe, 1);
-        goto done;
-    }
+    fields_int(req->fields, "max_uses", 0, &max_uses);
+    struct domain d = api_domain(app, req);
+    struct domain_result r;
     struct invite inv;
-    bson_error_t e;
-    if (store_invite_create(app->db, max_uses, &inv, &e) != STORE_OK) {
-        error_send_db(res, req, &e);
-        goto done;
+    if (!invites_create(&d, max_uses, &inv, &r)) {
+        api_fail(res, req, &r);
+        return;
     }
-    bson_t after = BSON_INITIALIZER;
-    BSON_APPEND_INT64(&after, "max_uses", max_uses);
-    api_audit(app, req, "invite.create", "invite", inv.code, NULL, &after);
-    bson_destroy(&after);
     struct jsonw w;
     response_json(res, 200, &w);
     view_invite(&w, &inv);
-done:
-    bson_destroy(&body);
 }
 
 void api_admin_invites_delete(struct app *app, struct request *req, struct response *res)
 {
-    const char *code = request_param(req, "code");
-    bson_error_t e;
-    struct invite inv;
-    enum store_status s = invite_code_valid(code) ? store_invite_get(app->db, code, &inv, &e)
-                                                  : STORE_NOT_FOUND;
-    if (s == STORE_OK)
-        s = store_invite_delete(app->db, code, &e);
-    if (s == STORE_NOT_FOUND) {
-        error_send_code(res, req, 404, CODE_UNKNOWN_INVITE, "Unknown invite");
-        return;
-    }
-    if (s != STORE_OK) {
-        error_send_db(res, req, &e);
-        return;
-    }
-    bson_t before = BSON_INITIALIZER;
-    BSON_APPEND_INT64(&before, "max_uses", inv.max_uses);
-    BSON_APPEND_INT64(&before, "uses", inv.uses);
-    api_audit(app, req, "invite.delete", "invite", code, &before, NULL);
-    bson_destroy(&before);
-    response_no_content(res);
+    struct domain d = api_domain(app, req);
+    struct domain_result r;
+    if (invites_delete(&d, request_param(req, "code"), &r))
+        response_no_content(res);
+    else
+        api_fail(res, req, &r);
 }
 
 static const struct field_rule register_rules[] = {
@@ -125,49 +91,28 @@ static const struct field_rule register_rules[] = {
      CHAT_PASSWORD_MAX, NULL, NULL},
     {"invcode", FIELD_STRING, FIELD_REQUIRED | FIELD_BOUNDED, 1, 64, NULL, NULL},
 };
+const struct route_body api_register_invite_body = ROUTE_BODY(register_rules, BODY_ACCEPT_FORM, 0);
 
-static void register_with_invite(struct app *app, struct request *req, struct response *res)
+void api_auth_register_invite(struct app *app, struct request *req, struct response *res)
 {
-    bson_t body = BSON_INITIALIZER;
-    if (!body_read_fields(req, res, BODY_ACCEPT_FORM, register_rules, 4, 0, &body))
-        goto done;
-    const char *code = fields_string(&body, "invcode", 0, NULL);
-    struct invite inv;
-    bson_error_t e;
-    enum store_status s = invite_code_valid(code) ? store_invite_get(app->db, code, &inv, &e)
-                                                  : STORE_NOT_FOUND;
-    if (s == STORE_NOT_FOUND) {
-        error_send(res, req, 400, "unknown instance invite");
-        goto done;
-    }
-    if (s != STORE_OK) {
-        error_send_db(res, req, &e);
-        goto done;
-    }
-    int64_t slot;
-    s = store_invite_consume(app->db, &inv, &slot, &e);
-    if (s == STORE_NOT_FOUND) {
-        error_send(res, req, 400, "invite expired");
-        goto done;
-    }
-    if (s != STORE_OK) {
-        error_send_db(res, req, &e);
-        goto done;
-    }
+    uint32_t password_len;
+    struct account_new in = {
+        .username = fields_string(req->fields, "username", 0, NULL),
+        .email = fields_string(req->fields, "email", 0, NULL),
+        .password = fields_string(req->fields, "password", 0, &password_len),
+    };
+    in.password_len = password_len;
+    struct domain d = api_domain(app, req);
+    struct domain_result r;
     struct user u;
-    if (!api_create_account(app, req, res, &body, 0, &u)) {
-        if (store_invite_release(app->db, inv.code, slot, &e) != STORE_OK)
-            log_error("invite %s use %lld not given back (rid=%s): %s", inv.code, (long long)slot,
-                      req->request_id, e.message);
-        goto done;
+    if (!invites_register(&d, fields_string(req->fields, "invcode", 0, NULL), &in, &u, &r)) {
+        api_fail(res, req, &r);
+        return;
     }
-    if (store_invite_slot_owner(app->db, inv.code, slot, u.id, &e) == STORE_ERROR)
-        log_warn("invite %s use %lld: owner not recorded (rid=%s)", inv.code, (long long)slot,
-                 req->request_id);
     char token[TOKEN_MAX];
-    if (!auth_chat_token(app, &u, token)) {
+    if (!accounts_token(&d, &u, token)) {
         error_send_internal(res, req, "token minting failed");
-        goto done;
+        return;
     }
     struct jsonw w;
     response_json(res, 200, &w);
@@ -176,8 +121,6 @@ static void register_with_invite(struct app *app, struct request *req, struct re
     jsonw_key(&w, "user_id");
     jsonw_id(&w, u.id);
     jsonw_object_end(&w);
-done:
-    bson_destroy(&body);
 }
 
 static void html_escaped(struct buf *b, const char *s)
@@ -256,11 +199,9 @@ static void answer_as_html(const struct request *req, struct response *res)
     response_header(res, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
 }
 
-void api_auth_register_invite(struct app *app, struct request *req, struct response *res)
+void api_register_invite_page(struct app *app, struct request *req, struct response *res)
 {
-    if (!dispatch_db_ready(app, req, res))
-        return;
-    register_with_invite(app, req, res);
+    (void)app;
     bool browser_form = body_content_type_is(req->content_type, "application/x-www-form-urlencoded") &&
                         req->accept && strstr(req->accept, "text/html");
     if (browser_form)

@@ -2,18 +2,73 @@
  * status: GET /status, the pool's scoreboard (PHP-FPM's pm.status_path).
  *
  * JSON by default, Prometheus text with ?format=prometheus. nginx exposes it
- * to loopback only. It shows paths in flight, never query strings.
+ * to loopback only. It shows paths in flight, never query strings, and each
+ * route's own counters (scoreboard.h): answers by status class, database
+ * failures and a latency histogram, named by the route's method and pattern
+ * (never by the requested path, so the set of series stays bounded).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "warden/api.h"
-#include "warden/dispatch.h"
 #include "warden/config.h"
 #include "warden/errors.h"
 #include "warden/listener.h"
 #include "warden/scoreboard.h"
 #include "warden/util.h"
+
+static const char *const status_classes[5] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+/* Route i of the table, or the last index for requests no route matched. */
+static void route_name(size_t i, const char **method, const char **pattern)
+{
+    *method = i < api_routes_count ? api_routes[i].method : "";
+    *pattern = i < api_routes_count ? api_routes[i].pattern : "unrouted";
+}
+
+static uint64_t answered(const struct route_counters *c)
+{
+    uint64_t n = 0;
+    for (size_t k = 0; k < 5; k++)
+        n += c->by_class[k];
+    return n;
+}
+
+static void routes_json(const struct scoreboard *sb, struct jsonw *w)
+{
+    jsonw_key(w, "routes");
+    jsonw_array_begin(w);
+    for (size_t i = 0; i <= api_routes_count; i++) {
+        struct route_counters c;
+        scoreboard_route_totals(sb, i, &c);
+        if (!answered(&c))
+            continue;
+        const char *method, *pattern;
+        route_name(i, &method, &pattern);
+        jsonw_object_begin(w);
+        jsonw_kv_string(w, "method", method);
+        jsonw_kv_string(w, "route", pattern);
+        jsonw_key(w, "answers");
+        jsonw_object_begin(w);
+        for (size_t k = 0; k < 5; k++)
+            jsonw_kv_int(w, status_classes[k], (int64_t)c.by_class[k]);
+        jsonw_object_end(w);
+        jsonw_kv_int(w, "db_errors", (int64_t)c.db_errors);
+        jsonw_key(w, "latency_ms");
+        jsonw_object_begin(w);
+        for (size_t k = 0; k < SCOREBOARD_LATENCY_BUCKETS; k++) {
+            char le[16];
+            if (k < SCOREBOARD_LATENCY_BUCKETS - 1)
+                snprintf(le, sizeof le, "le_%u", scoreboard_latency_bounds_ms[k]);
+            else
+                snprintf(le, sizeof le, "more");
+            jsonw_kv_int(w, le, (int64_t)c.latency[k]);
+        }
+        jsonw_object_end(w);
+        jsonw_object_end(w);
+    }
+    jsonw_array_end(w);
+}
 
 static void status_json(struct app *app, struct response *res)
 {
@@ -75,12 +130,62 @@ static void status_json(struct app *app, struct response *res)
         jsonw_object_end(&w);
     }
     jsonw_array_end(&w);
+    routes_json(sb, &w);
     jsonw_object_end(&w);
 }
 
 static void metric(struct buf *b, const char *name, const char *type, const char *help)
 {
     buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void routes_prometheus(const struct scoreboard *sb, struct buf *b)
+{
+    metric(b, "warden_route_answers_total", "counter", "Answers by route and status class.");
+    for (size_t i = 0; i <= api_routes_count; i++) {
+        struct route_counters c;
+        scoreboard_route_totals(sb, i, &c);
+        const char *method, *pattern;
+        route_name(i, &method, &pattern);
+        for (size_t k = 0; k < 5; k++)
+            if (c.by_class[k])
+                buf_printf(b, "warden_route_answers_total{method=\"%s\",route=\"%s\",class=\"%s\"} %llu\n",
+                           method, pattern, status_classes[k], (unsigned long long)c.by_class[k]);
+    }
+    metric(b, "warden_route_db_errors_total", "counter", "Answers that were a database failure, by route.");
+    for (size_t i = 0; i <= api_routes_count; i++) {
+        struct route_counters c;
+        scoreboard_route_totals(sb, i, &c);
+        const char *method, *pattern;
+        route_name(i, &method, &pattern);
+        if (answered(&c))
+            buf_printf(b, "warden_route_db_errors_total{method=\"%s\",route=\"%s\"} %llu\n", method,
+                       pattern, (unsigned long long)c.db_errors);
+    }
+    metric(b, "warden_route_duration_seconds", "histogram", "Time to answer, by route.");
+    for (size_t i = 0; i <= api_routes_count; i++) {
+        struct route_counters c;
+        scoreboard_route_totals(sb, i, &c);
+        if (!answered(&c))
+            continue;
+        const char *method, *pattern;
+        route_name(i, &method, &pattern);
+        uint64_t cumulative = 0;
+        for (size_t k = 0; k < SCOREBOARD_LATENCY_BUCKETS; k++) {
+            cumulative += c.latency[k];
+            char le[24];
+            if (k < SCOREBOARD_LATENCY_BUCKETS - 1)
+                snprintf(le, sizeof le, "%g", scoreboard_latency_bounds_ms[k] / 1000.0);
+            else
+                snprintf(le, sizeof le, "+Inf");
+            buf_printf(b, "warden_route_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"%s\"} %llu\n",
+                       method, pattern, le, (unsigned long long)cumulative);
+        }
+        buf_printf(b, "warden_route_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n", method,
+                   pattern, (double)c.latency_us_sum / 1e6);
+        buf_printf(b, "warden_route_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n", method,
+                   pattern, (unsigned long long)cumulative);
+    }
 }
 
 static void status_prometheus(struct app *app, struct response *res)
@@ -117,6 +222,7 @@ static void status_prometheus(struct app *app, struct response *res)
             buf_printf(b, "warden_worker_requests_total{slot=\"%d\",pid=\"%d\"} %llu\n", i,
                        (int)s->pid, (unsigned long long)s->requests);
     }
+    routes_prometheus(sb, b);
     metric(b, "warden_uptime_seconds", "gauge", "Seconds since the pool started.");
     buf_printf(b, "warden_uptime_seconds %lld\n",
                (long long)((clock_wall_ms() - sb->started_ms) / 1000));

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "warden/store.h"
-#include "warden/store/guilds.h"
 
 static void user_fields(struct jsonw *w, const struct user *u)
 {
@@ -91,46 +90,22 @@ static void shaped_fields(struct jsonw *w, const bson_t *doc, const struct shape
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const struct shaped_field guild_fields[] = {
-    {"id", SHAPE_ID}, {"owner_id", SHAPE_ID}, {"name", SHAPE_STR}, {"icon", SHAPE_STR},
-    {"splash", SHAPE_STR}, {"region", SHAPE_STR}, {"afk_channel_id", SHAPE_ID},
-    {"afk_timeout", SHAPE_INT}, {"verification_level", SHAPE_INT},
-    {"default_message_notifications", SHAPE_INT}, {"explicit_content_filter", SHAPE_INT},
-    {"mfa_level", SHAPE_INT}, {"embed_enabled", SHAPE_BOOL}, {"embed_channel_id", SHAPE_ID},
-    {"widget_enabled", SHAPE_BOOL}, {"widget_channel_id", SHAPE_ID},
-    {"system_channel_id", SHAPE_ID}, {"rules_channel_id", SHAPE_ID},
-    {"public_updates_channel_id", SHAPE_ID}, {"banner", SHAPE_STR}, {"description", SHAPE_STR},
-    {"preferred_locale", SHAPE_STR}, {"discovery_splash", SHAPE_STR},
-    {"unavailable", SHAPE_BOOL}, {"vanity_url_code", SHAPE_STR}, {"max_presences", SHAPE_INT},
-    {"max_members", SHAPE_INT},
-};
-
-static const struct shaped_field unavailable_fields[] = {
-    {"id", SHAPE_ID}, {"unavailable", SHAPE_BOOL}, {"vanity_url_code", SHAPE_STR},
-    {"max_presences", SHAPE_INT}, {"max_members", SHAPE_INT}, {"preferred_locale", SHAPE_STR},
-};
-
-static void partial_fields(struct jsonw *w, const bson_t *guild, const struct guild_features *features)
+/* The fields of a partial guild object (domain/guilds.h builds it), in order. */
+static void partial_fields(struct jsonw *w, const bson_t *partial)
 {
-    if (doc_bool(guild, "unavailable", false)) {
-        shaped_fields(w, guild, unavailable_fields, COUNT(unavailable_fields));
-    } else {
-        shaped_fields(w, guild, guild_fields, COUNT(guild_fields));
-        jsonw_key(w, "features");
-        jsonw_array_begin(w);
-        for (size_t i = 0; features && i < features->n; i++)
-            jsonw_string(w, features->names[i]);
-        jsonw_array_end(w);
+    bson_iter_t it;
+    if (!bson_iter_init(&it, partial))
+        return;
+    while (bson_iter_next(&it)) {
+        jsonw_key(w, bson_iter_key(&it));
+        jsonw_bson_value(w, &it);
     }
-    jsonw_key(w, "guild_scheduled_events");
-    jsonw_array_begin(w);
-    jsonw_array_end(w);
 }
 
-void view_guild_partial(struct jsonw *w, const bson_t *guild, const struct guild_features *features)
+void view_guild_partial(struct jsonw *w, const bson_t *partial)
 {
     jsonw_object_begin(w);
-    partial_fields(w, guild, features);
+    partial_fields(w, partial);
     jsonw_object_end(w);
 }
 
@@ -219,12 +194,12 @@ static void find_joined_at(struct jsonw *w, const bson_t *doc, const void *ctx)
         *find->joined = doc_date(doc, "joined_at", 0);
 }
 
-void view_guild_full(struct jsonw *w, const bson_t *guild, const struct guild_features *features,
+void view_guild_full(struct jsonw *w, const bson_t *partial, const bson_t *guild,
                      const struct user *caller, const bson_t *members, const bson_t *channels,
                      const bson_t *roles)
 {
     jsonw_object_begin(w);
-    partial_fields(w, guild, features);
+    partial_fields(w, partial);
     jsonw_kv_bool(w, "owner", caller && doc_int(guild, "owner_id", 0) == caller->id);
     int64_t joined = doc_date(guild, "created_at", 0);
     struct { int64_t user; int64_t *joined; } find = {caller ? caller->id : 0, &joined};

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include "support/fixtures.h"
@@ -327,4 +328,176 @@ Test(auth_ctl, password_from_stdin)
     fx_request("POST", "/api/v6/auth/login", NULL, body, &h);
     cr_expect_eq(h.status, 200, "the password read from stdin does not log in: %s", h.body);
     http_response_free(&h);
+}
+
+/* --- every mutation leaves the API's records ------------------------------------------ */
+
+/*
+ * The audit entry of a wardenctl mutation: one entry for (action, target),
+ * made by the operator (realm "operator", this uid and its login name) under
+ * a "wardenctl-<pid>" request id. Returns it in out.
+ */
+static void expect_operator_audit(const char *action, const char *target_type,
+                                  const char *target_id, bson_t *out)
+{
+    char filter[256];
+    snprintf(filter, sizeof filter, "{\"action\": \"%s\", \"target.id\": \"%s\"}", action, target_id);
+    cr_expect_eq(fx_db_count("audit_log", filter), 1, "one %s entry for %s", action, target_id);
+    cr_assert(fx_db_find_one("audit_log", filter, out), "no %s entry for %s", action, target_id);
+    cr_expect_str_eq(fx_str(out, "target.type"), target_type, "%s", action);
+    cr_expect_str_eq(fx_str(out, "actor.realm"), "operator", "%s", action);
+    cr_expect_eq(fx_int(out, "actor.id", -1), (int64_t)getuid(), "%s", action);
+    const struct passwd *pw = getpwuid(getuid());
+    if (pw)
+        cr_expect_str_eq(fx_str(out, "actor.name"), pw->pw_name, "%s", action);
+    cr_expect_eq(strncmp(fx_str(out, "request_id"), "wardenctl-", 10), 0, "%s: request id %s",
+                 action, fx_str(out, "request_id"));
+}
+
+/* How many entries of (action, target) exist, for counting what one command adds. */
+static int64_t audit_count(const char *action, const char *target_id)
+{
+    char filter[256];
+    snprintf(filter, sizeof filter, "{\"action\": \"%s\", \"target.id\": \"%s\"}", action, target_id);
+    return fx_db_count("audit_log", filter);
+}
+
+static int64_t events_of(const char *type, const char *user_id)
+{
+    char filter[256];
+    snprintf(filter, sizeof filter, "{\"type\": \"%s\", \"user_id\": {\"$numberLong\": \"%s\"}}", type,
+             user_id);
+    return fx_db_count("gateway_events", filter);
+}
+
+static void ctl_ok(const char *const *args, char *out, size_t size)
+{
+    struct run r;
+    ctl(&r, args);
+    cr_assert_eq(r.status, 0, "%s: exit %d, %s", args[0], r.status, r.err);
+    if (out)
+        snprintf(out, size, "%s", r.out);
+    run_free(&r);
+}
+
+Test(auth_ctl, chat_mutations_are_audited_and_sent_to_the_gateway_as_the_api_does)
+{
+    char name[40], email[80], line[160];
+    fx_unique(name, sizeof name, "ctlaudit");
+    snprintf(email, sizeof email, "%s@example.com", name);
+    ctl_ok((const char *const[]){"add-user", name, email, "password1", NULL}, line, sizeof line);
+    char id[32], tag[64];
+    cr_assert_eq(sscanf(line, "%31s %63s", id, tag), 2, "%s", line);
+    const char *disc = strrchr(tag, '#') + 1;
+
+    bson_t a = BSON_INITIALIZER;
+    expect_operator_audit("user.create", "user", id, &a);
+    cr_expect_str_eq(fx_str(&a, "after.username"), name);
+    bson_destroy(&a);
+
+    /* make-staff: user.update with the flags before and after, and USER_UPDATE. */
+    ctl_ok((const char *const[]){"make-staff", name, disc, NULL}, NULL, 0);
+    bson_init(&a);
+    expect_operator_audit("user.update", "user", id, &a);
+    cr_expect_eq(fx_int(&a, "before.flags", -1), 0);
+    cr_expect_eq(fx_int(&a, "after.flags", -1), 1);
+    bson_destroy(&a);
+    cr_expect_eq(events_of("USER_UPDATE", id), 1, "USER_UPDATE for make-staff");
+    char filter[256];
+    snprintf(filter, sizeof filter,
+             "{\"type\": \"USER_UPDATE\", \"user_id\": {\"$numberLong\": \"%s\"}, \"data.flags\": 1}", id);
+    cr_expect_eq(fx_db_count("gateway_events", filter), 1, "the event carries the new flags");
+
+    /* Each later flag change adds one entry and one event; a no-op adds none. */
+    static const char *const steps[][4] = {
+        {"set-flag", "partner", NULL, NULL},
+        {"unset-flag", "partner", NULL, NULL},
+        {"unmake-staff", NULL, NULL, NULL},
+        {"unmake-staff", NULL, NULL, NULL}, /* already not staff: nothing changes */
+    };
+    static const int64_t adds[] = {1, 1, 1, 0};
+    for (size_t i = 0; i < 4; i++) {
+        int64_t entries = audit_count("user.update", id), events = events_of("USER_UPDATE", id);
+        const char *args[6] = {steps[i][0], name, disc, steps[i][1], NULL};
+        ctl_ok(args, NULL, 0);
+        cr_expect_eq(audit_count("user.update", id), entries + adds[i], "%s audited", steps[i][0]);
+        cr_expect_eq(events_of("USER_UPDATE", id), events + adds[i], "%s sent", steps[i][0]);
+    }
+    snprintf(filter, sizeof filter,
+             "{\"action\": \"user.update\", \"target.id\": \"%s\", \"before.flags\": 1, \"after.flags\": 0}",
+             id);
+    cr_expect_eq(fx_db_count("audit_log", filter), 1, "who was unmade staff is on record");
+
+    /* set-password: user.password, and the gateway closes the user's sessions. */
+    ctl_ok((const char *const[]){"set-password", name, disc, "password2", NULL}, NULL, 0);
+    bson_init(&a);
+    expect_operator_audit("user.password", "user", id, &a);
+    cr_expect(!fx_str(&a, "after.password_hash")[0], "no hash in the audit log");
+    bson_destroy(&a);
+    cr_expect_eq(events_of("USER_DISCONNECT", id), 1, "USER_DISCONNECT for set-password");
+}
+
+Test(auth_ctl, invite_mutations_are_audited)
+{
+    char code[32];
+    ctl_ok((const char *const[]){"make-invite", "3", NULL}, code, sizeof code);
+    code[strcspn(code, "\n")] = '\0';
+    bson_t a = BSON_INITIALIZER;
+    expect_operator_audit("invite.create", "invite", code, &a);
+    cr_expect_eq(fx_int(&a, "after.max_uses", -1), 3);
+    bson_destroy(&a);
+    ctl_ok((const char *const[]){"delete-invite", code, NULL}, NULL, 0);
+    bson_init(&a);
+    expect_operator_audit("invite.delete", "invite", code, &a);
+    cr_expect_eq(fx_int(&a, "before.max_uses", -1), 3);
+    bson_destroy(&a);
+}
+
+Test(auth_ctl, game_mutations_are_audited)
+{
+    char name[24], email[80], line[160];
+    fx_unique(name, sizeof name, "ga");
+    snprintf(email, sizeof email, "%s@example.com", name);
+    ctl_ok((const char *const[]){"game-add-user", name, email, "secret", NULL}, line, sizeof line);
+    char id[48], printed[32];
+    cr_assert_eq(sscanf(line, "%47s %31s", id, printed), 2, "%s", line);
+    bson_t a = BSON_INITIALIZER;
+    expect_operator_audit("game_user.create", "user", id, &a);
+    cr_expect_str_eq(fx_str(&a, "after.name"), name);
+    bson_destroy(&a);
+
+    ctl_ok((const char *const[]){"game-grant", name, "Api", "Ban", NULL}, NULL, 0);
+    bson_init(&a);
+    expect_operator_audit("game_user.rights", "user", id, &a);
+    cr_expect_eq(fx_count(&a, "before.rights"), 0);
+    cr_expect_eq(fx_count(&a, "after.rights"), 2, "Api and Ban");
+    bson_destroy(&a);
+    ctl_ok((const char *const[]){"game-revoke", name, "Ban", NULL}, NULL, 0);
+    cr_expect_eq(audit_count("game_user.rights", id), 2, "the revocation is on record too");
+    char filter[256];
+    snprintf(filter, sizeof filter,
+             "{\"action\": \"game_user.rights\", \"target.id\": \"%s\", \"after.rights\": [\"Api\"]}", id);
+    cr_expect_eq(fx_db_count("audit_log", filter), 1, "rights after the revocation");
+
+    ctl_ok((const char *const[]){"game-set-password", name, "other", NULL}, NULL, 0);
+    bson_init(&a);
+    expect_operator_audit("game_user.password", "user", id, &a);
+    bson_destroy(&a);
+
+    char player[24], player_id[48];
+    fx_unique(player, sizeof player, "gp");
+    ctl_ok((const char *const[]){"game-add-player", name, player, "--x", "4", NULL}, line, sizeof line);
+    cr_assert_eq(sscanf(line, "%47s", player_id), 1, "%s", line);
+    bson_init(&a);
+    expect_operator_audit("player.create", "player", player_id, &a);
+    cr_expect_str_eq(fx_str(&a, "after.user_id"), id);
+    cr_expect_eq(fx_int(&a, "after.x", -1), 4);
+    bson_destroy(&a);
+
+    ctl_ok((const char *const[]){"game-presence", player, "online", "--ip", "192.0.2.7", NULL}, NULL, 0);
+    bson_init(&a);
+    expect_operator_audit("player.presence", "player", player_id, &a);
+    cr_expect(fx_bool(&a, "after.online", false));
+    cr_expect_str_eq(fx_str(&a, "after.ip"), "192.0.2.7");
+    bson_destroy(&a);
 }

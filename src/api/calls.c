@@ -1,0 +1,71 @@
+/*
+ * calls: how a handler calls the domain and answers its result (see
+ * include/warden/api.h).
+ */
+#include <string.h>
+
+#include "warden/api.h"
+#include "warden/arena.h"
+#include "warden/errors.h"
+#include "warden/fields.h"
+#include "warden/util.h"
+
+struct domain api_domain(struct app *app, struct request *req)
+{
+    struct token_key *key = arena_alloc(req->arena, sizeof *key);
+    key->secret = app->cfg->secret;
+    key->secret_len = app->cfg->secret_len;
+    struct domain d = {
+        .db = app->db,
+        .arena = req->arena,
+        .request_id = req->request_id,
+        .key = key,
+    };
+    const struct principal *who = req->principal;
+    if (req->realm == REALM_GAME && who) {
+        d.actor.realm = ACTOR_GAME;
+        d.actor.game_id = who->game.id;
+        d.actor.name = who->game.name;
+        d.actor.game_rights = who->game.rights;
+    } else {
+        d.actor.realm = ACTOR_CHAT;
+        d.actor.id = who ? who->chat.id : 0;
+        d.actor.name = who ? who->chat.username : "";
+    }
+    return d;
+}
+
+void api_fail(struct response *res, const struct request *req, const struct domain_result *r)
+{
+    switch (r->status) {
+    case DOMAIN_OK:
+        error_send_internal(res, req, "a successful result answered as a failure");
+        return;
+    case DOMAIN_NOT_FOUND:
+        if (r->code)
+            error_send_code(res, req, 404, r->code, r->message);
+        else
+            error_send(res, req, 404, r->message ? r->message : "Not found");
+        return;
+    case DOMAIN_INVALID: {
+        struct field_error fe = {r->field, r->message};
+        error_send_fields(res, req, &fe, 1);
+        return;
+    }
+    case DOMAIN_REFUSED:
+        error_send(res, req, 400, r->message);
+        return;
+    case DOMAIN_FORBIDDEN:
+        error_send(res, req, 403, r->message);
+        return;
+    case DOMAIN_STORE_ERROR:
+        error_send_db(res, req, &r->error);
+        return;
+    }
+}
+
+int64_t api_path_id(const struct request *req, const char *name)
+{
+    int64_t id;
+    return parse_int64(request_param(req, name), 1, INT64_MAX, &id) < 0 ? 0 : id;
+}
