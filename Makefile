@@ -54,7 +54,7 @@ FERRETDB  := build/ferretdb/ferretdb
 FERRETDB_STOCK := build/ferretdb-stock/ferretdb
 FERRETDB_PATCHES := $(sort $(wildcard tools/ferretdb/patches/*.patch))
 
-.PHONY: all deps run test test-unit test-api bench install clean ferretdb ferretdb-stock check-go
+.PHONY: all deps run test test-layers test-unit test-api bench install clean ferretdb ferretdb-stock check-go
 
 all: $(WARDEN) $(WARDENCTL)
 
@@ -146,6 +146,7 @@ run: deps all ferretdb
 # Everything, the suites on the sanitizer build; the API suites run last so
 # that the output ends with their Criterion summary.
 test: deps ferretdb ferretdb-stock
+	@$(MAKE) --no-print-directory test-layers
 	@$(MAKE) --no-print-directory SANITIZE=1 all build/asan/tests/unit build/asan/tests/api
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SANITIZE=1 test-unit
@@ -156,6 +157,10 @@ test: deps ferretdb ferretdb-stock
 # MONGOC_DISABLE_SHM: see tools/stack. LSAN_OPTIONS: tests/lsan.supp.
 # WARDEN_FERRETDB_STOCK: unpatched FerretDB, for tests/api/ferretdb_patch_test.c.
 TEST_ENV = MONGOC_DISABLE_SHM=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+
+# No include runs back up the layers (see the script and README, Architecture).
+test-layers:
+	tests/layers/check
 
 test-unit: $(BUILD)/tests/unit
 	$(TEST_ENV) $(BUILD)/tests/unit --jobs 2
