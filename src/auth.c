@@ -1,13 +1,12 @@
 /*
  * auth: bearer tokens of both realms to a principal (see include/warden/auth.h).
  */
-#include "warden/api.h"
 #include "warden/auth.h"
 
 #include <string.h>
 #include <strings.h>
 
-#include "warden/dispatch.h"
+#include "warden/api.h"
 #include "warden/arena.h"
 #include "warden/errors.h"
 #include "warden/token.h"

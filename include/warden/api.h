@@ -53,6 +53,9 @@ extern const size_t api_routes_count;
 struct domain api_domain(struct app *app, struct request *req);
 /** Answer a failed domain result: 404/400/403 with its message, or the database error. */
 void api_fail(struct response *res, const struct request *req, const struct domain_result *r);
+struct account_new;
+/** The username, email and password of a body validated by an account-creating route. */
+struct account_new api_account_fields(const struct request *req);
 /** A path parameter that the route's precheck accepted as a positive integer. */
 int64_t api_path_id(const struct request *req, const char *name);
 

@@ -64,13 +64,7 @@ bool api_registrations_open(struct app *app, struct request *req, struct respons
 
 void api_auth_register(struct app *app, struct request *req, struct response *res)
 {
-    uint32_t password_len;
-    struct account_new in = {
-        .username = fields_string(req->fields, "username", 0, NULL),
-        .email = fields_string(req->fields, "email", 0, NULL),
-        .password = fields_string(req->fields, "password", 0, &password_len),
-    };
-    in.password_len = password_len;
+    struct account_new in = api_account_fields(req);
     struct domain d = api_domain(app, req);
     struct domain_result r;
     struct user u;

@@ -6,6 +6,7 @@
 
 #include "warden/api.h"
 #include "warden/arena.h"
+#include "warden/domain/accounts.h"
 #include "warden/errors.h"
 #include "warden/fields.h"
 #include "warden/util.h"
@@ -68,4 +69,16 @@ int64_t api_path_id(const struct request *req, const char *name)
 {
     int64_t id;
     return parse_int64(request_param(req, name), 1, INT64_MAX, &id) < 0 ? 0 : id;
+}
+
+struct account_new api_account_fields(const struct request *req)
+{
+    uint32_t password_len = 0;
+    struct account_new in = {
+        .username = fields_string(req->fields, "username", 0, NULL),
+        .email = fields_string(req->fields, "email", 0, NULL),
+        .password = fields_string(req->fields, "password", 0, &password_len),
+    };
+    in.password_len = password_len;
+    return in;
 }

@@ -34,26 +34,41 @@ static uint64_t answered(const struct route_counters *c)
     return n;
 }
 
+/* Each route's counters summed over the slots, and its method and pattern. */
+struct route_totals {
+    struct route_counters c;
+    const char *method, *pattern;
+};
+
+static size_t collect_routes(const struct scoreboard *sb, struct route_totals *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i <= api_routes_count && i < SCOREBOARD_ROUTES_MAX; i++) {
+        scoreboard_route_totals(sb, i, &out[n].c);
+        route_name(i, &out[n].method, &out[n].pattern);
+        if (answered(&out[n].c))
+            n++;
+    }
+    return n;
+}
+
 static void routes_json(const struct scoreboard *sb, struct jsonw *w)
 {
+    struct route_totals routes[SCOREBOARD_ROUTES_MAX];
+    size_t n = collect_routes(sb, routes);
     jsonw_key(w, "routes");
     jsonw_array_begin(w);
-    for (size_t i = 0; i <= api_routes_count; i++) {
-        struct route_counters c;
-        scoreboard_route_totals(sb, i, &c);
-        if (!answered(&c))
-            continue;
-        const char *method, *pattern;
-        route_name(i, &method, &pattern);
+    for (size_t i = 0; i < n; i++) {
+        const struct route_totals *r = &routes[i];
         jsonw_object_begin(w);
-        jsonw_kv_string(w, "method", method);
-        jsonw_kv_string(w, "route", pattern);
+        jsonw_kv_string(w, "method", r->method);
+        jsonw_kv_string(w, "route", r->pattern);
         jsonw_key(w, "answers");
         jsonw_object_begin(w);
         for (size_t k = 0; k < 5; k++)
-            jsonw_kv_int(w, status_classes[k], (int64_t)c.by_class[k]);
+            jsonw_kv_int(w, status_classes[k], (int64_t)r->c.by_class[k]);
         jsonw_object_end(w);
-        jsonw_kv_int(w, "db_errors", (int64_t)c.db_errors);
+        jsonw_kv_int(w, "db_errors", (int64_t)r->c.db_errors);
         jsonw_key(w, "latency_ms");
         jsonw_object_begin(w);
         for (size_t k = 0; k < SCOREBOARD_LATENCY_BUCKETS; k++) {
@@ -62,7 +77,7 @@ static void routes_json(const struct scoreboard *sb, struct jsonw *w)
                 snprintf(le, sizeof le, "le_%u", scoreboard_latency_bounds_ms[k]);
             else
                 snprintf(le, sizeof le, "more");
-            jsonw_kv_int(w, le, (int64_t)c.latency[k]);
+            jsonw_kv_int(w, le, (int64_t)r->c.latency[k]);
         }
         jsonw_object_end(w);
         jsonw_object_end(w);
@@ -141,50 +156,37 @@ static void metric(struct buf *b, const char *name, const char *type, const char
 
 static void routes_prometheus(const struct scoreboard *sb, struct buf *b)
 {
+    struct route_totals routes[SCOREBOARD_ROUTES_MAX];
+    size_t n = collect_routes(sb, routes);
     metric(b, "warden_route_answers_total", "counter", "Answers by route and status class.");
-    for (size_t i = 0; i <= api_routes_count; i++) {
-        struct route_counters c;
-        scoreboard_route_totals(sb, i, &c);
-        const char *method, *pattern;
-        route_name(i, &method, &pattern);
+    for (size_t i = 0; i < n; i++)
         for (size_t k = 0; k < 5; k++)
-            if (c.by_class[k])
+            if (routes[i].c.by_class[k])
                 buf_printf(b, "warden_route_answers_total{method=\"%s\",route=\"%s\",class=\"%s\"} %llu\n",
-                           method, pattern, status_classes[k], (unsigned long long)c.by_class[k]);
-    }
+                           routes[i].method, routes[i].pattern, status_classes[k],
+                           (unsigned long long)routes[i].c.by_class[k]);
     metric(b, "warden_route_db_errors_total", "counter", "Answers that were a database failure, by route.");
-    for (size_t i = 0; i <= api_routes_count; i++) {
-        struct route_counters c;
-        scoreboard_route_totals(sb, i, &c);
-        const char *method, *pattern;
-        route_name(i, &method, &pattern);
-        if (answered(&c))
-            buf_printf(b, "warden_route_db_errors_total{method=\"%s\",route=\"%s\"} %llu\n", method,
-                       pattern, (unsigned long long)c.db_errors);
-    }
+    for (size_t i = 0; i < n; i++)
+        buf_printf(b, "warden_route_db_errors_total{method=\"%s\",route=\"%s\"} %llu\n",
+                   routes[i].method, routes[i].pattern, (unsigned long long)routes[i].c.db_errors);
     metric(b, "warden_route_duration_seconds", "histogram", "Time to answer, by route.");
-    for (size_t i = 0; i <= api_routes_count; i++) {
-        struct route_counters c;
-        scoreboard_route_totals(sb, i, &c);
-        if (!answered(&c))
-            continue;
-        const char *method, *pattern;
-        route_name(i, &method, &pattern);
+    for (size_t i = 0; i < n; i++) {
+        const struct route_totals *r = &routes[i];
         uint64_t cumulative = 0;
         for (size_t k = 0; k < SCOREBOARD_LATENCY_BUCKETS; k++) {
-            cumulative += c.latency[k];
+            cumulative += r->c.latency[k];
             char le[24];
             if (k < SCOREBOARD_LATENCY_BUCKETS - 1)
                 snprintf(le, sizeof le, "%g", scoreboard_latency_bounds_ms[k] / 1000.0);
             else
                 snprintf(le, sizeof le, "+Inf");
             buf_printf(b, "warden_route_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"%s\"} %llu\n",
-                       method, pattern, le, (unsigned long long)cumulative);
+                       r->method, r->pattern, le, (unsigned long long)cumulative);
         }
-        buf_printf(b, "warden_route_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n", method,
-                   pattern, (double)c.latency_us_sum / 1e6);
-        buf_printf(b, "warden_route_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n", method,
-                   pattern, (unsigned long long)cumulative);
+        buf_printf(b, "warden_route_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n", r->method,
+                   r->pattern, (double)r->c.latency_us_sum / 1e6);
+        buf_printf(b, "warden_route_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n", r->method,
+                   r->pattern, (unsigned long long)cumulative);
     }
 }
 

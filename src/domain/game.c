@@ -135,9 +135,11 @@ bool game_change_rights(const struct domain *d, const struct game_key *key, unsi
         return false;
     unsigned rights = (out->rights & ~revoke) | grant;
     bson_error_t e;
-    if (store_game_user_set_rights(d->db, out->id, rights, &e) != STORE_OK ||
-        store_refresh_tokens_revoke(d->db, out->id, &e) != STORE_OK)
-        return domain_store_error(r, &e);
+    enum store_status s = store_game_user_set_rights(d->db, out->id, rights, &e);
+    if (s == STORE_OK)
+        s = store_refresh_tokens_revoke(d->db, out->id, &e);
+    if (s != STORE_OK)
+        return found(s, &e, r); /* NOT_FOUND: deleted meanwhile */
     bson_t before = BSON_INITIALIZER, after = BSON_INITIALIZER;
     append_rights(&before, out->rights);
     append_rights(&after, rights);
@@ -157,9 +159,11 @@ bool game_set_password(const struct domain *d, const struct game_key *key, const
     if (!game_password_hash(password, hash, r))
         return false;
     bson_error_t e;
-    if (store_game_user_set_password(d->db, out->id, hash, &e) != STORE_OK ||
-        store_refresh_tokens_revoke(d->db, out->id, &e) != STORE_OK)
-        return domain_store_error(r, &e);
+    enum store_status s = store_game_user_set_password(d->db, out->id, hash, &e);
+    if (s == STORE_OK)
+        s = store_refresh_tokens_revoke(d->db, out->id, &e);
+    if (s != STORE_OK)
+        return found(s, &e, r); /* NOT_FOUND: deleted meanwhile */
     journal_audit(d, "game_user.password", "user", out->id, NULL, NULL);
     return domain_ok(r);
 }

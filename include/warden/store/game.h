@@ -98,9 +98,13 @@ struct player {
 enum store_status store_game_user_create(struct db *db, const char *name, const char *email,
                                          const char *password_hash, struct game_user *out,
                                          bson_error_t *e);
+/** By _id (a canonical GUID). STORE_NOT_FOUND: no such user. */
 enum store_status store_game_user_get(struct db *db, const char *id, struct game_user *out,
                                       bson_error_t *e);
-/** By name, case-insensitively (its game_user_names claim, then the user by _id). */
+/**
+ * By name, case-insensitively (its game_user_names claim, then the user by
+ * _id). STORE_NOT_FOUND: no user has the name (or its claim points at none).
+ */
 enum store_status store_game_user_find_by_name(struct db *db, const char *name,
                                                struct game_user *out, bson_error_t *e);
 /** Replace the rights and rotate the security stamp (revokes tokens). */
@@ -118,9 +122,13 @@ enum store_status store_game_user_set_password(struct db *db, const char *id,
 enum store_status store_player_create(struct db *db, const char *user_id, const char *name,
                                       const char *map_id, int64_t x, int64_t y,
                                       struct player *out, bson_error_t *e);
+/** By _id (a canonical GUID). STORE_NOT_FOUND: no such character. */
 enum store_status store_player_get(struct db *db, const char *id, struct player *out,
                                    bson_error_t *e);
-/** By name, case-insensitively (its player_names claim, then the player by _id). */
+/**
+ * By name, case-insensitively (its player_names claim, then the player by
+ * _id). STORE_NOT_FOUND: no character has the name.
+ */
 enum store_status store_player_find_by_name(struct db *db, const char *name, struct player *out,
                                             bson_error_t *e);
 /**

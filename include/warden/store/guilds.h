@@ -69,7 +69,7 @@ struct guild_features {
  */
 enum store_status store_guild_create(struct db *db, const char *name, int64_t owner_id,
                                      const char *region, bson_t *doc, bson_error_t *e);
-/** The guild document into doc (bson_init'ed by the caller). */
+/** The guild document into doc (bson_init'ed by the caller). STORE_NOT_FOUND: no such guild. */
 enum store_status store_guild_get(struct db *db, int64_t id, bson_t *doc, bson_error_t *e);
 enum store_status store_guild_set_unavailable(struct db *db, int64_t id, bool unavailable,
                                               bson_error_t *e);
@@ -94,7 +94,7 @@ enum store_status store_guilds_assign_first_region(struct db *db, const char *re
                                                    bson_error_t *e);
 enum store_status store_guild_clear_vanity(struct db *db, int64_t id, bson_error_t *e);
 
-/** The guild's features in order. */
+/** The guild's features in order; none (STORE_OK) for a guild that does not exist. */
 enum store_status store_guild_features(struct db *db, int64_t id, struct guild_features *out,
                                        bson_error_t *e);
 /** Add features (already present ones are kept where they are). */

@@ -47,6 +47,7 @@ struct invite {
 /** Create an invite with a fresh random code. */
 enum store_status store_invite_create(struct db *db, int64_t max_uses, struct invite *out,
                                       bson_error_t *e);
+/** By code, with its uses counted. STORE_NOT_FOUND: no such invite. */
 enum store_status store_invite_get(struct db *db, const char *code, struct invite *out,
                                    bson_error_t *e);
 /** All invites, oldest first, with their uses; *out is malloc'ed (free it), *n its length. */

@@ -68,10 +68,12 @@ struct user_new {
 enum store_status store_users_create(struct db *db, const struct user_new *in, struct user *out,
                                      enum user_create_problem *problem, bson_error_t *e);
 
+/** By _id. STORE_NOT_FOUND: no such user. */
 enum store_status store_users_get(struct db *db, int64_t id, struct user *out, bson_error_t *e);
-/** By email, case-insensitively (through the claim). */
+/** By email, case-insensitively (through the claim). STORE_NOT_FOUND: no user has it. */
 enum store_status store_users_find_by_email(struct db *db, const char *email, struct user *out,
                                             bson_error_t *e);
+/** By username and discriminator (the tag claim). STORE_NOT_FOUND: no user has the tag. */
 enum store_status store_users_find_by_tag(struct db *db, const char *username,
                                           const char *discriminator, struct user *out,
                                           bson_error_t *e);

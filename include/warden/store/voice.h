@@ -55,6 +55,7 @@ char *store_voice_region_prefix(const char *region_id);
  */
 enum store_status store_voice_region_create(struct db *db, const struct voice_region *r,
                                             bool *first, bson_error_t *e);
+/** By id (already lower-cased). STORE_NOT_FOUND: no such region. */
 enum store_status store_voice_region_get(struct db *db, const char *id, struct voice_region *out,
                                          bson_error_t *e);
 /** All regions ordered by id; *out malloc'ed (free it). */
