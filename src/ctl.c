@@ -576,10 +576,12 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
                     long long elapsed = 0;
                     while (bson_iter_next(&field)) {
                         const char *k = bson_iter_key(&field);
+                        /* a pool of another version may send other types: never a NULL %s */
+                        const char *text = BSON_ITER_HOLDS_UTF8(&field) ? bson_iter_utf8(&field, NULL) : "?";
                         if (strcmp(k, "method") == 0)
-                            snprintf(method, sizeof method, "%s", bson_iter_utf8(&field, NULL));
+                            snprintf(method, sizeof method, "%s", text);
                         else if (strcmp(k, "path") == 0)
-                            snprintf(path, sizeof path, "%s", bson_iter_utf8(&field, NULL));
+                            snprintf(path, sizeof path, "%s", text);
                         else if (strcmp(k, "elapsed_ms") == 0)
                             elapsed = (long long)bson_iter_as_int64(&field);
                     }

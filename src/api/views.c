@@ -186,10 +186,16 @@ static void member_view(struct jsonw *w, const bson_t *doc, const void *ctx)
     jsonw_object_end(w);
 }
 
+/* What find_joined_at looks for and where it writes what it finds. */
+struct joined_search {
+    int64_t user;
+    int64_t *joined;
+};
+
 static void find_joined_at(struct jsonw *w, const bson_t *doc, const void *ctx)
 {
     (void)w;
-    const struct { int64_t user; int64_t *joined; } *find = ctx;
+    const struct joined_search *find = ctx;
     if (doc_int(doc, "user_id", 0) == find->user)
         *find->joined = doc_date(doc, "joined_at", 0);
 }
@@ -202,7 +208,7 @@ void view_guild_full(struct jsonw *w, const bson_t *partial, const bson_t *guild
     partial_fields(w, partial);
     jsonw_kv_bool(w, "owner", caller && doc_int(guild, "owner_id", 0) == caller->id);
     int64_t joined = doc_date(guild, "created_at", 0);
-    struct { int64_t user; int64_t *joined; } find = {caller ? caller->id : 0, &joined};
+    struct joined_search find = {caller ? caller->id : 0, &joined};
     each_doc(members, find_joined_at, w, &find);
     jsonw_key(w, "joined_at");
     jsonw_date(w, joined);
