@@ -709,8 +709,11 @@ int main(int argc, char **argv)
     operator_domain(&ctl, arena);
     bson_error_t e;
     int rc;
-    if (cmd->run != cmd_migrate && !db_ensure_schema(ctl.db, &e))
-        rc = db_fail(&e);
+    if (cmd->run != cmd_migrate && !db_schema_ready(ctl.db, &e))
+        rc = store_error_kind(&e) == STORE_SCHEMA_MISSING
+                 ? fail(1, "the database schema is not in place: run `wardenctl migrate` "
+                           "(or start the pool) first")
+                 : db_fail(&e);
     else
         rc = cmd->run(&ctl, n_args, argv + 2);
     arena_free(arena);

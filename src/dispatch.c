@@ -111,7 +111,7 @@ void dispatch_request(struct app *app, struct request *req, struct response *res
 bool dispatch_db_ready(struct app *app, struct request *req, struct response *res)
 {
     bson_error_t e;
-    if (db_ensure_schema(app->db, &e))
+    if (db_schema_ready(app->db, &e))
         return true;
     error_send_db(res, req, &e);
     return false;

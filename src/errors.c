@@ -4,10 +4,10 @@
  */
 #include "warden/errors.h"
 
-#include <mongoc/mongoc.h>
 #include <string.h>
 
 #include "warden/log.h"
+#include "warden/store.h"
 
 static void chat_head(struct jsonw *w, int status, const char *message)
 {
@@ -80,33 +80,20 @@ void error_send_fields(struct response *res, const struct request *req,
     jsonw_object_end(&w);
 }
 
-enum db_failure error_classify_db(const bson_error_t *e)
-{
-    if (e->code == 11000 || e->code == 11001)
-        return DB_FAILURE_DUPLICATE_KEY;
-    switch (e->domain) {
-    case MONGOC_ERROR_SERVER_SELECTION:
-    case MONGOC_ERROR_STREAM:
-    case MONGOC_ERROR_CLIENT:
-        return DB_FAILURE_UNAVAILABLE;
-    default:
-        break;
-    }
-    /* Server-side "not primary", "shutdown in progress", "interrupted at shutdown",
-     * and 50, a query past its time limit (store.c): the database is too busy. */
-    if (e->code == 10107 || e->code == 13435 || e->code == 11600 || e->code == 91 ||
-        e->code == 189 || e->code == 50)
-        return DB_FAILURE_UNAVAILABLE;
-    return DB_FAILURE_OTHER;
-}
-
 void error_send_db(struct response *res, const struct request *req, const bson_error_t *e)
 {
     res->db_failed = true;
-    if (error_classify_db(e) == DB_FAILURE_UNAVAILABLE) {
+    switch (store_error_kind(e)) {
+    case STORE_UNAVAILABLE:
         log_warn("database unavailable (rid=%s): %s", req->request_id, e->message);
         error_send(res, req, 503, "Database unavailable");
         return;
+    case STORE_SCHEMA_MISSING:
+        log_warn("database schema not in place yet (rid=%s): %s", req->request_id, e->message);
+        error_send(res, req, 503, "Database schema not in place yet");
+        return;
+    default:
+        break;
     }
     log_error("database error (rid=%s) domain=%u code=%u: %s", req->request_id, e->domain,
               e->code, e->message);

@@ -43,7 +43,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "warden: %s\n", err);
         return 1;
     }
-    /* Global driver set-up only; every worker makes its own client after fork. */
+    /* Global driver set-up only: every worker makes its own client after
+     * fork, and the master's one client (the schema, in pool_run) is
+     * destroyed before the first fork. */
     db_route_driver_log(); /* before init: its messages too */
     mongoc_init();
     rc = pool_run(&cfg, &listener);

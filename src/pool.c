@@ -8,6 +8,10 @@
  * Slots: the scoreboard has two slots per wanted worker, so a rolling restart
  * can run a full new generation beside the old one until the new one is
  * accepting.
+ *
+ * The database schema is put in place before the first worker is forked
+ * (schema_setup.h); when the database is down then, the schema process
+ * retries beside the workers. It has no slot: the master knows it by pid.
  */
 #include "warden/pool.h"
 
@@ -22,6 +26,7 @@
 #include <unistd.h>
 
 #include "warden/log.h"
+#include "warden/schema_setup.h"
 #include "warden/scoreboard.h"
 #include "warden/util.h"
 #include "warden/worker.h"
@@ -34,6 +39,9 @@
 #define CRASH_STREAK_RESET_US (60ULL * 1000 * 1000)
 /* How long a rolling restart waits for the new workers before retiring the old anyway. */
 #define ROLLING_WAIT_US (10 * 1000 * 1000)
+/* A schema process that died before the schema was in place (killed, out of
+ * memory) is replaced after this long. */
+#define SCHEMA_RESPAWN_US (5 * 1000 * 1000)
 
 struct slot_watch {             /* master-private facts about a slot */
     uint64_t spawned_us;
@@ -55,6 +63,8 @@ struct pool {
     bool rolling_warned;
     bool stopping;
     uint64_t stop_deadline_us;
+    pid_t schema_pid;           /* the schema process, 0 when none runs */
+    uint64_t schema_respawn_us; /* start one at this time; 0: not needed */
 };
 
 static bool slot_live(const struct scoreboard_slot *s)
@@ -150,11 +160,38 @@ static void describe_exit(int status, char *out, size_t size)
         snprintf(out, size, "status %d", status);
 }
 
+static void start_schema_process(struct pool *p)
+{
+    p->schema_respawn_us = 0;
+    p->schema_pid = schema_setup_spawn(p->cfg->mongodb_uri, p->master_pid);
+    if (p->schema_pid < 0) {
+        p->schema_pid = 0;
+        p->schema_respawn_us = clock_monotonic_us() + SCHEMA_RESPAWN_US;
+    }
+}
+
+/* The schema process ended: exit status 0 means the schema is in place. */
+static void schema_process_reaped(struct pool *p, int status)
+{
+    p->schema_pid = 0;
+    if ((WIFEXITED(status) && WEXITSTATUS(status) == 0) || p->stopping)
+        return;
+    char how[96];
+    describe_exit(status, how, sizeof how);
+    log_error("the schema process died (%s) before the schema was in place; another in %d s",
+              how, SCHEMA_RESPAWN_US / 1000000);
+    p->schema_respawn_us = clock_monotonic_us() + SCHEMA_RESPAWN_US;
+}
+
 static void reap(struct pool *p)
 {
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid == p->schema_pid) {
+            schema_process_reaped(p, status);
+            continue;
+        }
         int index = -1;
         for (int i = 0; i < p->sb->capacity; i++)
             if (p->sb->slots[i].pid == pid && slot_live(&p->sb->slots[i]))
@@ -269,6 +306,8 @@ static void begin_stop(struct pool *p, int sig)
     p->stopping = true;
     p->stop_deadline_us = clock_monotonic_us() + (uint64_t)p->cfg->shutdown_timeout_s * 1000000u;
     signal_workers(p, SIGTERM, false);
+    if (p->schema_pid > 0)
+        kill(p->schema_pid, SIGTERM); /* it has nothing to finish: an attempt is idempotent */
 }
 
 int pool_run(const struct config *cfg, struct listener *listener)
@@ -293,6 +332,11 @@ int pool_run(const struct config *cfg, struct listener *listener)
     signal(SIGPIPE, SIG_IGN);
 
     log_info("pool started: %d workers on %s", cfg->workers, listener->description);
+    /* Before the first fork, so that a pool started on a reachable database
+     * serves no request without its indexes. The client it uses is gone
+     * when it returns. */
+    if (!schema_setup_once(cfg->mongodb_uri))
+        start_schema_process(&p);
     ensure_workers(&p);
 
     for (;;) {
@@ -325,17 +369,21 @@ int pool_run(const struct config *cfg, struct listener *listener)
             if (log_reopen() < 0)
                 log_error("cannot reopen the log: %s", strerror(errno));
             signal_workers(&p, SIGUSR1, false);
+            if (p.schema_pid > 0)
+                kill(p.schema_pid, SIGUSR1);
             break;
         default:
             break;
         }
         reap(&p);
         if (p.stopping) {
-            if (live_workers(&p) == 0)
+            if (live_workers(&p) == 0 && p.schema_pid == 0)
                 break;
             if (clock_monotonic_us() > p.stop_deadline_us) {
                 log_warn("shutdown timeout: killing %d workers still busy", live_workers(&p));
                 signal_workers(&p, SIGKILL, false);
+                if (p.schema_pid > 0)
+                    kill(p.schema_pid, SIGKILL);
                 p.stop_deadline_us = UINT64_MAX;
             } else {
                 /* Repeat: a SIGTERM that landed just before accept() was missed. */
@@ -346,6 +394,8 @@ int pool_run(const struct config *cfg, struct listener *listener)
         check_timeouts(&p);
         ensure_workers(&p);
         rolling_step(&p);
+        if (p.schema_respawn_us && clock_monotonic_us() >= p.schema_respawn_us)
+            start_schema_process(&p);
     }
 
     log_info("pool stopped");

@@ -139,6 +139,9 @@ static void serve_one(struct app *app, FCGX_Request *fr, struct arena *arena, st
 
 _Noreturn void worker_run(const struct worker_context *ctx)
 {
+    /* From here on a fatal() (out of memory, a broken invariant) ends this
+     * worker alone, logged with its file and line; the master respawns it. */
+    fatal_after_fork();
     sigset_t waiting_mask;
     install_signals(&waiting_mask);
     /* Do not outlive the master (e.g. after a SIGKILL to it). */

@@ -20,8 +20,11 @@ struct app;
 void dispatch_request(struct app *app, struct request *req, struct response *res);
 
 /**
- * For routes that touch data: whether the database is ready for requests.
- * Returns true, or false after answering 503/500 in res.
+ * For routes that touch data: check that the schema is in place (its
+ * marker, read until seen once per process; workers never create it, the
+ * master does at start). Returns true, or false after answering in res:
+ * 503 "Database schema not in place yet" while the marker is missing, else
+ * as error_send_db (503 when the database is unreachable).
  */
 bool dispatch_db_ready(struct app *app, struct request *req, struct response *res);
 

@@ -5,9 +5,11 @@
  *                       "<field>"?: ["..."]}
  *   game (Intersect):  {"Message": "..."}
  *
- * Database failures are mapped to HTTP here and nowhere else: unreachable
- * (server selection, network) is 503, anything unexpected is 500 with the
- * detail logged under the request id and never sent to the client.
+ * Database failures are mapped to HTTP here and nowhere else, by the kind
+ * the store gives them (store_error_kind): unreachable (server selection,
+ * network) is 503, so is a schema not in place yet (the pool is still
+ * setting it up), and anything unexpected is 500 with the detail logged
+ * under the request id and never sent to the client.
  */
 #ifndef WARDEN_ERRORS_H
 #define WARDEN_ERRORS_H
@@ -31,11 +33,7 @@ void error_send_code(struct response *res, const struct request *req, int status
 void error_send_fields(struct response *res, const struct request *req,
                        const struct field_error *errors, size_t n);
 
-/** Kind of a database failure. */
-enum db_failure { DB_FAILURE_UNAVAILABLE, DB_FAILURE_DUPLICATE_KEY, DB_FAILURE_OTHER };
-enum db_failure error_classify_db(const bson_error_t *e);
-
-/** 503 or 500 for a database error; logs it with the request id. */
+/** 503 or 500 for a database error (see above); logs it with the request id. */
 void error_send_db(struct response *res, const struct request *req, const bson_error_t *e);
 /** 500 for a bug or an impossible state; logs what with the request id. */
 void error_send_internal(struct response *res, const struct request *req, const char *what);

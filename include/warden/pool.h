@@ -6,7 +6,10 @@
  * whose request outlives --request-timeout, replaces all workers on SIGHUP
  * without closing the socket (so nothing is refused: connections wait in the
  * kernel's backlog), stops gracefully on SIGTERM/SIGINT, and reopens the log
- * on SIGUSR1. The master never touches the database.
+ * on SIGUSR1. The master touches the database once, before it forks any
+ * worker, to put the schema in place with a client it frees right after; if
+ * the database is down then, it starts anyway and a child of its own retries
+ * (schema_setup.h).
  */
 #ifndef WARDEN_POOL_H
 #define WARDEN_POOL_H

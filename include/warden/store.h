@@ -1,11 +1,14 @@
 /*
- * store: what every collection module shares: result codes, the indexes,
- * and small typed readers for documents coming back from the database.
+ * store: what every collection module shares: result codes, the kind of a
+ * database error, the schema (indexes and the marker saying they are in
+ * place), and small typed readers for documents coming back from the
+ * database.
  *
  * Every uniqueness rule of the data model rests on a unique index created by
  * store_create_indexes, never on a read-then-write check. The
  * per-collection modules (src/store/<family>.c, headers in
- * include/warden/store/) are the only code that builds queries.
+ * include/warden/store/) are the only code that builds queries, and this
+ * module the only one that reads the driver's error domains and codes.
  */
 #ifndef WARDEN_STORE_H
 #define WARDEN_STORE_H
@@ -21,11 +24,46 @@ enum store_status {
     STORE_OK = 0,
     STORE_NOT_FOUND,
     STORE_DUPLICATE,   /* a unique index refused the write */
-    STORE_ERROR,       /* see the bson_error_t; errors.h maps it to 503/500 */
+    STORE_ERROR,       /* see the bson_error_t; store_error_kind says what it was */
+    /* The next two are answers of store_error_kind only: store calls return
+     * STORE_ERROR, so that `== STORE_ERROR` tests every failure. */
+    STORE_UNAVAILABLE, /* unreachable, shutting down, or past a time limit: try again later */
+    STORE_SCHEMA_MISSING, /* the schema marker is absent or older (db_schema_ready) */
 };
 
-/** Create every collection's indexes; idempotent. */
+/**
+ * What a failed database call's error was: STORE_DUPLICATE (duplicate key,
+ * 11000), STORE_UNAVAILABLE (server selection, network, "not primary",
+ * shutdown, a query past its time limit), STORE_SCHEMA_MISSING (the error
+ * db_schema_ready fills when the marker is missing), else STORE_ERROR.
+ */
+enum store_status store_error_kind(const bson_error_t *e);
+
+/* The domain and code of the error db_schema_ready fills when the schema
+ * marker is missing; no driver domain is this large. */
+#define STORE_ERROR_DOMAIN 0x57415244u /* "WARD" */
+#define STORE_ERROR_CODE_SCHEMA_MISSING 1u
+
+/*
+ * The schema: the indexes of src/store/schema.c, then a marker document
+ * {_id: "schema", version: N} in the collection warden_meta, written only
+ * once every index is in place. N (STORE_SCHEMA_VERSION there) grows
+ * whenever the index list changes, so a database set up by an older release
+ * lacks a current marker until the new release's set-up has run.
+ */
+
+/**
+ * Create every collection's indexes, then write the marker (raising an
+ * older version, never lowering a newer one); idempotent. Returns false
+ * with e filled.
+ */
 bool store_create_indexes(struct db *db, bson_error_t *e);
+/**
+ * Read the marker: STORE_OK when it records this release's version or a
+ * later one, STORE_NOT_FOUND when it is absent or older, STORE_ERROR with
+ * e filled.
+ */
+enum store_status store_schema_marker_check(struct db *db, bson_error_t *e);
 /**
  * Drop the secondary indexes an earlier release created and no query uses
  * any more, where they exist; returns how many were dropped, or -1 with e

@@ -4,7 +4,13 @@
  * Runs in a freshly forked child. It makes its own database client (mongoc is
  * not fork-safe), serves until told to stop (SIGTERM: finish the request in
  * hand, then exit 0) or until it has served its share of --max-requests, and
- * keeps its scoreboard slot current. It never returns.
+ * keeps its scoreboard slot current. It never returns. A fatal() in a worker
+ * (util.h) logs where it happened and ends that worker only, with status 1,
+ * like any other failure; the master then starts another.
+ *
+ * A worker never creates the database schema: it only checks, before its
+ * first request that touches data, that the master has put it in place
+ * (dispatch_db_ready, db_schema_ready).
  */
 #ifndef WARDEN_WORKER_H
 #define WARDEN_WORKER_H

@@ -134,10 +134,26 @@ bool db_ping(struct db *db, bson_error_t *e)
 
 bool db_ensure_schema(struct db *db, bson_error_t *e)
 {
-    if (db->schema_ready)
-        return true;
     if (!store_create_indexes(db, e))
         return false;
     db->schema_ready = true;
     return true;
+}
+
+bool db_schema_ready(struct db *db, bson_error_t *e)
+{
+    if (db->schema_ready)
+        return true;
+    switch (store_schema_marker_check(db, e)) {
+    case STORE_OK:
+        db->schema_ready = true;
+        return true;
+    case STORE_NOT_FOUND:
+        bson_set_error(e, STORE_ERROR_DOMAIN, STORE_ERROR_CODE_SCHEMA_MISSING,
+                       "database '%s' has no schema marker of this release's version",
+                       db->name);
+        return false;
+    default:
+        return false;
+    }
 }

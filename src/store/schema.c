@@ -1,14 +1,21 @@
 /*
- * schema: indexes of every collection (see include/warden/store.h).
+ * schema: indexes of every collection, and the marker that says they are
+ * in place (see include/warden/store.h).
  *
  * FerretDB v1 lacks partial, sparse, collation and TTL indexes, so only plain
  * and unique compound indexes appear here (see DESIGN.md, Data).
+ *
+ * Only set-up runs this: the pool's master at start (or the process it
+ * forks to retry while the database is down), `wardenctl migrate` and the
+ * benchmark's seed. Workers only read the marker (db_schema_ready), never
+ * create anything, so a request never waits on an index build.
  */
 #include "warden/store.h"
 
 #include <mongoc/mongoc.h>
 
 #include "warden/store/db.h"
+#include "warden/util.h"
 
 struct index_spec {
     const char *collection;
@@ -16,6 +23,13 @@ struct index_spec {
     const char *keys[3]; /* fields, ascending */
     bool unique;
 };
+
+/*
+ * The schema's version, recorded in the marker once every index below
+ * exists. Add 1 whenever this list changes: workers of a release then wait
+ * (503) until its indexes are in place rather than run without them.
+ */
+#define STORE_SCHEMA_VERSION 1
 
 static const struct index_spec indexes[] = {
     {"users", "username_discriminator", {"username", "discriminator"}, true},
@@ -84,10 +98,55 @@ int store_drop_retired_indexes(struct db *db, bson_error_t *e)
     return dropped;
 }
 
+#define META_COLLECTION "warden_meta"
+#define SCHEMA_MARKER_ID "schema"
+
+/*
+ * Raise the marker to this release's version. The filter matches only an
+ * older marker; when none matches, the upsert inserts one, and a duplicate
+ * key then means a marker this recent or newer is there already (a newer
+ * release's, or a concurrent set-up's): nothing to do. So two hosts
+ * starting together, or an older release starting after a newer one, never
+ * lower it.
+ */
+static bool write_marker(struct db *db, bson_error_t *e)
+{
+    bson_t filter = BSON_INITIALIZER, older, update = BSON_INITIALIZER, set, opts = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&filter, "_id", SCHEMA_MARKER_ID);
+    BSON_APPEND_DOCUMENT_BEGIN(&filter, "version", &older);
+    BSON_APPEND_INT32(&older, "$lt", STORE_SCHEMA_VERSION);
+    bson_append_document_end(&filter, &older);
+    BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
+    BSON_APPEND_INT32(&set, "version", STORE_SCHEMA_VERSION);
+    BSON_APPEND_DATE_TIME(&set, "written_at", clock_wall_ms());
+    bson_append_document_end(&update, &set);
+    BSON_APPEND_BOOL(&opts, "upsert", true);
+    bool ok = mongoc_collection_update_one(db_collection(db, META_COLLECTION), &filter, &update,
+                                           &opts, NULL, e) ||
+              store_error_kind(e) == STORE_DUPLICATE;
+    bson_destroy(&opts);
+    bson_destroy(&update);
+    bson_destroy(&filter);
+    return ok;
+}
+
 bool store_create_indexes(struct db *db, bson_error_t *e)
 {
     for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++)
         if (!create_index(db, &indexes[i], e))
             return false;
-    return true;
+    return write_marker(db, e);
+}
+
+enum store_status store_schema_marker_check(struct db *db, bson_error_t *e)
+{
+    bson_t filter = BSON_INITIALIZER, marker = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&filter, "_id", SCHEMA_MARKER_ID);
+    enum store_status s = store_find_one(db_collection(db, META_COLLECTION), &filter, NULL,
+                                         &marker, e);
+    if (s == STORE_OK && doc_int(&marker, "version", 0) < STORE_SCHEMA_VERSION)
+        s = STORE_NOT_FOUND;
+    bson_destroy(&marker);
+    bson_destroy(&filter);
+    return s;
 }

@@ -16,6 +16,28 @@ static bool is_duplicate(const bson_error_t *e)
     return e->code == 11000 || e->code == 11001;
 }
 
+enum store_status store_error_kind(const bson_error_t *e)
+{
+    if (e->domain == STORE_ERROR_DOMAIN)
+        return e->code == STORE_ERROR_CODE_SCHEMA_MISSING ? STORE_SCHEMA_MISSING : STORE_ERROR;
+    if (is_duplicate(e))
+        return STORE_DUPLICATE;
+    switch (e->domain) {
+    case MONGOC_ERROR_SERVER_SELECTION:
+    case MONGOC_ERROR_STREAM:
+    case MONGOC_ERROR_CLIENT:
+        return STORE_UNAVAILABLE;
+    default:
+        break;
+    }
+    /* Server-side "not primary", "shutdown in progress", "interrupted at shutdown",
+     * and 50, a query past its time limit (STORE_MAX_TIME_MS): the database is too busy. */
+    if (e->code == 10107 || e->code == 13435 || e->code == 11600 || e->code == 91 ||
+        e->code == 189 || e->code == 50)
+        return STORE_UNAVAILABLE;
+    return STORE_ERROR;
+}
+
 enum store_status store_insert(mongoc_collection_t *c, const bson_t *doc, bson_error_t *e)
 {
     if (mongoc_collection_insert_one(c, doc, NULL, NULL, e))

@@ -1,12 +1,20 @@
 /*
  * util: strict integer parsing (the config flags and query parameters rest
- * on it) and the ISO 8601 rendering every date in a response goes through.
+ * on it), the ISO 8601 rendering every date in a response goes through, and
+ * fatal(): where it says it happened, and that in a process the pool forked
+ * it ends that process only, through the log, not the start-up path.
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "warden/arena.h"
+#include "warden/log.h"
 #include "warden/util.h"
 
 /* parse_int64 with a sentinel in *out, so that a failure leaving it alone is visible. */
@@ -137,4 +145,103 @@ Test(util, xstrdup_copies)
     cr_assert_neq(copy, s);
     cr_assert_str_eq(copy, s);
     free(copy);
+}
+
+/* --- fatal ---------------------------------------------------------------- */
+
+/* A fatal() whose line the tests know: both declarations on one line. */
+static _Noreturn void boom(void) { fatal("boom %d", 42); } enum { BOOM_LINE = __LINE__ };
+
+/* Written by an atexit handler: exit() ran the handlers, _exit() did not. */
+static void say_goodbye(void)
+{
+    fputs("atexit ran\n", stderr);
+}
+
+struct fatal_run {
+    int status;         /* the child's exit status, -1 if it did not exit */
+    char err[4096];     /* its stderr */
+    char log[4096];     /* its log file */
+};
+
+static void read_into(const char *path, char *out, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(out, 1, size - 1, f) : 0;
+    out[n] = '\0';
+    if (f)
+        fclose(f);
+}
+
+/* Run die() in a child whose stderr and log go to files of their own, as a
+ * worker (fatal_after_fork called first) or not. */
+static void run_fatal(void (*die)(void), bool in_worker, struct fatal_run *r)
+{
+    char err_path[] = "/tmp/warden-fatal-err-XXXXXX", log_path[] = "/tmp/warden-fatal-log-XXXXXX";
+    int err_fd = mkstemp(err_path), log_fd = mkstemp(log_path);
+    cr_assert(err_fd >= 0 && log_fd >= 0);
+    close(log_fd);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        dup2(err_fd, 2);
+        if (log_open(log_path, LOG_INFO) < 0)
+            _exit(99);
+        atexit(say_goodbye);
+        if (in_worker)
+            fatal_after_fork();
+        die();
+        _exit(98); /* not reached */
+    }
+    close(err_fd);
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    r->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    read_into(err_path, r->err, sizeof r->err);
+    read_into(log_path, r->log, sizeof r->log);
+    unlink(err_path);
+    unlink(log_path);
+}
+
+Test(util, fatal_at_start_up_prints_file_and_line_on_stderr_and_exits_1)
+{
+    struct fatal_run r;
+    run_fatal(boom, false, &r);
+    char expected[128];
+    snprintf(expected, sizeof expected, "warden: tests/unit/util_test.c:%d: boom 42\n", BOOM_LINE);
+    cr_assert_eq(r.status, 1, "exit status %d, stderr: %s", r.status, r.err);
+    cr_assert_not_null(strstr(r.err, expected), "stderr: %s", r.err);
+    cr_assert_not_null(strstr(r.err, "atexit ran"), "exit() should run the atexit handlers");
+    cr_assert_str_empty(r.log, "logged: %s", r.log);
+}
+
+Test(util, fatal_in_a_forked_process_logs_file_and_line_and_ends_only_it)
+{
+    struct fatal_run r;
+    run_fatal(boom, true, &r);
+    char expected[128];
+    snprintf(expected, sizeof expected, " error: fatal at tests/unit/util_test.c:%d: boom 42;",
+             BOOM_LINE);
+    cr_assert_eq(r.status, 1, "exit status %d, log: %s", r.status, r.log);
+    cr_assert_not_null(strstr(r.log, expected), "log: %s", r.log);
+    cr_assert_str_empty(r.err, "printed on stderr (the start-up path): %s", r.err);
+}
+
+/* What a request can run into: an arena allocation that cannot be made. */
+static void arena_overflow(void)
+{
+    struct arena *a = arena_new();
+    arena_alloc(a, SIZE_MAX);
+    arena_free(a);
+}
+
+Test(util, arena_overflow_in_a_worker_takes_the_worker_path)
+{
+    struct fatal_run r;
+    run_fatal(arena_overflow, true, &r);
+    cr_assert_eq(r.status, 1, "exit status %d, log: %s", r.status, r.log);
+    cr_assert_not_null(strstr(r.log, "fatal at src/arena.c:"), "log: %s", r.log);
+    cr_assert_not_null(strstr(r.log, ": arena allocation overflow;"), "log: %s", r.log);
+    cr_assert_str_empty(r.err, "stderr: %s", r.err);
 }
