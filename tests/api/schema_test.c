@@ -466,6 +466,10 @@ Test(schema, recycled_workers_only_check_the_marker_and_migrate_sets_it_up,
     assert_503(status, body, false, "Database schema not in place yet");
     status = until_status(503, "/api/v1/info/authorized", 8, body, sizeof body);
     assert_503(status, body, true, "Database schema not in place yet");
+    /* Readiness says so too: a balancer sends no traffic to a pool that would 503. */
+    status = until_status(503, "/healthz", 8, body, sizeof body);
+    cr_assert_eq(status, 503, "/healthz while the schema is missing: %ld %s", status, body);
+    cr_assert_not_null(strstr(body, "\"status\":\"schema-pending\""), "%s", body);
     cr_assert_eq(marker_version(&d), 0, "a worker wrote the marker");
     cr_assert(!has_index(&d, "players", "name_lower"), "a worker created an index");
 
@@ -474,6 +478,8 @@ Test(schema, recycled_workers_only_check_the_marker_and_migrate_sets_it_up,
     assert_schema_in_place(&d, "after wardenctl migrate");
     status = get_status("/api/v6/users/@me", body, sizeof body);
     cr_assert_eq(status, 401, "after migrate: %ld %s", status, body);
+    status = until_status(200, "/healthz", 8, body, sizeof body);
+    cr_assert_eq(status, 200, "/healthz after migrate: %ld %s", status, body);
     direct_close(&d);
     ps_finish_private();
 }
