@@ -55,6 +55,18 @@ static void player_fields(struct jsonw *w, const struct player *p)
     jsonw_kv_bool(w, "Online", p->online);
 }
 
+static void players_array(struct jsonw *w, const char *key, const struct player *players, size_t n)
+{
+    jsonw_key(w, key);
+    jsonw_array_begin(w);
+    for (size_t i = 0; i < n; i++) {
+        jsonw_object_begin(w);
+        player_fields(w, &players[i]);
+        jsonw_object_end(w);
+    }
+    jsonw_array_end(w);
+}
+
 bool api_game_lookup_valid(struct app *app, struct request *req, struct response *res)
 {
     (void)app;
@@ -111,14 +123,7 @@ void api_game_user_get(struct app *app, struct request *req, struct response *re
     jsonw_date(&w, u.registered_at);
     jsonw_key(&w, "LastIp");
     jsonw_string_or_null(&w, u.last_ip[0] ? u.last_ip : NULL);
-    jsonw_key(&w, "Players");
-    jsonw_array_begin(&w);
-    for (size_t i = 0; i < n; i++) {
-        jsonw_object_begin(&w);
-        player_fields(&w, &players[i]);
-        jsonw_object_end(&w);
-    }
-    jsonw_array_end(&w);
+    players_array(&w, "Players", players, n);
     view_sanctions(&w, &sanctions);
     jsonw_object_end(&w);
 }
@@ -183,13 +188,6 @@ void api_game_players_online(struct app *app, struct request *req, struct respon
     jsonw_kv_int(&w, "Page", page);
     jsonw_kv_int(&w, "PageSize", size);
     jsonw_kv_int(&w, "Count", (int64_t)n);
-    jsonw_key(&w, "Values");
-    jsonw_array_begin(&w);
-    for (size_t i = 0; i < n; i++) {
-        jsonw_object_begin(&w);
-        player_fields(&w, &players[i]);
-        jsonw_object_end(&w);
-    }
-    jsonw_array_end(&w);
+    players_array(&w, "Values", players, n);
     jsonw_object_end(&w);
 }
