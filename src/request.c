@@ -8,6 +8,7 @@
  */
 #include "warden/request.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,12 +23,11 @@ char *request_percent_decode(struct arena *a, const char *src, size_t len, bool 
     for (size_t i = 0; i < len; i++) {
         char c = src[i];
         if (c == '%') {
-            if (i + 2 >= len)
+            unsigned char byte;
+            if (i + 2 >= len ||
+                sodium_hex2bin(&byte, 1, src + i + 1, 2, NULL, NULL, NULL) != 0)
                 return NULL;
-            int hi = hex_digit_value(src[i + 1]), lo = hex_digit_value(src[i + 2]);
-            if (hi < 0 || lo < 0)
-                return NULL;
-            c = (char)(hi << 4 | lo);
+            c = (char)byte;
             i += 2;
         } else if (c == '+' && plus_as_space) {
             c = ' ';

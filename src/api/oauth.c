@@ -34,18 +34,6 @@ static const struct field_rule token_rules[] = {
     {"refresh_token", FIELD_STRING, FIELD_BOUNDED, 0, 64, NULL, NULL},
 };
 
-static void http_date(int64_t unix_s, char *out, size_t size)
-{
-    time_t t = (time_t)unix_s;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    snprintf(out, size, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
-             months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 /* Whether u may hold tokens now: the Api right and no active ban. */
 static enum store_status may_hold_tokens(struct app *app, const struct game_user *u, bool *allowed,
                                          bson_error_t *e)
@@ -85,8 +73,8 @@ static void issue_tokens(struct app *app, struct request *req, struct response *
         return;
     }
     char issued[40], expires[40];
-    http_date(claims.issued, issued, sizeof issued);
-    http_date(claims.expires, expires, sizeof expires);
+    format_http_date(claims.issued, issued, sizeof issued);
+    format_http_date(claims.expires, expires, sizeof expires);
     struct jsonw w;
     response_json(res, 200, &w);
     jsonw_object_begin(&w);
