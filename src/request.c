@@ -170,6 +170,23 @@ void request_set_body(struct request *r, const char *body, size_t len)
     r->body_len = len;
 }
 
+size_t request_body_capacity(const char *content_length, size_t limit)
+{
+    int64_t n;
+    /* parse_int64: digits only, no sign but '-', which the range refuses. */
+    if (!content_length || parse_int64(content_length, 0, INT64_MAX, &n) < 0 ||
+        (uint64_t)n > limit)
+        return 0;
+    return (size_t)n;
+}
+
+void request_wipe_body(struct request *r)
+{
+    /* Zero bytes means r->body may be the literal "", which is not ours to write. */
+    if (r->body_len)
+        wipe((char *)r->body, r->body_len);
+}
+
 const char *request_query(const struct request *r, const char *name)
 {
     for (size_t i = 0; i < r->n_query; i++)
