@@ -153,6 +153,7 @@ static int cmd_add_user(struct ctl *ctl, int argc, char **argv)
 {
     (void)argc;
     char buf[CHAT_PASSWORD_MAX + 2];
+    WIPE_ON_RETURN(buf);
     const char *username = argv[0], *email = argv[1];
     const char *password = password_argument(argv[2], buf, sizeof buf);
     if (!valid_chat_username(username, strlen(username)))
@@ -163,6 +164,7 @@ static int cmd_add_user(struct ctl *ctl, int argc, char **argv)
         return fail(EXIT_USAGE, "the password needs %d..%d characters", CHAT_PASSWORD_MIN,
                     CHAT_PASSWORD_MAX);
     char hash[PASSWORD_HASH_SIZE];
+    WIPE_ON_RETURN(hash);
     if (password_hash(password, strlen(password), hash) < 0)
         return fail(1, "password hashing failed");
     struct user_new in = {username, email, hash, 0, true};
@@ -229,6 +231,7 @@ static int cmd_set_password(struct ctl *ctl, int argc, char **argv)
 {
     (void)argc;
     char buf[CHAT_PASSWORD_MAX + 2];
+    WIPE_ON_RETURN(buf);
     const char *password = password_argument(argv[2], buf, sizeof buf);
     if (!password || strlen(password) < CHAT_PASSWORD_MIN || strlen(password) > CHAT_PASSWORD_MAX)
         return fail(EXIT_USAGE, "the password needs %d..%d characters", CHAT_PASSWORD_MIN,
@@ -238,6 +241,7 @@ static int cmd_set_password(struct ctl *ctl, int argc, char **argv)
     if (rc)
         return rc;
     char hash[PASSWORD_HASH_SIZE];
+    WIPE_ON_RETURN(hash);
     if (password_hash(password, strlen(password), hash) < 0)
         return fail(1, "password hashing failed");
     bson_error_t e;
@@ -304,6 +308,7 @@ static int find_player(struct ctl *ctl, const char *name, struct player *p)
 static int game_password_hash(const char *plaintext, char hash[PASSWORD_HASH_SIZE])
 {
     char digest[65];
+    WIPE_ON_RETURN(digest);
     password_sha256_hex(plaintext, strlen(plaintext), digest);
     return password_hash(digest, 64, hash);
 }
@@ -312,6 +317,7 @@ static int cmd_game_add_user(struct ctl *ctl, int argc, char **argv)
 {
     (void)argc;
     char buf[1100];
+    WIPE_ON_RETURN(buf);
     const char *name = argv[0], *email = argv[1];
     const char *password = password_argument(argv[2], buf, sizeof buf);
     if (!valid_game_name(name, strlen(name)))
@@ -321,6 +327,7 @@ static int cmd_game_add_user(struct ctl *ctl, int argc, char **argv)
     if (!password || !*password)
         return fail(EXIT_USAGE, "the password must not be empty");
     char hash[PASSWORD_HASH_SIZE];
+    WIPE_ON_RETURN(hash);
     if (game_password_hash(password, hash) < 0)
         return fail(1, "password hashing failed");
     struct game_user u;
@@ -377,6 +384,7 @@ static int cmd_game_set_password(struct ctl *ctl, int argc, char **argv)
 {
     (void)argc;
     char buf[1100];
+    WIPE_ON_RETURN(buf);
     const char *password = password_argument(argv[1], buf, sizeof buf);
     if (!password || !*password)
         return fail(EXIT_USAGE, "the password must not be empty");
@@ -385,6 +393,7 @@ static int cmd_game_set_password(struct ctl *ctl, int argc, char **argv)
     if (rc)
         return rc;
     char hash[PASSWORD_HASH_SIZE];
+    WIPE_ON_RETURN(hash);
     if (game_password_hash(password, hash) < 0)
         return fail(1, "password hashing failed");
     bson_error_t e;

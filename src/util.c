@@ -130,3 +130,8 @@ void wipe(void *p, size_t len)
 {
     sodium_memzero(p, len);
 }
+
+void wipe_on_return(struct wipe_on_return *w)
+{
+    sodium_memzero(w->p, w->len);
+}

@@ -45,4 +45,19 @@ void format_http_date(int64_t unix_s, char *out, size_t size);
 /** Overwrite memory in a way the compiler may not drop (for secrets): sodium_memzero. */
 void wipe(void *p, size_t len);
 
+/* What WIPE_ON_RETURN registers: an array and its size. */
+struct wipe_on_return {
+    void *p;
+    size_t len;
+};
+/** wipe(w->p, w->len); WIPE_ON_RETURN's cleanup function. */
+void wipe_on_return(struct wipe_on_return *w);
+/**
+ * Wipe the array buf when the block it is declared in is left, by any
+ * return (the cleanup attribute of GCC and clang). Goes on the line after
+ * buf's declaration; buf must be an array, not a pointer.
+ */
+#define WIPE_ON_RETURN(buf)                                                                        \
+    struct wipe_on_return buf##_wiper __attribute__((cleanup(wipe_on_return))) = {(buf), sizeof(buf)}
+
 #endif

@@ -186,6 +186,27 @@ Test(util, wipe_zeroes_memory)
         cr_assert_eq(secret[i], 0, "byte %zu", i);
 }
 
+/* A file-scope array, so that what WIPE_ON_RETURN did is visible after the return. */
+static char held[24];
+
+static int hold_then_return(int early)
+{
+    WIPE_ON_RETURN(held);
+    memset(held, 's', sizeof held);
+    if (early)
+        return 1;
+    return 2;
+}
+
+Test(util, wipe_on_return_wipes_on_every_return)
+{
+    for (int early = 0; early < 2; early++) {
+        cr_assert_eq(hold_then_return(early), early ? 1 : 2);
+        for (size_t i = 0; i < sizeof held; i++)
+            cr_assert_eq(held[i], 0, "return %d left byte %zu", early, i);
+    }
+}
+
 Test(util, xstrdup_copies)
 {
     const char *s = "warden";
