@@ -11,6 +11,7 @@
 #include "warden/fields.h"
 #include "warden/json.h"
 #include "warden/log.h"
+#include "warden/utf8.h"
 
 #define BODY_FORM_FIELDS_MAX 32
 
@@ -57,8 +58,9 @@ static bool read_form(const struct request *req, struct response *res, bson_t *o
                 return false;
             }
         }
-        if (!bson_utf8_validate(pairs[i].value, strlen(pairs[i].value), false) ||
-            !bson_utf8_validate(pairs[i].name, strlen(pairs[i].name), false)) {
+        /* The JSON reader's rules: no overlong forms, surrogates or code points past U+10FFFF. */
+        if (!utf8_valid(pairs[i].value, strlen(pairs[i].value)) ||
+            !utf8_valid(pairs[i].name, strlen(pairs[i].name))) {
             error_send(res, req, 400, req->realm == REALM_GAME ? "Malformed form body." : "bad payload");
             return false;
         }

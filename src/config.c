@@ -1,195 +1,92 @@
 /*
  * config: flags and WARDEN_* environment variables (see include/warden/config.h).
  *
- * Every option is described once in the table below; the same table drives
- * the environment lookup, the flag parser and the validation, so a flag and
- * its variable cannot drift apart.
+ * Every setting is one row of the table below: flag, variable, type, range,
+ * default and help. The defaults, the environment lookup, getopt_long's
+ * option list, the validation, `warden --help` and README.md's table (which
+ * tests/unit/config_test.c compares with the file) are all generated from
+ * it, so none of them can drift from the others. Adding a setting is adding
+ * a row (and a field to struct config).
  */
 #include "warden/config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <grp.h>
 #include <mongoc/mongoc.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "warden/buf.h"
 #include "warden/util.h"
 
 #define WARDEN_VERSION "0.1.0"
 
-enum option_id {
-    OPT_LISTEN, OPT_WORKERS, OPT_MAX_REQUESTS, OPT_REQUEST_TIMEOUT, OPT_SLOW_MS,
-    OPT_SHUTDOWN_TIMEOUT, OPT_MONGODB_URI, OPT_LISTEN_OWNER, OPT_LISTEN_GROUP,
-    OPT_LISTEN_MODE, OPT_LOG_LEVEL, OPT_LOG_FILE, OPT_HOST_ID,
+#define FIELD(member) offsetof(struct config, member), sizeof(((struct config *)0)->member)
+
+static const struct config_option options[] = {
+    {"--listen", "WARDEN_LISTEN", NULL, "ADDR", CONFIG_LISTEN, 0, 0, false, NULL, "inherited",
+     "the socket to listen on; without it the socket is inherited from systemd (`LISTEN_FDS`) "
+     "or spawn-fcgi (fd 0)",
+     FIELD(listen)},
+    {"--workers", "WARDEN_WORKERS", NULL, "N", CONFIG_INT, 1, CONFIG_MAX_WORKERS, false, NULL,
+     "CPUs (max 15)", "worker processes", FIELD(workers)},
+    {"--max-requests", "WARDEN_MAX_REQUESTS", NULL, "N", CONFIG_LONG, 0, 1000000000, false, "10000",
+     NULL, "recycle a worker after about this many requests (+ up to 10 % jitter); 0 = never",
+     FIELD(max_requests)},
+    {"--request-timeout", "WARDEN_REQUEST_TIMEOUT", NULL, "S", CONFIG_INT, 1, 86400, false, "30",
+     NULL, "seconds before a stuck worker is killed and replaced", FIELD(request_timeout_s)},
+    {"--slow-ms", "WARDEN_SLOW_MS", NULL, "MS", CONFIG_INT, 0, 86400000, false, "1000", NULL,
+     "log requests slower than this; 0 = off", FIELD(slow_ms)},
+    {"--shutdown-timeout", "WARDEN_SHUTDOWN_TIMEOUT", NULL, "S", CONFIG_INT, 0, 3600, false, "10",
+     NULL, "seconds a graceful stop waits for in-flight requests", FIELD(shutdown_timeout_s)},
+    {"--mongodb-uri", "WARDEN_MONGODB_URI", NULL, "URI", CONFIG_MONGODB_URI, 0, 0, false,
+     "mongodb://127.0.0.1:27017/warden", NULL, "the database; the URI's path names it",
+     FIELD(mongodb_uri)},
+    {"--listen-owner", "WARDEN_LISTEN_OWNER", NULL, "USER", CONFIG_USER, 0, 0, false, NULL, NULL,
+     "owner of the unix socket", FIELD(listen_uid)},
+    {"--listen-group", "WARDEN_LISTEN_GROUP", NULL, "GROUP", CONFIG_GROUP, 0, 0, false, NULL, NULL,
+     "group of the unix socket (nginx's, e.g. `www-data`)", FIELD(listen_gid)},
+    {"--listen-mode", "WARDEN_LISTEN_MODE", NULL, "MODE", CONFIG_MODE, 0, 0, false, "0660", NULL,
+     "mode of the unix socket", FIELD(listen_mode)},
+    {"--log-level", "WARDEN_LOG_LEVEL", NULL, "LEVEL", CONFIG_LOG_LEVEL, 0, 0, false, "info", NULL,
+     "the least severe level logged", FIELD(log_level)},
+    {"--log-file", "WARDEN_LOG_FILE", NULL, "PATH", CONFIG_LOG_FILE, 0, 0, false, NULL, "stderr",
+     "log file (reopened on SIGUSR1)", FIELD(log_file)},
+    {"--host-id", "WARDEN_HOST_ID", NULL, "N", CONFIG_INT, 0, 31, false, "0", NULL,
+     "distinct per host when several share one database (part of every id)", FIELD(host_id)},
+    {NULL, "WARDEN_SECRET", "WARDEN_SECRET_FILE", "SECRET", CONFIG_SECRET, 32, 255, true, NULL,
+     NULL,
+     "keys every token; the pool refuses to start without it. `WARDEN_SECRET_FILE` names a file "
+     "that holds it instead (a trailing newline is ignored)",
+     FIELD(secret)},
+    {NULL, "WARDEN_REGISTRATIONS", NULL, "0|1", CONFIG_BOOL, 0, 0, false, "0", NULL,
+     "1 opens `POST /api/v6/auth/register`", FIELD(registrations)},
+    {NULL, "WARDEN_GAME_ACCESS_TTL", NULL, "S", CONFIG_INT, 10, 86400, false, "300", NULL,
+     "game access token lifetime, seconds", FIELD(game_access_ttl_s)},
+    {NULL, "WARDEN_GAME_REFRESH_TTL", NULL, "S", CONFIG_INT, 60, 365 * 86400, false, "604800", NULL,
+     "game refresh token lifetime, seconds", FIELD(game_refresh_ttl_s)},
 };
 
-struct option_desc {
-    enum option_id id;
-    const char *flag;
-    const char *env;
-};
+#define N_OPTIONS (sizeof options / sizeof options[0])
 
-static const struct option_desc options[] = {
-    {OPT_LISTEN, "--listen", "WARDEN_LISTEN"},
-    {OPT_WORKERS, "--workers", "WARDEN_WORKERS"},
-    {OPT_MAX_REQUESTS, "--max-requests", "WARDEN_MAX_REQUESTS"},
-    {OPT_REQUEST_TIMEOUT, "--request-timeout", "WARDEN_REQUEST_TIMEOUT"},
-    {OPT_SLOW_MS, "--slow-ms", "WARDEN_SLOW_MS"},
-    {OPT_SHUTDOWN_TIMEOUT, "--shutdown-timeout", "WARDEN_SHUTDOWN_TIMEOUT"},
-    {OPT_MONGODB_URI, "--mongodb-uri", "WARDEN_MONGODB_URI"},
-    {OPT_LISTEN_OWNER, "--listen-owner", "WARDEN_LISTEN_OWNER"},
-    {OPT_LISTEN_GROUP, "--listen-group", "WARDEN_LISTEN_GROUP"},
-    {OPT_LISTEN_MODE, "--listen-mode", "WARDEN_LISTEN_MODE"},
-    {OPT_LOG_LEVEL, "--log-level", "WARDEN_LOG_LEVEL"},
-    {OPT_LOG_FILE, "--log-file", "WARDEN_LOG_FILE"},
-    {OPT_HOST_ID, "--host-id", "WARDEN_HOST_ID"},
-};
+_Static_assert(sizeof(((struct config *)0)->secret) == 255 + 1,
+               "WARDEN_SECRET's range in the table is what struct config holds");
 
-static const char usage_text[] =
-    "usage: warden [options]\n"
-    "\n"
-    "Preforked FastCGI pool serving the Warden admin API. Every option can also be\n"
-    "set through the environment variable shown; a flag wins over the variable.\n"
-    "\n"
-    "  --listen ADDR            unix:/path/to.sock or HOST:PORT ([::1]:9000 for IPv6).\n"
-    "                           Without it the socket is inherited: LISTEN_FDS (systemd\n"
-    "                           socket activation) or fd 0 (spawn-fcgi, StandardInput=socket).\n"
-    "                           WARDEN_LISTEN\n"
-    "  --workers N              worker processes, 1..15 (default: number of CPUs)   WARDEN_WORKERS\n"
-    "  --max-requests N         recycle a worker after about N requests, with up to 10%\n"
-    "                           jitter; 0 = never (default 10000)   WARDEN_MAX_REQUESTS\n"
-    "  --request-timeout S      kill and replace a worker whose request runs longer than\n"
-    "                           S seconds (default 30)   WARDEN_REQUEST_TIMEOUT\n"
-    "  --slow-ms MS             log requests slower than MS milliseconds; 0 = off\n"
-    "                           (default 1000)   WARDEN_SLOW_MS\n"
-    "  --shutdown-timeout S     on SIGTERM, wait up to S seconds for in-flight requests\n"
-    "                           (default 10)   WARDEN_SHUTDOWN_TIMEOUT\n"
-    "  --mongodb-uri URI        database (default mongodb://127.0.0.1:27017/warden); the\n"
-    "                           path names the database   WARDEN_MONGODB_URI\n"
-    "  --listen-owner USER      owner of the unix socket   WARDEN_LISTEN_OWNER\n"
-    "  --listen-group GROUP     group of the unix socket (e.g. www-data)   WARDEN_LISTEN_GROUP\n"
-    "  --listen-mode MODE       octal mode of the unix socket (default 0660)   WARDEN_LISTEN_MODE\n"
-    "  --log-level LEVEL        debug, info, warn or error (default info)   WARDEN_LOG_LEVEL\n"
-    "  --log-file PATH          log file; - = stderr (default)   WARDEN_LOG_FILE\n"
-    "  --host-id N              0..31, distinct per host sharing one database; part of\n"
-    "                           every generated id (default 0)   WARDEN_HOST_ID\n"
-    "  --help, --version\n"
-    "\n"
-    "Signals: SIGTERM/SIGINT graceful stop, SIGHUP rolling restart of the workers,\n"
-    "SIGUSR1 reopen the log file.\n"
-    "\n"
-    "Environment only:\n"
-    "  WARDEN_SECRET            server secret, 32 bytes or more (required); it keys every\n"
-    "                           token. Or WARDEN_SECRET_FILE naming a file that holds it.\n"
-    "  WARDEN_REGISTRATIONS     1 opens POST /api/v6/auth/register (default 0)\n"
-    "  WARDEN_GAME_ACCESS_TTL   game access token lifetime in seconds (default 300)\n"
-    "  WARDEN_GAME_REFRESH_TTL  game refresh token lifetime in seconds (default 604800)\n";
-
-const char *config_usage(void)
+const struct config_option *config_options(size_t *n)
 {
-    return usage_text;
+    *n = N_OPTIONS;
+    return options;
 }
 
-void config_defaults(struct config *c)
-{
-    memset(c, 0, sizeof *c);
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    c->workers = cpus < 1 ? 1 : cpus > CONFIG_MAX_WORKERS ? CONFIG_MAX_WORKERS : (int)cpus;
-    c->max_requests = 10000;
-    c->request_timeout_s = 30;
-    c->slow_ms = 1000;
-    c->shutdown_timeout_s = 10;
-    strcpy(c->mongodb_uri, "mongodb://127.0.0.1:27017/warden");
-    c->listen_mode = 0660;
-    c->log_level = LOG_INFO;
-    c->body_limit = 1024 * 1024;
-    c->game_access_ttl_s = 300;
-    c->game_refresh_ttl_s = 7 * 24 * 3600;
-}
+/* --- values ------------------------------------------------------------------ */
 
-static int read_secret_file(struct config *c, const char *path, char *err, size_t err_size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_size, "WARDEN_SECRET_FILE: cannot open %s: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t n = fread(c->secret, 1, sizeof c->secret, f);
-    int too_long = n == sizeof c->secret && fgetc(f) != EOF;
-    fclose(f);
-    if (too_long) {
-        snprintf(err, err_size, "WARDEN_SECRET_FILE: %s holds more than %lu bytes", path,
-                 (unsigned long)sizeof c->secret - 1);
-        return -1;
-    }
-    while (n && (c->secret[n - 1] == '\n' || c->secret[n - 1] == '\r'))
-        n--;
-    c->secret_len = n;
-    return 0;
-}
-
-static int env_int(const char *name, int64_t min, int64_t max, int *out, char *err, size_t err_size)
-{
-    const char *v = getenv(name);
-    if (!v || !*v)
-        return 0;
-    int64_t n;
-    if (parse_int64(v, min, max, &n) < 0) {
-        snprintf(err, err_size, "%s: invalid value '%s' (expected an integer in %lld..%lld)", name,
-                 v, (long long)min, (long long)max);
-        return -1;
-    }
-    *out = (int)n;
-    return 0;
-}
-
-int config_load_environment(struct config *c, char *err, size_t err_size)
-{
-    const char *reg = getenv("WARDEN_REGISTRATIONS");
-    if (reg && *reg) {
-        if (strcmp(reg, "1") == 0 || strcmp(reg, "true") == 0 || strcmp(reg, "yes") == 0) {
-            c->registrations = true;
-        } else if (strcmp(reg, "0") == 0 || strcmp(reg, "false") == 0 || strcmp(reg, "no") == 0) {
-            c->registrations = false;
-        } else {
-            snprintf(err, err_size, "WARDEN_REGISTRATIONS: invalid value '%s' (expected 0 or 1)", reg);
-            return -1;
-        }
-    }
-    if (env_int("WARDEN_GAME_ACCESS_TTL", 10, 86400, &c->game_access_ttl_s, err, err_size) < 0 ||
-        env_int("WARDEN_GAME_REFRESH_TTL", 60, 365 * 86400, &c->game_refresh_ttl_s, err, err_size) < 0)
-        return -1;
-
-    const char *secret = getenv("WARDEN_SECRET");
-    const char *file = getenv("WARDEN_SECRET_FILE");
-    if (secret && *secret) {
-        size_t n = strlen(secret);
-        if (n >= sizeof c->secret) {
-            snprintf(err, err_size, "WARDEN_SECRET: longer than %lu bytes",
-                     (unsigned long)sizeof c->secret - 1);
-            return -1;
-        }
-        memcpy(c->secret, secret, n);
-        c->secret_len = n;
-    } else if (file && *file) {
-        if (read_secret_file(c, file, err, err_size) < 0)
-            return -1;
-    } else {
-        snprintf(err, err_size,
-                 "no secret: set WARDEN_SECRET (or WARDEN_SECRET_FILE) to 32 random bytes or more, "
-                 "e.g. `openssl rand -hex 32`");
-        return -1;
-    }
-    if (c->secret_len < 32) {
-        snprintf(err, err_size, "the secret is %lu bytes; at least 32 are required",
-                 (unsigned long)c->secret_len);
-        return -1;
-    }
-    return 0;
-}
+/* A field of c by its offset. */
+#define AT(c, o, type) ((type *)(void *)((char *)(c) + (o)->offset))
 
 static int copy_string(char *dst, size_t size, const char *value)
 {
@@ -199,194 +96,462 @@ static int copy_string(char *dst, size_t size, const char *value)
     return 0;
 }
 
-static int int_option(const char *value, int64_t min, int64_t max, int64_t *out)
+/* The option's name in messages: its flag, or "value" for a variable alone
+ * ("WARDEN_WORKERS: invalid --workers 'x'", "WARDEN_GAME_ACCESS_TTL: invalid value 'x'"). */
+static const char *name_of(const struct config_option *o)
 {
-    return parse_int64(value, min, max, out);
+    return o->flag ? o->flag : "value";
 }
 
-/* Validate and store one option; on error, a message naming the option. */
-static int apply(struct config *c, const struct option_desc *o, const char *value, char *err,
+static int set_secret(struct config *c, const struct config_option *o, char *err, size_t err_size);
+
+/*
+ * Validate and store one value of o. source prefixes every message: the
+ * variable it came from ("WARDEN_WORKERS: "), or "" for a flag.
+ */
+static int apply(struct config *c, const struct config_option *o, const char *value, char *err,
                  size_t err_size, const char *source)
 {
     int64_t n;
-    switch (o->id) {
-    case OPT_LISTEN:
-        if (strncmp(value, "unix:", 5) == 0) {
-            if (value[5] != '/' || copy_string(c->listen, sizeof c->listen, value) < 0 ||
-                strlen(value + 5) >= 108)
-                goto bad_listen;
-            return 0;
-        }
-        {
-            /* HOST:PORT with a port in range; an empty host means every address. */
-            const char *colon = strrchr(value, ':');
-            int64_t port;
-            if (!colon || parse_int64(colon + 1, 1, 65535, &port) < 0 ||
-                copy_string(c->listen, sizeof c->listen, value) < 0)
-                goto bad_listen;
-        }
-        return 0;
-    bad_listen:
-        snprintf(err, err_size,
-                 "%sinvalid %s '%s' (expected unix:/absolute/path or HOST:PORT)", source,
-                 o->flag, value);
-        return -1;
-    case OPT_WORKERS:
-        if (int_option(value, 1, CONFIG_MAX_WORKERS, &n) < 0)
-            goto bad_range;
-        c->workers = (int)n;
-        return 0;
-    case OPT_MAX_REQUESTS:
-        if (int_option(value, 0, 1000000000, &n) < 0)
-            goto bad_range;
-        c->max_requests = (long)n;
-        return 0;
-    case OPT_REQUEST_TIMEOUT:
-        if (int_option(value, 1, 86400, &n) < 0)
-            goto bad_range;
-        c->request_timeout_s = (int)n;
-        return 0;
-    case OPT_SLOW_MS:
-        if (int_option(value, 0, 86400000, &n) < 0)
-            goto bad_range;
-        c->slow_ms = (int)n;
-        return 0;
-    case OPT_SHUTDOWN_TIMEOUT:
-        if (int_option(value, 0, 3600, &n) < 0)
-            goto bad_range;
-        c->shutdown_timeout_s = (int)n;
-        return 0;
-    case OPT_HOST_ID:
-        if (int_option(value, 0, 31, &n) < 0)
-            goto bad_range;
-        c->host_id = (int)n;
-        return 0;
-    case OPT_MONGODB_URI: {
-        bson_error_t e;
-        mongoc_uri_t *uri = mongoc_uri_new_with_error(value, &e);
-        if (!uri) {
-            snprintf(err, err_size, "%sinvalid %s: %s", source, o->flag, e.message);
+    switch (o->type) {
+    case CONFIG_INT:
+    case CONFIG_LONG:
+        if (parse_int64(value, o->min, o->max, &n) < 0) {
+            snprintf(err, err_size, "%sinvalid %s '%s' (expected an integer in %lld..%lld)", source,
+                     name_of(o), value, o->min, o->max);
             return -1;
         }
-        mongoc_uri_destroy(uri);
-        if (copy_string(c->mongodb_uri, sizeof c->mongodb_uri, value) < 0) {
-            snprintf(err, err_size, "%s%s is too long", source, o->flag);
+        if (o->type == CONFIG_INT)
+            *AT(c, o, int) = (int)n;
+        else
+            *AT(c, o, long) = (long)n;
+        return 0;
+    case CONFIG_BOOL:
+        if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0 || strcmp(value, "yes") == 0) {
+            *AT(c, o, bool) = true;
+        } else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0 || strcmp(value, "no") == 0) {
+            *AT(c, o, bool) = false;
+        } else {
+            snprintf(err, err_size, "%sinvalid %s '%s' (expected 0 or 1)", source, name_of(o), value);
+            return -1;
+        }
+        return 0;
+    case CONFIG_LISTEN: {
+        /* unix:/path (sun_path holds 108 bytes with its NUL), or HOST:PORT
+         * with a port in range; an empty host means every address. */
+        const char *colon = strrchr(value, ':');
+        bool ok = strncmp(value, "unix:", 5) == 0
+                      ? value[5] == '/' && strlen(value + 5) < 108
+                      : colon && parse_int64(colon + 1, 1, 65535, &n) == 0;
+        if (!ok || copy_string(AT(c, o, char), o->size, value) < 0) {
+            snprintf(err, err_size, "%sinvalid %s '%s' (expected unix:/absolute/path or HOST:PORT)",
+                     source, name_of(o), value);
             return -1;
         }
         return 0;
     }
-    case OPT_LISTEN_OWNER: {
+    case CONFIG_MONGODB_URI: {
+        bson_error_t e;
+        mongoc_uri_t *uri = mongoc_uri_new_with_error(value, &e);
+        if (!uri) {
+            snprintf(err, err_size, "%sinvalid %s: %s", source, name_of(o), e.message);
+            return -1;
+        }
+        mongoc_uri_destroy(uri);
+        if (copy_string(AT(c, o, char), o->size, value) < 0) {
+            snprintf(err, err_size, "%s%s is too long", source, name_of(o));
+            return -1;
+        }
+        return 0;
+    }
+    case CONFIG_USER: {
         struct passwd *pw = getpwnam(value);
-        if (!pw && int_option(value, 0, 0x7fffffff, &n) == 0) {
-            c->listen_uid = (uid_t)n;
+        if (!pw && parse_int64(value, 0, 0x7fffffff, &n) == 0) {
+            *AT(c, o, uid_t) = (uid_t)n;
         } else if (!pw) {
-            snprintf(err, err_size, "%sunknown user '%s' for %s", source, value, o->flag);
+            snprintf(err, err_size, "%sunknown user '%s' for %s", source, value, name_of(o));
             return -1;
         } else {
-            c->listen_uid = pw->pw_uid;
+            *AT(c, o, uid_t) = pw->pw_uid;
         }
         c->listen_owner_set = true;
         return 0;
     }
-    case OPT_LISTEN_GROUP: {
+    case CONFIG_GROUP: {
         struct group *gr = getgrnam(value);
-        if (!gr && int_option(value, 0, 0x7fffffff, &n) == 0) {
-            c->listen_gid = (gid_t)n;
+        if (!gr && parse_int64(value, 0, 0x7fffffff, &n) == 0) {
+            *AT(c, o, gid_t) = (gid_t)n;
         } else if (!gr) {
-            snprintf(err, err_size, "%sunknown group '%s' for %s", source, value, o->flag);
+            snprintf(err, err_size, "%sunknown group '%s' for %s", source, value, name_of(o));
             return -1;
         } else {
-            c->listen_gid = gr->gr_gid;
+            *AT(c, o, gid_t) = gr->gr_gid;
         }
         c->listen_group_set = true;
         return 0;
     }
-    case OPT_LISTEN_MODE: {
+    case CONFIG_MODE: {
         char *end;
         errno = 0;
         unsigned long mode = strtoul(value, &end, 8);
         if (!*value || *end || errno || mode > 0777 || strspn(value, "01234567") != strlen(value)) {
             snprintf(err, err_size, "%sinvalid %s '%s' (expected octal, e.g. 0660)", source,
-                     o->flag, value);
+                     name_of(o), value);
             return -1;
         }
-        c->listen_mode = (unsigned)mode;
+        *AT(c, o, unsigned) = (unsigned)mode;
         return 0;
     }
-    case OPT_LOG_LEVEL:
-        if (log_level_parse(value, &c->log_level) < 0) {
+    case CONFIG_LOG_LEVEL:
+        if (log_level_parse(value, AT(c, o, enum log_level)) < 0) {
             snprintf(err, err_size, "%sinvalid %s '%s' (expected debug, info, warn or error)",
-                     source, o->flag, value);
+                     source, name_of(o), value);
             return -1;
         }
         return 0;
-    case OPT_LOG_FILE:
-        if (copy_string(c->log_file, sizeof c->log_file, strcmp(value, "-") ? value : "") < 0) {
-            snprintf(err, err_size, "%s%s is too long", source, o->flag);
+    case CONFIG_LOG_FILE:
+        if (copy_string(AT(c, o, char), o->size, strcmp(value, "-") ? value : "") < 0) {
+            snprintf(err, err_size, "%s%s is too long", source, name_of(o));
             return -1;
         }
         return 0;
+    case CONFIG_SECRET:
+        return set_secret(c, o, err, err_size);
     }
     return 0;
-bad_range: {
-    static const struct { enum option_id id; const char *range; } ranges[] = {
-        {OPT_WORKERS, "1..15"}, {OPT_MAX_REQUESTS, "0..1000000000"},
-        {OPT_REQUEST_TIMEOUT, "1..86400"}, {OPT_SLOW_MS, "0..86400000"},
-        {OPT_SHUTDOWN_TIMEOUT, "0..3600"}, {OPT_HOST_ID, "0..31"},
-    };
-    const char *range = "";
-    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
-        if (ranges[i].id == o->id)
-            range = ranges[i].range;
-    snprintf(err, err_size, "%sinvalid %s '%s' (expected an integer in %s)", source,
-             o->flag, value, range);
-    return -1;
 }
+
+/* Apply o's variable, if set and not empty. */
+static int apply_env(struct config *c, const struct config_option *o, char *err, size_t err_size)
+{
+    if (o->type == CONFIG_SECRET)
+        return set_secret(c, o, err, err_size);
+    const char *value = getenv(o->env);
+    if (!value || !*value)
+        return 0;
+    char source[64];
+    snprintf(source, sizeof source, "%s: ", o->env);
+    return apply(c, o, value, err, err_size, source);
+}
+
+/* The file is read unbuffered: no copy of the secret is left behind in a
+ * stdio buffer that fclose frees. */
+static int read_secret_file(struct config *c, const struct config_option *o, const char *path,
+                            char *err, size_t err_size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_size, "%s: cannot open %s: %s", o->env_file, path, strerror(errno));
+        return -1;
+    }
+    setvbuf(f, NULL, _IONBF, 0);
+    size_t n = fread(c->secret, 1, sizeof c->secret, f);
+    int too_long = n == sizeof c->secret && fgetc(f) != EOF;
+    fclose(f);
+    if (too_long) {
+        snprintf(err, err_size, "%s: %s holds more than %lu bytes", o->env_file, path,
+                 (unsigned long)sizeof c->secret - 1);
+        return -1;
+    }
+    while (n && (c->secret[n - 1] == '\n' || c->secret[n - 1] == '\r'))
+        n--;
+    c->secret_len = n;
+    return 0;
+}
+
+/* The secret from o's variable, else from the file its env_file names. */
+static int set_secret(struct config *c, const struct config_option *o, char *err, size_t err_size)
+{
+    const char *secret = getenv(o->env);
+    const char *file = getenv(o->env_file);
+    if (secret && *secret) {
+        size_t n = strlen(secret);
+        if (n >= sizeof c->secret) {
+            snprintf(err, err_size, "%s: longer than %lu bytes", o->env,
+                     (unsigned long)sizeof c->secret - 1);
+            return -1;
+        }
+        memcpy(c->secret, secret, n);
+        c->secret_len = n;
+    } else if (file && *file) {
+        if (read_secret_file(c, o, file, err, err_size) < 0)
+            return -1;
+    } else {
+        snprintf(err, err_size,
+                 "no secret: set %s (or %s) to %lld random bytes or more, "
+                 "e.g. `openssl rand -hex 32`",
+                 o->env, o->env_file, o->min);
+        return -1;
+    }
+    if (c->secret_len < (size_t)o->min) {
+        snprintf(err, err_size, "the secret is %lu bytes; at least %lld are required",
+                 (unsigned long)c->secret_len, o->min);
+        return -1;
+    }
+    return 0;
+}
+
+void config_defaults(struct config *c)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        char err[256];
+        /* A default the table gets wrong is a bug, and config_test fails on it. */
+        if (options[i].default_value &&
+            apply(c, &options[i], options[i].default_value, err, sizeof err, "") < 0)
+            abort();
+    }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    c->workers = cpus < 1 ? 1 : cpus > CONFIG_MAX_WORKERS ? CONFIG_MAX_WORKERS : (int)cpus;
+    c->body_limit = 1024 * 1024;
+}
+
+int config_load_environment(struct config *c, char *err, size_t err_size)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (!options[i].flag && apply_env(c, &options[i], err, err_size) < 0)
+            return -1;
+    return 0;
+}
+
+/* --- the command line ---------------------------------------------------------- */
+
+/* getopt_long's codes: an option's index in the table plus this; -h and --version. */
+#define OPTION_CODE 256
+#define VERSION_CODE 255
+
+/* Whether arg names o's flag in full ("--flag" or "--flag=..."): getopt_long
+ * also takes unambiguous abbreviations, which a config file or a unit file
+ * should not come to rely on. */
+static bool names_in_full(const char *arg, const char *flag)
+{
+    size_t n = strlen(flag);
+    return strncmp(arg, flag, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
 int config_parse(struct config *c, int argc, char **argv, char *err, size_t err_size)
 {
-    const size_t n_options = sizeof options / sizeof options[0];
-    for (size_t i = 0; i < n_options; i++) {
-        const char *value = getenv(options[i].env);
-        char source[64];
-        snprintf(source, sizeof source, "%s: ", options[i].env);
-        if (value && *value && apply(c, &options[i], value, err, err_size, source) < 0)
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (options[i].flag && apply_env(c, &options[i], err, err_size) < 0)
             return -1;
-    }
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            fputs(usage_text, stdout);
-            return 1;
-        }
-        if (strcmp(arg, "--version") == 0) {
-            puts("warden " WARDEN_VERSION);
-            return 1;
-        }
-        const struct option_desc *o = NULL;
-        const char *value = NULL;
-        for (size_t k = 0; k < n_options; k++) {
-            size_t len = strlen(options[k].flag);
-            if (strncmp(arg, options[k].flag, len) == 0 && (arg[len] == '\0' || arg[len] == '=')) {
-                o = &options[k];
-                value = arg[len] == '=' ? arg + len + 1 : NULL;
-                break;
+
+    struct option longopts[N_OPTIONS + 3];
+    size_t n = 0;
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (options[i].flag)
+            longopts[n++] = (struct option){options[i].flag + 2, required_argument, NULL,
+                                            OPTION_CODE + (int)i};
+    longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    longopts[n++] = (struct option){"version", no_argument, NULL, VERSION_CODE};
+    longopts[n] = (struct option){NULL, 0, NULL, 0};
+
+    /* "+": stop at the first argument that is not an option (there are none
+     * to take); ":": report a missing value as ':', quietly. optind 0 starts
+     * glibc's scan afresh, as config_parse may run more than once. */
+    opterr = 0;
+    optind = 0;
+    for (;;) {
+        int at = optind ? optind : 1; /* the argument getopt_long is about to read */
+        int code = getopt_long(argc, argv, "+:h", longopts, NULL);
+        if (code == -1) {
+            if (optind > at) { /* it took a "--": an argument, not an end of options */
+                snprintf(err, err_size, "unknown option '%s' (see --help)", argv[at]);
+                return -1;
             }
+            break;
         }
-        if (!o) {
+        const char *arg = argv[at];
+        const struct config_option *o = NULL;
+        if (code >= OPTION_CODE && code < OPTION_CODE + (int)N_OPTIONS)
+            o = &options[code - OPTION_CODE];
+        else if (code == ':' && optopt >= OPTION_CODE && optopt < OPTION_CODE + (int)N_OPTIONS)
+            o = &options[optopt - OPTION_CODE];
+        bool full = o ? names_in_full(arg, o->flag)
+                  : code == 'h' ? strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0
+                  : code == VERSION_CODE ? strcmp(arg, "--version") == 0
+                                         : false;
+        if (!full) {
             snprintf(err, err_size, "unknown option '%s' (see --help)", arg);
             return -1;
         }
-        if (!value) {
-            if (i + 1 >= argc) {
-                snprintf(err, err_size, "option %s needs a value", o->flag);
-                return -1;
-            }
-            value = argv[++i];
+        if (code == 'h') {
+            fputs(config_usage(), stdout);
+            return 1;
         }
-        if (apply(c, o, value, err, err_size, "") < 0)
+        if (code == VERSION_CODE) {
+            puts("warden " WARDEN_VERSION);
+            return 1;
+        }
+        if (code == ':') {
+            snprintf(err, err_size, "option %s needs a value", o->flag);
+            return -1;
+        }
+        if (apply(c, o, optarg, err, err_size, "") < 0)
             return -1;
     }
+    if (optind < argc) {
+        snprintf(err, err_size, "unknown option '%s' (see --help)", argv[optind]);
+        return -1;
+    }
     return 0;
+}
+
+/* --- help and README ------------------------------------------------------------ */
+
+const char *config_option_values(const struct config_option *o, char *out, size_t size)
+{
+    switch (o->type) {
+    case CONFIG_INT:
+    case CONFIG_LONG: snprintf(out, size, "%lld..%lld", o->min, o->max); break;
+    case CONFIG_BOOL: snprintf(out, size, "0 or 1"); break;
+    case CONFIG_LISTEN: snprintf(out, size, "`unix:/path`, `HOST:PORT` (`[::1]:9000` for IPv6)"); break;
+    case CONFIG_MONGODB_URI: snprintf(out, size, "a MongoDB URI"); break;
+    case CONFIG_USER: snprintf(out, size, "a user name or uid"); break;
+    case CONFIG_GROUP: snprintf(out, size, "a group name or gid"); break;
+    case CONFIG_MODE: snprintf(out, size, "octal, up to 0777"); break;
+    case CONFIG_LOG_LEVEL: snprintf(out, size, "debug, info, warn, error"); break;
+    case CONFIG_LOG_FILE: snprintf(out, size, "a path; `-` = stderr"); break;
+    case CONFIG_SECRET: snprintf(out, size, "%lld..%lld bytes", o->min, o->max); break;
+    }
+    return out;
+}
+
+const char *config_option_markdown(const struct config_option *o, char *out, size_t size)
+{
+    char flag[64] = "", env[96], values[128], def[128] = "";
+    if (o->flag)
+        snprintf(flag, sizeof flag, "`%s`", o->flag);
+    if (o->env_file)
+        snprintf(env, sizeof env, "`%s` (or `%s`)", o->env, o->env_file);
+    else
+        snprintf(env, sizeof env, "`%s`", o->env);
+    if (o->required)
+        snprintf(def, sizeof def, "**required**");
+    else if (o->default_text)
+        snprintf(def, sizeof def, "%s", o->default_text);
+    else if (o->default_value)
+        snprintf(def, sizeof def, "`%s`", o->default_value);
+    const char *cells[] = {flag, env, config_option_values(o, values, sizeof values), def, o->help};
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0] && used < size; i++) {
+        /* "| a " per cell, "| " alone for an empty one, as a Markdown table is written by hand */
+        int n = snprintf(out + used, size - used, *cells[i] ? "| %s " : "| ", cells[i]);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (used < size)
+        snprintf(out + used, size - used, "|");
+    return out;
+}
+
+/* s without Markdown's ` and ** marks, appended to b. */
+static void put_plain(struct buf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '`')
+            continue;
+        if (s[0] == '*' && s[1] == '*') {
+            s++;
+            continue;
+        }
+        buf_putc(b, *s);
+    }
+}
+
+#define HELP_INDENT 28
+#define HELP_WIDTH 80
+
+/* text's words appended to b, starting at column col, wrapped at
+ * HELP_WIDTH and continued at HELP_INDENT; ends the line. */
+static void put_wrapped(struct buf *b, const char *text, size_t col)
+{
+    const char *p = text;
+    bool first = true;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        size_t len = strcspn(p, " ");
+        if (!len)
+            break;
+        if (!first && col + 1 + len > HELP_WIDTH) {
+            buf_putc(b, '\n');
+            for (col = 0; col < HELP_INDENT; col++)
+                buf_putc(b, ' ');
+        } else if (!first) {
+            buf_putc(b, ' ');
+            col++;
+        }
+        buf_append(b, p, len);
+        col += len;
+        p += len;
+        first = false;
+    }
+    buf_putc(b, '\n');
+}
+
+/* One option in --help: the flag and its value's name (or the variable and
+ * its value), the help wrapped beside it, then a line of its values,
+ * default and variable. */
+static void put_option(struct buf *b, const struct config_option *o)
+{
+    size_t start = b->len;
+    if (o->flag)
+        buf_printf(b, "  %s %s", o->flag, o->metavar);
+    else
+        buf_printf(b, "  %s=%s", o->env, o->metavar);
+    size_t col = b->len - start;
+    if (col >= HELP_INDENT) {
+        buf_putc(b, '\n');
+        col = 0;
+    }
+    for (; col < HELP_INDENT; col++)
+        buf_putc(b, ' ');
+
+    struct buf plain = BUF_INIT;
+    put_plain(&plain, o->help);
+    put_wrapped(b, buf_cstr(&plain), HELP_INDENT);
+
+    char values[128];
+    buf_reset(&plain);
+    put_plain(&plain, config_option_values(o, values, sizeof values));
+    if (o->required) {
+        buf_puts(&plain, "; required");
+    } else if (o->default_text || o->default_value) {
+        buf_puts(&plain, "; default: ");
+        put_plain(&plain, o->default_text ? o->default_text : o->default_value);
+    }
+    if (o->flag)
+        buf_printf(&plain, "; %s", o->env);
+    for (col = 0; col < HELP_INDENT; col++)
+        buf_putc(b, ' ');
+    put_wrapped(b, buf_cstr(&plain), HELP_INDENT);
+    buf_free(&plain);
+}
+
+const char *config_usage(void)
+{
+    static struct buf text;
+    if (text.len)
+        return buf_cstr(&text);
+    buf_puts(&text,
+             "usage: warden [options]\n"
+             "\n"
+             "Preforked FastCGI pool serving the Warden admin API. Every option can also be\n"
+             "set through the environment variable shown; a flag wins over the variable.\n"
+             "\n");
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (options[i].flag)
+            put_option(&text, &options[i]);
+    buf_puts(&text, "  -h, --help                this text\n"
+                    "  --version                 the version\n"
+                    "\n"
+                    "Environment only:\n");
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (!options[i].flag)
+            put_option(&text, &options[i]);
+    buf_puts(&text, "\n"
+                    "A bad value is one line on stderr and exit status 2.\n"
+                    "Signals: SIGTERM/SIGINT graceful stop, SIGHUP rolling restart of the workers,\n"
+                    "SIGUSR1 reopen the log file.\n");
+    return buf_cstr(&text);
 }

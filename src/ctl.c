@@ -176,6 +176,7 @@ static int cmd_add_user(struct ctl *ctl, int argc, char **argv)
 {
     (void)argc;
     char buf[CHAT_PASSWORD_MAX + 2];
+    WIPE_ON_RETURN(buf);
     const char *username = argv[0], *email = argv[1];
     const char *password = password_argument(argv[2], buf, sizeof buf);
     if (!valid_chat_username(username, strlen(username)))
@@ -189,7 +190,6 @@ static int cmd_add_user(struct ctl *ctl, int argc, char **argv)
     struct user u;
     struct domain_result r;
     bool ok = accounts_create(&ctl->domain, &in, &u, &r);
-    wipe(buf, sizeof buf);
     if (!ok)
         return refused(&r, "user");
     printf("%lld %s#%s\n", (long long)u.id, u.username, u.discriminator);
@@ -245,6 +245,7 @@ static int cmd_set_password(struct ctl *ctl, int argc, char **argv)
 {
     (void)argc;
     char buf[CHAT_PASSWORD_MAX + 2];
+    WIPE_ON_RETURN(buf);
     const char *password = password_argument(argv[2], buf, sizeof buf);
     if (!password || strlen(password) < CHAT_PASSWORD_MIN || strlen(password) > CHAT_PASSWORD_MAX)
         return fail(EXIT_USAGE, "the password needs %d..%d characters", CHAT_PASSWORD_MIN,
@@ -255,7 +256,6 @@ static int cmd_set_password(struct ctl *ctl, int argc, char **argv)
         return rc;
     struct domain_result r;
     bool ok = accounts_set_password(&ctl->domain, u.id, password, strlen(password), &u, &r);
-    wipe(buf, sizeof buf);
     if (!ok)
         return refused(&r, "user");
     printf("password of %s#%s changed; its old tokens no longer work\n", u.username,
@@ -276,10 +276,10 @@ static int cmd_token(struct ctl *ctl, int argc, char **argv)
     ctl->key = (struct token_key){ctl->cfg.secret, ctl->cfg.secret_len};
     ctl->domain.key = &ctl->key;
     char token[TOKEN_MAX];
+    WIPE_ON_RETURN(token);
     if (!accounts_token(&ctl->domain, &u, token))
         return fail(1, "token minting failed");
     puts(token);
-    wipe(token, sizeof token);
     return 0;
 }
 
@@ -307,6 +307,7 @@ static int cmd_game_add_user(struct ctl *ctl, int argc, char **argv)
 {
     (void)argc;
     char buf[1100];
+    WIPE_ON_RETURN(buf);
     const char *name = argv[0], *email = argv[1];
     const char *password = password_argument(argv[2], buf, sizeof buf);
     if (!valid_game_name(name, strlen(name)))
@@ -318,7 +319,6 @@ static int cmd_game_add_user(struct ctl *ctl, int argc, char **argv)
     struct game_user u;
     struct domain_result r;
     bool ok = game_account_create(&ctl->domain, name, email, password, &u, &r);
-    wipe(buf, sizeof buf);
     if (!ok)
         return refused(&r, "game user");
     printf("%s %s\n", u.id, u.name);
@@ -366,6 +366,7 @@ static int cmd_game_set_password(struct ctl *ctl, int argc, char **argv)
 {
     (void)argc;
     char buf[1100];
+    WIPE_ON_RETURN(buf);
     const char *password = password_argument(argv[1], buf, sizeof buf);
     if (!password || !*password)
         return fail(EXIT_USAGE, "the password must not be empty");
@@ -376,7 +377,6 @@ static int cmd_game_set_password(struct ctl *ctl, int argc, char **argv)
     if (!game_key_of(argv[0], id, &key))
         return fail(EXIT_NOT_FOUND, "no game user '%s'", argv[0]);
     bool ok = game_set_password(&ctl->domain, &key, password, &u, &r);
-    wipe(buf, sizeof buf);
     if (!ok)
         return game_fail(&r, "game user", argv[0]);
     printf("password of %s changed; its tokens no longer work\n", u.name);

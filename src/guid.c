@@ -6,51 +6,47 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "warden/util.h"
-
-static const char hex_digits[] = "0123456789abcdef";
-
+/* The canonical form: sodium_bin2hex's lower-case digits, hyphens at 8, 13, 18, 23. */
 static void format(const unsigned char bytes[16], char out[GUID_STRING_SIZE])
 {
-    size_t o = 0;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            out[o++] = '-';
-        out[o++] = hex_digits[bytes[i] >> 4];
-        out[o++] = hex_digits[bytes[i] & 15];
-    }
-    out[o] = '\0';
+    char hex[33];
+    sodium_bin2hex(hex, sizeof hex, bytes, 16);
+    memcpy(out, hex, 8);
+    out[8] = '-';
+    memcpy(out + 9, hex + 8, 4);
+    out[13] = '-';
+    memcpy(out + 14, hex + 12, 4);
+    out[18] = '-';
+    memcpy(out + 19, hex + 16, 4);
+    out[23] = '-';
+    memcpy(out + 24, hex + 20, 12);
+    out[36] = '\0';
 }
 
 bool guid_parse(const char *s, char out[GUID_STRING_SIZE])
 {
     size_t len = strlen(s);
-    char body[40];
     if (len == 38 && ((s[0] == '{' && s[37] == '}') || (s[0] == '(' && s[37] == ')'))) {
-        memcpy(body, s + 1, 36);
-        body[36] = '\0';
-    } else if (len == 36 || len == 32) {
-        memcpy(body, s, len + 1);
-    } else {
+        s++;
+        len = 36;
+    } else if (len != 36 && len != 32) {
         return false;
     }
-    bool hyphenated = strlen(body) == 36;
-    unsigned char bytes[16];
-    size_t b = 0;
-    for (size_t i = 0; body[i]; i++) {
-        if (hyphenated && (i == 8 || i == 13 || i == 18 || i == 23)) {
-            if (body[i] != '-')
-                return false;
-            continue;
-        }
-        int hi = hex_digit_value(body[i]);
-        int lo = body[i + 1] ? hex_digit_value(body[i + 1]) : -1;
-        if (hi < 0 || lo < 0 || b >= 16)
+    /* The 32 digits alone: hyphens only where the "D" form has them. */
+    char digits[32];
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        bool hyphen_place = len == 36 && (i == 8 || i == 13 || i == 18 || i == 23);
+        if (hyphen_place != (s[i] == '-'))
             return false;
-        bytes[b++] = (unsigned char)(hi << 4 | lo);
-        i++;
+        if (!hyphen_place)
+            digits[n++] = s[i];
     }
-    if (b != 16)
+    unsigned char bytes[16];
+    size_t bin_len;
+    /* Without hex_end, sodium_hex2bin fails unless every digit is hex (either case). */
+    if (n != 32 || sodium_hex2bin(bytes, sizeof bytes, digits, n, NULL, &bin_len, NULL) != 0 ||
+        bin_len != sizeof bytes)
         return false;
     format(bytes, out);
     return true;

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,20 +53,11 @@ static int hex4(struct parser *p, uint32_t *out)
 {
     if (p->len - p->pos < 4)
         return fail(p, "truncated \\u escape");
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p->s[p->pos++];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (uint32_t)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (uint32_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (uint32_t)(c - 'A' + 10);
-        else
-            return fail(p, "invalid \\u escape");
-    }
-    *out = v;
+    unsigned char be[2]; /* the code unit, big-endian */
+    if (sodium_hex2bin(be, sizeof be, p->s + p->pos, 4, NULL, NULL, NULL) != 0)
+        return fail(p, "invalid \\u escape");
+    p->pos += 4;
+    *out = (uint32_t)be[0] << 8 | be[1];
     return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,6 @@ void jsonw_array_end(struct jsonw *w) { close_container(w, ']'); }
 
 static void write_escaped(struct buf *out, const char *s, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
     buf_putc(out, '"');
     const unsigned char *p = (const unsigned char *)s;
     size_t run = 0; /* bytes copied verbatim in one go */
@@ -84,7 +84,8 @@ static void write_escaped(struct buf *out, const char *s, size_t len)
         case '\t': buf_puts(out, "\\t"); break;
         default:
             if (c < 0x20) {
-                char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
+                char esc[7] = "\\u00";
+                sodium_bin2hex(esc + 4, 3, &c, 1);
                 buf_puts(out, esc);
             } else {
                 buf_puts(out, "\\ufffd"); /* invalid UTF-8 byte */

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,15 +88,16 @@ int log_reopen(void)
 /* Escape control bytes so one log call is always exactly one line. */
 static size_t escape_into(char *dst, size_t cap, const char *src, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
     size_t o = 0;
     for (size_t i = 0; i < len && o + 4 < cap; i++) {
         unsigned char c = (unsigned char)src[i];
         if (c < 0x20 || c == 0x7f) {
+            char hex[3];
+            sodium_bin2hex(hex, sizeof hex, &c, 1);
             dst[o++] = '\\';
             dst[o++] = 'x';
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 15];
+            dst[o++] = hex[0];
+            dst[o++] = hex[1];
         } else {
             dst[o++] = (char)c;
         }
@@ -119,10 +121,7 @@ static void log_write(enum log_level level, const char *fmt, va_list ap)
     static time_t second = -1;
     static char date[64]; /* 19 characters; room for any int the compiler imagines */
     if (ts.tv_sec != second) {
-        struct tm tm;
-        gmtime_r(&ts.tv_sec, &tm);
-        snprintf(date, sizeof date, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        format_utc(ts.tv_sec, "%04Y-%m-%dT%H:%M:%S", date, sizeof date);
         second = ts.tv_sec;
     }
     if (!log_pid)

@@ -30,6 +30,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "warden: %s\n", err);
         return 2;
     }
+    /* cfg.secret stays in the master for its whole life, unwiped: the master
+     * forks every worker, and each fork (at start, on respawn after a crash,
+     * on recycling after --max-requests and on SIGHUP) hands the new worker
+     * its copy of cfg, secret included. The master itself never uses it. */
     if (sodium_init() < 0) {
         fprintf(stderr, "warden: libsodium failed to initialise\n");
         return 1;

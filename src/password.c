@@ -53,20 +53,19 @@ void password_sha256_hex(const char *text, size_t len, char out[65])
     unsigned char digest[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(digest, (const unsigned char *)text, len);
     sodium_bin2hex(out, 65, digest, sizeof digest);
+    sodium_memzero(digest, sizeof digest);
 }
 
 bool password_normalise_sha256_hex(const char *s, size_t len, char out[65])
 {
-    if (len != 64)
+    /* Decoded and encoded again: lower-case digits whatever the case that came. */
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    size_t digest_len;
+    if (len != 2 * sizeof digest ||
+        sodium_hex2bin(digest, sizeof digest, s, len, NULL, &digest_len, NULL) != 0 ||
+        digest_len != sizeof digest)
         return false;
-    for (size_t i = 0; i < 64; i++) {
-        char c = s[i];
-        if (c >= 'A' && c <= 'F')
-            c = (char)(c - 'A' + 'a');
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return false;
-        out[i] = c;
-    }
-    out[64] = '\0';
+    sodium_bin2hex(out, 65, digest, sizeof digest);
+    sodium_memzero(digest, sizeof digest); /* it stands for the password */
     return true;
 }

@@ -8,6 +8,7 @@
  */
 #include "warden/request.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,12 +23,11 @@ char *request_percent_decode(struct arena *a, const char *src, size_t len, bool 
     for (size_t i = 0; i < len; i++) {
         char c = src[i];
         if (c == '%') {
-            if (i + 2 >= len)
+            unsigned char byte;
+            if (i + 2 >= len ||
+                sodium_hex2bin(&byte, 1, src + i + 1, 2, NULL, NULL, NULL) != 0)
                 return NULL;
-            int hi = hex_digit_value(src[i + 1]), lo = hex_digit_value(src[i + 2]);
-            if (hi < 0 || lo < 0)
-                return NULL;
-            c = (char)(hi << 4 | lo);
+            c = (char)byte;
             i += 2;
         } else if (c == '+' && plus_as_space) {
             c = ' ';
@@ -168,6 +168,23 @@ void request_set_body(struct request *r, const char *body, size_t len)
 {
     r->body = arena_strndup(r->arena, body, len);
     r->body_len = len;
+}
+
+size_t request_body_capacity(const char *content_length, size_t limit)
+{
+    int64_t n;
+    /* parse_int64: digits only, no sign but '-', which the range refuses. */
+    if (!content_length || parse_int64(content_length, 0, INT64_MAX, &n) < 0 ||
+        (uint64_t)n > limit)
+        return 0;
+    return (size_t)n;
+}
+
+void request_wipe_body(struct request *r)
+{
+    /* Zero bytes means r->body may be the literal "", which is not ours to write. */
+    if (r->body_len)
+        wipe((char *)r->body, r->body_len);
 }
 
 const char *request_query(const struct request *r, const char *name)

@@ -1,10 +1,13 @@
 /*
  * util: fatal errors, allocation that cannot fail, clocks, strict integer
- * parsing, ISO 8601 rendering (see include/warden/util.h).
+ * parsing, dates rendered with gmtime_r and strftime (ISO 8601 for the APIs,
+ * RFC 7231 for the game's token dates), and wiping secrets with libsodium
+ * (see include/warden/util.h).
  */
 #include "warden/util.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,32 +105,49 @@ int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
     return 0;
 }
 
-int hex_digit_value(char c)
+/* Any int64 of milliseconds is a year within int's range, so gmtime_r does not
+ * fail for the callers here; should it, the result is an empty string. */
+size_t format_utc(int64_t unix_s, const char *fmt, char *out, size_t size)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+    if (size == 0)
+        return 0;
+    out[0] = '\0';
+    if (!gmtime_r(&t, &tm))
+        return 0;
+    size_t n = strftime(out, size, fmt, &tm);
+    if (n == 0)
+        out[0] = '\0'; /* strftime leaves the array indeterminate when it does not fit */
+    return n;
 }
 
 void format_iso8601(int64_t ms, char *out, size_t size)
 {
     /* Floor division by remainder: "(ms - 999) / 1000" overflows near INT64_MIN. */
     int64_t rem = ms % 1000;
-    time_t secs = (time_t)(ms / 1000 - (rem < 0));
+    int64_t secs = ms / 1000 - (rem < 0);
     int micros = (int)(rem < 0 ? rem + 1000 : rem) * 1000;
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
+    /* "%04Y" (POSIX.1-2008's flag and width) pads a year below 1000 to four
+     * digits and leaves longer and negative years whole, as "%04d" of
+     * tm_year + 1900 did. */
+    char date[64]; /* 19 characters; a year of ten digits and its sign still fit */
+    format_utc(secs, "%04Y-%m-%dT%H:%M:%S", date, sizeof date);
+    snprintf(out, size, "%s.%06d+00:00", date, micros);
+}
+
+void format_http_date(int64_t unix_s, char *out, size_t size)
+{
+    /* %a and %b are English in the C locale, which Warden never leaves. */
+    format_utc(unix_s, "%a, %d %b %04Y %H:%M:%S GMT", out, size);
 }
 
 void wipe(void *p, size_t len)
 {
-    volatile unsigned char *v = p;
-    while (len--)
-        *v++ = 0;
+    sodium_memzero(p, len);
+}
+
+void wipe_on_return(struct wipe_on_return *w)
+{
+    sodium_memzero(w->p, w->len);
 }

@@ -134,6 +134,9 @@ static void serve_one(struct app *app, FCGX_Request *fr, struct arena *arena, st
         log_warn("slow request: %s %s took %llu ms (rid=%s)", req.method, req.path,
                  (unsigned long long)(elapsed / 1000), req.request_id);
     }
+    /* fastcgi_read_request wiped libfcgi's buffer and its own; the body's
+     * copy in the arena goes before the arena is reused. */
+    request_wipe_body(&req);
     arena_reset(arena);
 }
 

@@ -17,9 +17,12 @@
 struct arena;
 
 /**
- * Build req from fr's parameters and body. A body over body_limit bytes is
- * drained (so nginx is not cut off mid-send) and marked
- * REQUEST_BODY_TOO_LARGE.
+ * Build req from fr's parameters and body. The body's buffer, in a, is
+ * sized from CONTENT_LENGTH (request_body_capacity) and grows if more
+ * arrives than was announced; a body over body_limit bytes is drained (so
+ * nginx is not cut off mid-send) and marked REQUEST_BODY_TOO_LARGE, however
+ * long it claimed to be. Every copy of the body but req->body is wiped
+ * before this returns (req->body is the caller's to wipe: request_wipe_body).
  */
 void fastcgi_read_request(FCGX_Request *fr, struct request *req, struct arena *a, size_t body_limit);
 

@@ -73,6 +73,22 @@ void request_from_params(struct request *r, char *const *params, struct arena *a
 void request_set_body(struct request *r, const char *body, size_t len);
 
 /**
+ * Bytes to set aside for a body from its CONTENT_LENGTH parameter (NULL when
+ * absent): the announced length when it is a plain decimal within limit,
+ * else 0, meaning "not known": a missing, malformed or over-limit value is
+ * only a hint that failed, and the body is then sized as it arrives. The
+ * length is never trusted beyond sizing: the bytes that arrive decide.
+ */
+size_t request_body_capacity(const char *content_length, size_t limit);
+
+/**
+ * Overwrite the body's bytes with zeros, where they sit in the arena: it
+ * may carry a password (login, registration, OAuth). The worker calls it
+ * when the request has been answered; r->body_len is kept.
+ */
+void request_wipe_body(struct request *r);
+
+/**
  * Percent-decode len bytes of src into the arena. With plus_as_space, '+'
  * becomes ' ' (form and query encoding). Returns NULL on a malformed escape or
  * a decoded NUL byte.

@@ -1,6 +1,8 @@
 /*
  * utf8: strict UTF-8 validation (no overlong forms, no surrogates, nothing
- * past U+10FFFF), shared by the JSON reader and writer.
+ * past U+10FFFF), the only one in Warden: the JSON reader and writer, form
+ * bodies, field lengths and query checks all go through it. libbson's own
+ * validator is not used on input, so every path refuses the same bytes.
  */
 #ifndef WARDEN_UTF8_H
 #define WARDEN_UTF8_H

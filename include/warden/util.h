@@ -1,6 +1,6 @@
 /*
  * util: process-wide helpers with no better home: fatal errors, clocks,
- * strict number parsing.
+ * strict number parsing, date rendering, wiping secrets.
  */
 #ifndef WARDEN_UTIL_H
 #define WARDEN_UTIL_H
@@ -59,13 +59,35 @@ int64_t clock_wall_ms(void);
  */
 int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
-/** Value of a hexadecimal digit (either case), or -1. */
-int hex_digit_value(char c);
+/**
+ * strftime of unix_s seconds since the epoch, in UTC, into out. Returns the
+ * length written, or 0 (out then holds "") when it did not fit.
+ */
+size_t format_utc(int64_t unix_s, const char *fmt, char *out, size_t size)
+    __attribute__((format(strftime, 2, 0)));
 
 /** Format ms since the epoch as "YYYY-MM-DDTHH:MM:SS.ffffff+00:00" into out (>= 33 bytes). */
 void format_iso8601(int64_t ms, char *out, size_t size);
 
-/** Overwrite memory in a way the compiler may not drop (for secrets). */
+/** Format seconds since the epoch as an HTTP date, "Thu, 01 Jan 1970 00:00:00 GMT" (>= 30 bytes). */
+void format_http_date(int64_t unix_s, char *out, size_t size);
+
+/** Overwrite memory in a way the compiler may not drop (for secrets): sodium_memzero. */
 void wipe(void *p, size_t len);
+
+/* What WIPE_ON_RETURN registers: an array and its size. */
+struct wipe_on_return {
+    void *p;
+    size_t len;
+};
+/** wipe(w->p, w->len); WIPE_ON_RETURN's cleanup function. */
+void wipe_on_return(struct wipe_on_return *w);
+/**
+ * Wipe the array buf when the block it is declared in is left, by any
+ * return (the cleanup attribute of GCC and clang). Goes on the line after
+ * buf's declaration; buf must be an array, not a pointer.
+ */
+#define WIPE_ON_RETURN(buf)                                                                        \
+    struct wipe_on_return buf##_wiper __attribute__((cleanup(wipe_on_return))) = {(buf), sizeof(buf)}
 
 #endif

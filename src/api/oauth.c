@@ -7,7 +7,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "warden/api.h"
 #include "warden/body.h"
@@ -25,16 +24,6 @@ static const struct field_rule token_rules[] = {
 /* OAuth clients add client_id, scope...: ignored. */
 const struct route_body api_oauth_token_body =
     ROUTE_BODY(token_rules, BODY_ACCEPT_FORM, FIELDS_ALLOW_UNKNOWN);
-
-static void http_date(int64_t unix_s, char *out, size_t size)
-{
-    time_t t = (time_t)unix_s;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    /* The processes never call setlocale: names are the C locale's English ones. */
-    if (strftime(out, size, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0 && size)
-        out[0] = '\0';
-}
 
 void api_oauth_token(struct app *app, struct request *req, struct response *res)
 {
@@ -61,8 +50,8 @@ void api_oauth_token(struct app *app, struct request *req, struct response *res)
         return;
     }
     char issued[40], expires[40];
-    http_date(t.issued, issued, sizeof issued);
-    http_date(t.expires, expires, sizeof expires);
+    format_http_date(t.issued, issued, sizeof issued);
+    format_http_date(t.expires, expires, sizeof expires);
     struct jsonw w;
     response_json(res, 200, &w);
     jsonw_object_begin(&w);

@@ -236,6 +236,26 @@ Test(body, malformed_form_is_refused)
     }
 }
 
+/* Form fields pass the JSON reader's UTF-8 rules (utf8.h), in names and values. */
+Test(body, form_text_must_be_strict_utf8)
+{
+    static const char *const bad[] = {
+        "a=%C0%AF",          /* overlong '/' */
+        "a=%E0%80%AF",       /* overlong, three bytes */
+        "a=%ED%A0%80",       /* surrogate U+D800 */
+        "a=%F4%90%80%80",    /* past U+10FFFF */
+        "a=%E2%82",          /* truncated */
+        "%C3=1",             /* in the name */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_assert_not(read_chat(form_type, bad[i], BODY_ACCEPT_FORM), "%s", bad[i]);
+        assert_chat_400("bad payload");
+    }
+    cr_assert(read_chat(form_type, "a=%F4%8F%BF%BF&%E2%82%AC=%ED%9F%BF", BODY_ACCEPT_FORM));
+    assert_out_string("a", "\xf4\x8f\xbf\xbf");
+    assert_out_string("\xe2\x82\xac", "\xed\x9f\xbf");
+}
+
 Test(body, game_form_errors_are_in_the_game_shape)
 {
     cr_assert_not(read_body(REALM_GAME, form_type, "a=1&a=2", BODY_ACCEPT_FORM));

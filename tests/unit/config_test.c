@@ -1,8 +1,9 @@
 /*
- * config: flags and their WARDEN_* environment equivalents. Criterion runs
- * every test in a process of its own, so setenv here cannot leak into
- * another test; the fixture still clears the variables the runner might
- * have inherited.
+ * config: flags and their WARDEN_* environment equivalents, the
+ * environment-only settings, --help, and README.md's table, which must be
+ * the option table's rows. Criterion runs every test in a process of its
+ * own, so setenv here cannot leak into another test; the fixture still
+ * clears the variables the runner might have inherited.
  */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "warden/config.h"
 
@@ -25,6 +27,13 @@ static const char *const env_names[] = {
 
 static void setup(void)
 {
+    size_t n;
+    const struct config_option *o = config_options(&n);
+    for (size_t i = 0; i < n; i++) {
+        unsetenv(o[i].env);
+        if (o[i].env_file)
+            unsetenv(o[i].env_file);
+    }
     for (size_t i = 0; i < sizeof env_names / sizeof env_names[0]; i++)
         unsetenv(env_names[i]);
 }
@@ -85,6 +94,11 @@ Test(config, defaults)
     cr_assert_eq(cfg.host_id, 0);
     cr_assert_not(cfg.listen_owner_set);
     cr_assert_not(cfg.listen_group_set);
+    cr_assert_eq(cfg.body_limit, 1024 * 1024);
+    cr_assert_not(cfg.registrations);
+    cr_assert_eq(cfg.game_access_ttl_s, 300);
+    cr_assert_eq(cfg.game_refresh_ttl_s, 7 * 24 * 3600);
+    cr_assert_eq(cfg.secret_len, 0);
 }
 
 Test(config, each_flag_sets_its_field)
@@ -331,4 +345,228 @@ Test(config, usage_lists_every_flag_and_variable)
         cr_assert(strstr(config_usage(), flags[i]) != NULL, "%s", flags[i]);
     for (size_t i = 0; i < sizeof env_names / sizeof env_names[0]; i++)
         cr_assert(strstr(config_usage(), env_names[i]) != NULL, "%s", env_names[i]);
+}
+
+Test(config, abbreviations_and_stray_arguments_are_refused)
+{
+    ASSERT_REFUSED(WORDS("--max-req"), "--max-req", "5");
+    ASSERT_REFUSED(WORDS("--hel"), "--hel");
+    ASSERT_REFUSED(WORDS("--vers"), "--vers");
+    ASSERT_REFUSED(WORDS("--help=x"), "--help=x");
+    ASSERT_REFUSED(WORDS("'--'"), "--");
+    ASSERT_REFUSED(WORDS("'--'"), "--workers", "2", "--", "x");
+    ASSERT_REFUSED(WORDS("-x"), "-x");
+    ASSERT_REFUSED(WORDS("stray"), "--workers", "2", "stray", "--workers", "3");
+}
+
+/* A value may look like an option: it is still the value. */
+Test(config, values_that_start_with_a_dash)
+{
+    ASSERT_REFUSED(WORDS("--workers", "'--listen'"), "--workers", "--listen");
+    assert_ok(parse("--log-file", "-", "--workers", "2", NULL));
+    cr_assert_str_eq(cfg.log_file, "");
+    cr_assert_eq(cfg.workers, 2);
+}
+
+/* config_parse runs again in one process (wardenctl, these tests): each
+ * run starts the scan afresh. */
+Test(config, parse_twice_in_one_process)
+{
+    assert_ok(parse("--workers", "2", NULL));
+    assert_ok(parse("--workers", "3", NULL));
+    cr_assert_eq(cfg.workers, 3);
+    assert_ok(parse(NULL));
+    cr_assert_neq(cfg.workers, 0);
+}
+
+Test(config, version, .init = cr_redirect_stdout)
+{
+    cr_assert_eq(parse("--version", NULL), 1);
+    fflush(stdout);
+    cr_assert_stdout_eq_str("warden 0.1.0\n");
+}
+
+/* --- the environment-only settings --------------------------------------------- */
+
+static int load(void)
+{
+    config_defaults(&cfg);
+    err[0] = '\0';
+    return config_load_environment(&cfg, err, sizeof err);
+}
+
+#define SECRET "0123456789abcdef0123456789abcdef"
+
+Test(config, secret_from_the_environment)
+{
+    setenv("WARDEN_SECRET", SECRET, 1);
+    cr_assert_eq(load(), 0, "%s", err);
+    cr_assert_eq(cfg.secret_len, 32);
+    cr_assert_eq(memcmp(cfg.secret, SECRET, 32), 0);
+}
+
+Test(config, secret_from_a_file)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/warden-secret-test-%ld", (long)getpid());
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(SECRET "xyz\n", f);
+    fclose(f);
+    setenv("WARDEN_SECRET_FILE", path, 1);
+    int rc = load();
+    unlink(path);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(cfg.secret_len, 35, "the trailing newline is not part of it");
+    cr_assert_eq(memcmp(cfg.secret, SECRET "xyz", 35), 0);
+}
+
+Test(config, secret_is_required_and_long_enough)
+{
+    cr_assert_eq(load(), -1);
+    cr_assert_str_eq(err, "no secret: set WARDEN_SECRET (or WARDEN_SECRET_FILE) to 32 random "
+                          "bytes or more, e.g. `openssl rand -hex 32`");
+    setenv("WARDEN_SECRET", "0123456789abcdef0123456789abcde", 1);
+    cr_assert_eq(load(), -1);
+    cr_assert_str_eq(err, "the secret is 31 bytes; at least 32 are required");
+    char longer[300];
+    memset(longer, 'k', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    setenv("WARDEN_SECRET", longer, 1);
+    cr_assert_eq(load(), -1);
+    cr_assert_str_eq(err, "WARDEN_SECRET: longer than 255 bytes");
+    unsetenv("WARDEN_SECRET");
+    setenv("WARDEN_SECRET_FILE", "/nonexistent/warden-secret", 1);
+    cr_assert_eq(load(), -1);
+    static const char cannot[] = "WARDEN_SECRET_FILE: cannot open /nonexistent/warden-secret: ";
+    cr_assert(strncmp(err, cannot, strlen(cannot)) == 0, "%s", err);
+}
+
+Test(config, registrations_and_token_lifetimes)
+{
+    setenv("WARDEN_SECRET", SECRET, 1);
+    setenv("WARDEN_REGISTRATIONS", "yes", 1);
+    setenv("WARDEN_GAME_ACCESS_TTL", "10", 1);
+    setenv("WARDEN_GAME_REFRESH_TTL", "60", 1);
+    cr_assert_eq(load(), 0, "%s", err);
+    cr_assert(cfg.registrations);
+    cr_assert_eq(cfg.game_access_ttl_s, 10);
+    cr_assert_eq(cfg.game_refresh_ttl_s, 60);
+
+    setenv("WARDEN_REGISTRATIONS", "maybe", 1);
+    cr_assert_eq(load(), -1);
+    cr_assert_str_eq(err, "WARDEN_REGISTRATIONS: invalid value 'maybe' (expected 0 or 1)");
+    setenv("WARDEN_REGISTRATIONS", "0", 1);
+    setenv("WARDEN_GAME_ACCESS_TTL", "9", 1);
+    cr_assert_eq(load(), -1);
+    cr_assert_str_eq(err, "WARDEN_GAME_ACCESS_TTL: invalid value '9' (expected an integer in 10..86400)");
+}
+
+/* Flags and their variables are config_parse's; these are not. */
+Test(config, parse_leaves_the_environment_only_settings_alone)
+{
+    setenv("WARDEN_REGISTRATIONS", "maybe", 1);
+    setenv("WARDEN_GAME_ACCESS_TTL", "x", 1);
+    assert_ok(parse(NULL));
+    cr_assert_not(cfg.registrations);
+    cr_assert_eq(cfg.game_access_ttl_s, 300);
+}
+
+/* --- one table: --help and README.md ---------------------------------------------- */
+
+Test(config, usage_shows_every_option_of_the_table)
+{
+    size_t n;
+    const struct config_option *o = config_options(&n);
+    const char *usage = config_usage();
+    for (size_t i = 0; i < n; i++) {
+        char flag[64];
+        if (o[i].flag) {
+            snprintf(flag, sizeof flag, "  %s %s", o[i].flag, o[i].metavar);
+            cr_assert(strstr(usage, flag) != NULL, "no \"%s\" in --help", flag);
+        }
+        cr_assert(strstr(usage, o[i].env) != NULL, "no %s in --help", o[i].env);
+        if (o[i].env_file)
+            cr_assert(strstr(usage, o[i].env_file) != NULL, "no %s in --help", o[i].env_file);
+    }
+    /* Lines fit 80 columns, and no Markdown reaches the terminal. */
+    for (const char *line = usage; *line;) {
+        size_t len = strcspn(line, "\n");
+        cr_assert_leq(len, 80, "--help line too long: %.*s", (int)len, line);
+        line += len + (line[len] == '\n');
+    }
+    cr_assert_null(strchr(usage, '`'));
+    cr_assert_null(strstr(usage, "**"));
+}
+
+/* Every flag and variable of the table, and nothing else, takes effect. */
+Test(config, every_table_option_is_parsed)
+{
+    /* No number, name, mode, level, address or URI; for a path, too long. */
+    static char too_long[2001];
+    memset(too_long, 'x', sizeof too_long - 1);
+    size_t n;
+    const struct config_option *o = config_options(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (!o[i].flag)
+            continue;
+        const char *bad = o[i].type == CONFIG_LOG_FILE ? too_long : "bad\x01";
+        ASSERT_REFUSED(WORDS(o[i].flag), o[i].flag);
+        ASSERT_REFUSED(WORDS(o[i].flag), o[i].flag, bad);
+        setenv(o[i].env, bad, 1);
+        cr_assert_eq(parse(NULL), -1, "%s accepted a bad value", o[i].env);
+        assert_mentions(WORDS(o[i].env, o[i].flag));
+        unsetenv(o[i].env);
+    }
+}
+
+/* README.md, from the repository's top (where the suites run), else found
+ * beside this file. */
+static char *read_readme(void)
+{
+    char path[512] = "README.md";
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(path, sizeof path, "%s", __FILE__);
+        char *cut = strstr(path, "tests/unit/config_test.c");
+        cr_assert_not_null(cut, "README.md not found (run the suite from the repository's top)");
+        strcpy(cut, "README.md");
+        f = fopen(path, "r");
+    }
+    cr_assert_not_null(f, "cannot open %s", path);
+    static char text[256 * 1024];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[len] = '\0';
+    return text;
+}
+
+/* The configuration table of README.md is the option table, row for row:
+ * a setting added, renamed or changed in one and not the other fails here,
+ * and the message holds the table to paste. */
+Test(config, readme_table_is_the_option_table)
+{
+    const char *readme = read_readme();
+    static const char header[] = "| flag | environment | values | default | meaning |\n"
+                                 "| --- | --- | --- | --- | --- |\n";
+    const char *table = strstr(readme, header);
+
+    size_t n;
+    const struct config_option *o = config_options(&n);
+    static char expected[16 * 1024];
+    size_t used = snprintf(expected, sizeof expected, "%s", header);
+    for (size_t i = 0; i < n; i++) {
+        char row[2048];
+        used += snprintf(expected + used, sizeof expected - used, "%s\n",
+                         config_option_markdown(&o[i], row, sizeof row));
+    }
+    cr_assert_not_null(table, "README.md has no configuration table; it should read:\n%s", expected);
+    /* The table ends at the first line that is not a row. */
+    const char *end = table;
+    while (*end == '|')
+        end = strchr(end, '\n') ? strchr(end, '\n') + 1 : end + strlen(end);
+    cr_assert(strlen(expected) == (size_t)(end - table) &&
+                  memcmp(table, expected, strlen(expected)) == 0,
+              "README.md's configuration table differs from src/config.c's; it should read:\n%s",
+              expected);
 }

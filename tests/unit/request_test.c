@@ -430,3 +430,43 @@ Test(request, parse_urlencoded_too_many_is_minus_two)
     cr_assert_eq(urlencoded("a=1", 0), -2);
     cr_assert_eq(urlencoded("", 0), 0);
 }
+
+/* --- the body's buffer ------------------------------------------------------------ */
+
+Test(request, body_capacity_follows_content_length_within_the_limit)
+{
+    cr_assert_eq(request_body_capacity("0", 1024), 0);
+    cr_assert_eq(request_body_capacity("7", 1024), 7);
+    cr_assert_eq(request_body_capacity("1024", 1024), 1024, "the limit itself");
+    cr_assert_eq(request_body_capacity("1048576", 1048576), 1048576);
+}
+
+/* 0 is "not known": the body is then sized as it arrives, and refused by
+ * what arrives, never by what was announced. */
+Test(request, body_capacity_of_missing_bad_or_over_limit_lengths_is_zero)
+{
+    static const char *const bad[] = {
+        "", "-1", "+5", " 5", "5 ", "0x10", "1e3", "5.0", "abc", "99999999999999999999999",
+        "-9223372036854775808", "1025",
+    };
+    cr_assert_eq(request_body_capacity(NULL, 1024), 0);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_eq(request_body_capacity(bad[i], 1024), 0, "\"%s\"", bad[i]);
+    cr_assert_eq(request_body_capacity("9223372036854775807", 1024), 0);
+}
+
+Test(request, wipe_body_zeroes_the_arena_copy)
+{
+    from_params("REQUEST_METHOD=POST", "REQUEST_URI=/api/v6/auth/login", NULL);
+    request_set_body(&req, "{\"password\":\"hunter22\"}", 23);
+    const char *body = req.body;
+    request_wipe_body(&req);
+    for (size_t i = 0; i < 23; i++)
+        cr_assert_eq(body[i], 0, "byte %zu", i);
+
+    /* Without a body there is nothing to write (req.body is a literal then). */
+    from_params("REQUEST_METHOD=GET", "REQUEST_URI=/", NULL);
+    cr_assert_eq(req.body_len, 0);
+    request_wipe_body(&req);
+    cr_assert_str_eq(req.body, "");
+}

@@ -52,6 +52,53 @@ Test(utf8, four_byte_boundaries)
     cr_assert_eq(seq_len("\xf5\x80\x80\x80"), 0);
 }
 
+Test(utf8, overlong_forms_of_every_length)
+{
+    cr_assert_eq(seq_len("\xc0\xaf"), 0);             /* '/' in two bytes */
+    cr_assert_eq(seq_len("\xe0\x80\xaf"), 0);         /* '/' in three */
+    cr_assert_eq(seq_len("\xf0\x80\x80\xaf"), 0);     /* '/' in four */
+    cr_assert_eq(seq_len("\xf0\x80\x80\x80"), 0);     /* NUL in four */
+    cr_assert_eq(seq_len("\xe0\x80\x80"), 0);         /* NUL in three */
+    cr_assert_eq(seq_len("\xf8\x88\x80\x80\x80"), 0); /* the old five-byte forms */
+    cr_assert_eq(seq_len("\xfc\x84\x80\x80\x80\x80"), 0);
+}
+
+Test(utf8, encoded_surrogate_pairs_are_refused)
+{
+    /* CESU-8 / WTF-8: U+1F600 as two encoded surrogates is not UTF-8. */
+    const char *pair = "\xed\xa0\xbd\xed\xb8\x80";
+    cr_assert_not(utf8_valid(pair, strlen(pair)));
+    cr_assert_not(utf8_valid("\xed\xb8\x80", 3), "lone low surrogate");
+    cr_assert_not(utf8_valid("a\xed\xaf\xbfz", 5), "U+DBFF");
+}
+
+Test(utf8, past_u10ffff_in_texts)
+{
+    cr_assert(utf8_valid("\xf4\x8f\xbf\xbf", 4));
+    cr_assert_not(utf8_valid("\xf4\x90\x80\x80", 4));         /* U+110000 */
+    cr_assert_not(utf8_valid("\xf7\xbf\xbf\xbf", 4));         /* U+1FFFFF */
+    cr_assert_not(utf8_valid("ok \xf5\x80\x80\x80 ok", 10));
+}
+
+Test(utf8, truncated_sequences_in_texts)
+{
+    /* Cut at every byte of each length, at the end and before more text. */
+    static const char *const whole[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = strlen(whole[i]);
+        cr_assert(utf8_valid(whole[i], n));
+        for (size_t cut = 1; cut < n; cut++) {
+            char text[8];
+            memcpy(text, whole[i], cut);
+            cr_assert_not(utf8_valid(text, cut), "sequence %zu cut to %zu at the end", i, cut);
+            text[cut] = 'a';
+            cr_assert_not(utf8_valid(text, cut + 1), "sequence %zu cut to %zu before 'a'", i, cut);
+        }
+    }
+    /* A lead byte alone, then a new lead byte. */
+    cr_assert_not(utf8_valid("\xe2\xe2\x82\xac", 4));
+}
+
 Test(utf8, bytes_that_never_start_a_sequence)
 {
     cr_assert_eq(seq_len("\x80"), 0);

@@ -2,7 +2,8 @@
  * util: strict integer parsing (the config flags and query parameters rest
  * on it), the ISO 8601 rendering every date in a response goes through, and
  * fatal(): where it says it happened, and that in a process the pool forked
- * it ends that process only, through the log, not the start-up path.
+ * it ends that process only, through the log, not the start-up path; and
+ * the HTTP dates of the game's tokens (both through strftime).
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -119,6 +120,61 @@ Test(util, format_iso8601_fits_the_documented_33_bytes)
     cr_assert_str_eq(out, "2015-01-01T00:00:00.123000+00:00");
 }
 
+Test(util, format_iso8601_leap_days_and_centuries)
+{
+    assert_iso(1709210096789, "2024-02-29T12:34:56.789000+00:00");
+    /* 2100 is no leap year: 28 February is followed by 1 March. */
+    assert_iso(4107542399999, "2100-02-28T23:59:59.999000+00:00");
+    assert_iso(4107542400000, "2100-03-01T00:00:00.000000+00:00");
+    assert_iso(-2203977600000, "1900-02-28T00:00:00.000000+00:00");
+}
+
+/* Years keep at least four digits, as "%04d" gave them; longer ones stay whole. */
+Test(util, format_iso8601_year_widths)
+{
+    assert_iso(-62135596800000, "0001-01-01T00:00:00.000000+00:00");
+    assert_iso(-30610224001000, "0999-12-31T23:59:59.000000+00:00");
+    assert_iso(253402300799999, "9999-12-31T23:59:59.999000+00:00");
+    assert_iso(253402300800000, "10000-01-01T00:00:00.000000+00:00");
+}
+
+static void assert_http_date(int64_t s, const char *expected)
+{
+    char out[64];
+    memset(out, 'x', sizeof out);
+    format_http_date(s, out, sizeof out);
+    cr_assert_str_eq(out, expected, "s %lld", (long long)s);
+}
+
+Test(util, format_http_date_known_dates)
+{
+    assert_http_date(0, "Thu, 01 Jan 1970 00:00:00 GMT");
+    assert_http_date(1420070400, "Thu, 01 Jan 2015 00:00:00 GMT");
+    assert_http_date(1709210096, "Thu, 29 Feb 2024 12:34:56 GMT");
+    assert_http_date(4107542399, "Sun, 28 Feb 2100 23:59:59 GMT");
+    assert_http_date(4107542400, "Mon, 01 Mar 2100 00:00:00 GMT");
+    assert_http_date(-2203977600, "Wed, 28 Feb 1900 00:00:00 GMT");
+    assert_http_date(253402300799, "Fri, 31 Dec 9999 23:59:59 GMT");
+}
+
+Test(util, format_http_date_fits_30_bytes)
+{
+    char out[30];
+    format_http_date(1709210096, out, sizeof out);
+    cr_assert_str_eq(out, "Thu, 29 Feb 2024 12:34:56 GMT");
+    char small[29];
+    format_http_date(1709210096, small, sizeof small);
+    cr_assert_str_eq(small, "", "a date that does not fit is left empty");
+}
+
+Test(util, format_utc_any_format)
+{
+    char out[32];
+    cr_assert_eq(format_utc(86399, "%H:%M:%S", out, sizeof out), 8);
+    cr_assert_str_eq(out, "23:59:59");
+    cr_assert_eq(format_utc(0, "%j", out, 0), 0, "no room at all");
+}
+
 /* A date field in the database may hold any Int64: rendering it must stay defined. */
 Test(util, format_iso8601_extreme_values)
 {
@@ -136,6 +192,27 @@ Test(util, wipe_zeroes_memory)
     wipe(secret, sizeof secret);
     for (size_t i = 0; i < sizeof secret; i++)
         cr_assert_eq(secret[i], 0, "byte %zu", i);
+}
+
+/* A file-scope array, so that what WIPE_ON_RETURN did is visible after the return. */
+static char held[24];
+
+static int hold_then_return(int early)
+{
+    WIPE_ON_RETURN(held);
+    memset(held, 's', sizeof held);
+    if (early)
+        return 1;
+    return 2;
+}
+
+Test(util, wipe_on_return_wipes_on_every_return)
+{
+    for (int early = 0; early < 2; early++) {
+        cr_assert_eq(hold_then_return(early), early ? 1 : 2);
+        for (size_t i = 0; i < sizeof held; i++)
+            cr_assert_eq(held[i], 0, "return %d left byte %zu", early, i);
+    }
 }
 
 Test(util, xstrdup_copies)
