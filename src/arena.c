@@ -151,12 +151,16 @@ void arena_reset(struct arena *a)
     a->deferred = NULL;
     for (; d; d = d->next)
         d->fn(d->ptr);
+    /* What a request held (its body, its Authorization header, parsed
+     * passwords) does not outlive it in memory that the next one reuses. */
     struct block *b = a->head;
     while (b != a->first) {
         struct block *next = b->next;
+        wipe(b->data, b->used);
         free(b);
         b = next;
     }
+    wipe(a->first->data, a->first->used);
     a->head = a->first;
     a->first->used = 0;
 }

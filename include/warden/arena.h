@@ -35,7 +35,10 @@ void arena_defer(struct arena *a, void (*fn)(void *), void *ptr);
 struct _bson_t *arena_bson(struct arena *a);
 /** free(ptr) at reset; returns ptr. NULL is allowed. */
 void *arena_own(struct arena *a, void *ptr);
-/** Release everything allocated so far; keeps the first block for reuse. */
+/**
+ * Release everything allocated so far, zeroed first (requests carry
+ * passwords and tokens); keeps the first block for reuse.
+ */
 void arena_reset(struct arena *a);
 void arena_free(struct arena *a);
 

@@ -183,3 +183,15 @@ Test(arena, owned_bson_and_heap_memory_are_released_at_reset)
         arena_reset(a);
     }
 }
+
+Test(arena, reset_zeroes_what_requests_held)
+{
+    /* The first block is reused: what a request wrote there is gone. */
+    char *secret = arena_strdup(a, "hunter2-password");
+    uintptr_t where = (uintptr_t)secret;
+    arena_reset(a);
+    char *again = arena_alloc(a, 17);
+    cr_assert_eq((uintptr_t)again, where, "the first block is reused from its start");
+    for (size_t i = 0; i < 17; i++)
+        cr_assert_eq(again[i], 0, "byte %zu survived the reset", i);
+}
