@@ -42,7 +42,13 @@ LDLIBS_ALL = $(SANFLAGS) $(shell pkg-config --libs $(PKG_CONFIG_LIBS) 2>/dev/nul
 # that the programs and the test binaries link.
 LIB_SRC  := $(filter-out src/main.c src/ctl.c,$(wildcard src/*.c src/api/*.c src/domain/*.c src/store/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-UNIT_SRC := $(wildcard tests/unit/*.c)
+# tests/unit/*_static_test.c include the module they test whole
+# (`#include "../../src/store/users.c"`, as h2o's t/00unit does) to reach its
+# static functions; they link into a binary of their own (tests/unit_static)
+# with the library's objects except those modules', which they define.
+UNIT_STATIC_SRC := $(wildcard tests/unit/*_static_test.c)
+UNIT_STATIC_MODULES := $(shell sed -n 's|^.include "\.\./\.\./\(src/[^"]*\.c\)"$$|\1|p' $(UNIT_STATIC_SRC) /dev/null)
+UNIT_SRC := $(filter-out $(UNIT_STATIC_SRC),$(wildcard tests/unit/*.c))
 API_SRC  := $(wildcard tests/api/*.c)
 SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_CFLAGS = -Itests $(shell pkg-config --cflags criterion libcurl 2>/dev/null)
@@ -77,6 +83,11 @@ $(WARDENCTL): $(BUILD)/obj/src/ctl.o $(BUILD)/libwarden.a
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(SUPPORT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS_ALL) $(TEST_LIBS)
+
+$(BUILD)/tests/unit_static: $(UNIT_STATIC_SRC:%.c=$(BUILD)/obj/%.o) $(SUPPORT_SRC:%.c=$(BUILD)/obj/%.o) \
+                            $(filter-out $(UNIT_STATIC_MODULES:%.c=$(BUILD)/obj/%.o),$(LIB_OBJ))
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDLIBS_ALL) $(TEST_LIBS)
 
@@ -146,7 +157,7 @@ run: deps all ferretdb
 # Everything, the suites on the sanitizer build; the API suites run last so
 # that the output ends with their Criterion summary.
 test: deps ferretdb ferretdb-stock
-	@$(MAKE) --no-print-directory SANITIZE=1 all build/asan/tests/unit build/asan/tests/api
+	@$(MAKE) --no-print-directory SANITIZE=1 all build/asan/tests/unit build/asan/tests/unit_static build/asan/tests/api
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SANITIZE=1 test-unit
 	@$(MAKE) --no-print-directory fuzz-smoke
@@ -157,8 +168,9 @@ test: deps ferretdb ferretdb-stock
 # WARDEN_FERRETDB_STOCK: unpatched FerretDB, for tests/api/ferretdb_patch_test.c.
 TEST_ENV = MONGOC_DISABLE_SHM=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
-test-unit: $(BUILD)/tests/unit
+test-unit: $(BUILD)/tests/unit $(BUILD)/tests/unit_static
 	$(TEST_ENV) $(BUILD)/tests/unit --jobs 2
+	$(TEST_ENV) $(BUILD)/tests/unit_static --jobs 2
 
 test-api: $(BUILD)/tests/api all
 	$(TEST_ENV) WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) WARDEN_FERRETDB_STOCK=$(FERRETDB_STOCK) \
