@@ -294,9 +294,11 @@ test-e2e: e2e-deps ferretdb
 # which starts the real stack in a temporary directory under build/ and
 # measures passes over one growing database (10 000 users, 100 000, and
 # 1 000 000 with BENCH_HUGE=1), each seeded by build/bench/seed and each
-# scenario beside its database ceiling (build/bench/db_ceiling); it prints a
-# Markdown report (also build/bench/report.md). About 10 minutes on 2 cores
-# by default. BENCH_* variables (see tests/bench/run) pass through, e.g.
+# scenario beside its database ceiling (build/bench/db_ceiling), with what
+# authentication costs one client before the passes and how fast the pool
+# recovers from faults after them; it prints a Markdown report (also
+# build/bench/report.md). About 10 minutes on 2 cores by default. BENCH_*
+# variables (see tests/bench/run) pass through, e.g.
 #   make bench BENCH_HUGE=1
 #   make bench BENCH_USERS=0 BENCH_DURATION=3s BENCH_SCENARIOS="guild search_rare"
 # The seeder and the database ceiling link the release library, as wardenctl does.
