@@ -3,6 +3,8 @@
 #   make            build the pool (build/warden) and the CLI (build/wardenctl)
 #   make run        install what is missing, build, start FerretDB + pool + nginx on loopback
 #   make test       install what is missing, build with sanitizers, run every suite
+#   make check      the edit-compile-test loop: unit and API suites on the release
+#                   build (no apt, no npm, no browser, no fuzzing, no sanitizers)
 #   make bench      throughput and latency figures against the FastCGI and database ceilings
 #   make deps       install missing Debian packages (apt-get, as root)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -60,7 +62,7 @@ FERRETDB  := build/ferretdb/ferretdb
 FERRETDB_STOCK := build/ferretdb-stock/ferretdb
 FERRETDB_PATCHES := $(sort $(wildcard tools/ferretdb/patches/*.patch))
 
-.PHONY: all deps run test test-unit test-api bench install clean ferretdb ferretdb-stock check-go
+.PHONY: all deps run test check test-unit test-api bench install clean ferretdb ferretdb-stock check-go
 
 all: $(WARDEN) $(WARDENCTL)
 
@@ -163,6 +165,15 @@ test: deps ferretdb ferretdb-stock
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory test-e2e
 	@$(MAKE) --no-print-directory SANITIZE=1 test-api
+
+# The edit-compile-test loop: the unit and API suites on the release build,
+# nothing installed (no apt, no npm), no browser, no fuzzing. FerretDB is
+# built from the Go module proxy only if build/ferretdb*/ are missing or out
+# of date, as for make test.
+check: ferretdb ferretdb-stock
+	@$(MAKE) --no-print-directory SANITIZE= all build/release/tests/unit build/release/tests/unit_static build/release/tests/api
+	@$(MAKE) --no-print-directory SANITIZE= test-unit
+	@$(MAKE) --no-print-directory SANITIZE= test-api
 
 # MONGOC_DISABLE_SHM: see tools/stack. LSAN_OPTIONS: tests/lsan.supp.
 # WARDEN_FERRETDB_STOCK: unpatched FerretDB, for tests/api/ferretdb_patch_test.c.
