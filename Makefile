@@ -3,6 +3,8 @@
 #   make            build the pool (build/warden) and the CLI (build/wardenctl)
 #   make run        install what is missing, build, start FerretDB + pool + nginx on loopback
 #   make test       install what is missing, build with sanitizers, run every suite
+#   make check      the edit-compile-test loop: unit and API suites on the release
+#                   build (no apt, no npm, no browser, no fuzzing, no sanitizers)
 #   make bench      throughput and latency figures against the FastCGI and database ceilings
 #   make deps       install missing Debian packages (apt-get, as root)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -42,7 +44,13 @@ LDLIBS_ALL = $(SANFLAGS) $(shell pkg-config --libs $(PKG_CONFIG_LIBS) 2>/dev/nul
 # that the programs and the test binaries link.
 LIB_SRC  := $(filter-out src/main.c src/ctl.c,$(wildcard src/*.c src/api/*.c src/domain/*.c src/store/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-UNIT_SRC := $(wildcard tests/unit/*.c)
+# tests/unit/*_static_test.c include the module they test whole
+# (`#include "../../src/store/users.c"`, as h2o's t/00unit does) to reach its
+# static functions; they link into a binary of their own (tests/unit_static)
+# with the library's objects except those modules', which they define.
+UNIT_STATIC_SRC := $(wildcard tests/unit/*_static_test.c)
+UNIT_STATIC_MODULES := $(shell sed -n 's|^.include "\.\./\.\./\(src/[^"]*\.c\)"$$|\1|p' $(UNIT_STATIC_SRC) /dev/null)
+UNIT_SRC := $(filter-out $(UNIT_STATIC_SRC),$(wildcard tests/unit/*.c))
 API_SRC  := $(wildcard tests/api/*.c)
 SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_CFLAGS = -Itests $(shell pkg-config --cflags criterion libcurl 2>/dev/null)
@@ -54,7 +62,7 @@ FERRETDB  := build/ferretdb/ferretdb
 FERRETDB_STOCK := build/ferretdb-stock/ferretdb
 FERRETDB_PATCHES := $(sort $(wildcard tools/ferretdb/patches/*.patch))
 
-.PHONY: all deps run test test-layers test-unit test-api bench install clean ferretdb ferretdb-stock check-go
+.PHONY: all deps run test check test-layers test-unit test-api bench install clean ferretdb ferretdb-stock check-go
 
 all: $(WARDEN) $(WARDENCTL)
 
@@ -77,6 +85,11 @@ $(WARDENCTL): $(BUILD)/obj/src/ctl.o $(BUILD)/libwarden.a
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(SUPPORT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS_ALL) $(TEST_LIBS)
+
+$(BUILD)/tests/unit_static: $(UNIT_STATIC_SRC:%.c=$(BUILD)/obj/%.o) $(SUPPORT_SRC:%.c=$(BUILD)/obj/%.o) \
+                            $(filter-out $(UNIT_STATIC_MODULES:%.c=$(BUILD)/obj/%.o),$(LIB_OBJ))
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDLIBS_ALL) $(TEST_LIBS)
 
@@ -147,12 +160,22 @@ run: deps all ferretdb
 # that the output ends with their Criterion summary.
 test: deps ferretdb ferretdb-stock
 	@$(MAKE) --no-print-directory test-layers
-	@$(MAKE) --no-print-directory SANITIZE=1 all build/asan/tests/unit build/asan/tests/api
+	@$(MAKE) --no-print-directory SANITIZE=1 all build/asan/tests/unit build/asan/tests/unit_static build/asan/tests/api
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SANITIZE=1 test-unit
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory test-e2e
 	@$(MAKE) --no-print-directory SANITIZE=1 test-api
+
+# The edit-compile-test loop: the unit and API suites on the release build,
+# nothing installed (no apt, no npm), no browser, no fuzzing. FerretDB is
+# built from the Go module proxy only if build/ferretdb*/ are missing or out
+# of date, as for make test.
+check: ferretdb ferretdb-stock
+	@$(MAKE) --no-print-directory test-layers
+	@$(MAKE) --no-print-directory SANITIZE= all build/release/tests/unit build/release/tests/unit_static build/release/tests/api
+	@$(MAKE) --no-print-directory SANITIZE= test-unit
+	@$(MAKE) --no-print-directory SANITIZE= test-api
 
 # MONGOC_DISABLE_SHM: see tools/stack. LSAN_OPTIONS: tests/lsan.supp.
 # WARDEN_FERRETDB_STOCK: unpatched FerretDB, for tests/api/ferretdb_patch_test.c.
@@ -162,8 +185,9 @@ TEST_ENV = MONGOC_DISABLE_SHM=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.s
 test-layers:
 	tests/layers/check
 
-test-unit: $(BUILD)/tests/unit
+test-unit: $(BUILD)/tests/unit $(BUILD)/tests/unit_static
 	$(TEST_ENV) $(BUILD)/tests/unit --jobs 2
+	$(TEST_ENV) $(BUILD)/tests/unit_static --jobs 2
 
 test-api: $(BUILD)/tests/api all
 	$(TEST_ENV) WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) WARDEN_FERRETDB_STOCK=$(FERRETDB_STOCK) \
@@ -287,9 +311,11 @@ test-e2e: e2e-deps ferretdb
 # which starts the real stack in a temporary directory under build/ and
 # measures passes over one growing database (10 000 users, 100 000, and
 # 1 000 000 with BENCH_HUGE=1), each seeded by build/bench/seed and each
-# scenario beside its database ceiling (build/bench/db_ceiling); it prints a
-# Markdown report (also build/bench/report.md). About 10 minutes on 2 cores
-# by default. BENCH_* variables (see tests/bench/run) pass through, e.g.
+# scenario beside its database ceiling (build/bench/db_ceiling), with what
+# authentication costs one client before the passes and how fast the pool
+# recovers from faults after them; it prints a Markdown report (also
+# build/bench/report.md). About 10 minutes on 2 cores by default. BENCH_*
+# variables (see tests/bench/run) pass through, e.g.
 #   make bench BENCH_HUGE=1
 #   make bench BENCH_USERS=0 BENCH_DURATION=3s BENCH_SCENARIOS="guild search_rare"
 # The seeder and the database ceiling link the release library, as wardenctl does.

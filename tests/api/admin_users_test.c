@@ -990,7 +990,7 @@ Test(admin_users, parallel_creates_of_one_username_never_share_a_discriminator)
     ca_calls_free(calls, PARALLEL_CREATES);
     cr_expect_geq(ok, 1);
 
-    char filter[128];
+    char filter[256];
     snprintf(filter, sizeof filter, "{\"username\": \"%s\"}", name);
     int64_t stored = gave_up ? ca_db_settled_count("users", filter) : fx_db_count("users", filter);
     cr_expect(stored >= ok && stored <= ok + gave_up, "%lld stored for %d answers 200 (%d unanswered)",

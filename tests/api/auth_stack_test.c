@@ -30,21 +30,7 @@ TestSuite(auth_logs, .init = quiet_driver);
 static void request(const struct stack *s, const char *method, const char *path, const char *auth,
                     const char *content_type, const char *body, struct http_response *r)
 {
-    char *url = http_url(s->url, "%s", path);
-    cr_assert(url);
-    char type[128];
-    const char *headers[3];
-    size_t n = 0;
-    if (auth)
-        headers[n++] = auth;
-    if (content_type) {
-        snprintf(type, sizeof type, "Content-Type: %s", content_type);
-        headers[n++] = type;
-    }
-    headers[n] = NULL;
-    cr_assert_eq(http_request(method, url, headers, body, body ? strlen(body) : 0, r), 0, "%s %s: %s",
-                 method, url, r->error);
-    free(url);
+    fx_request_raw_at(s, method, path, auth, content_type, body, body ? strlen(body) : 0, r);
 }
 
 static void post_json(const struct stack *s, const char *path, const char *body, struct http_response *r)

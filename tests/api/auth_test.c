@@ -4,10 +4,10 @@
  * admin route family and on /users/@me; login (one answer for a wrong
  * password and an unknown email, emails case-insensitive); revocation by a
  * password change; registration closed by default; operator objects in the
- * login body; and the cost of a login and of an authenticated request.
+ * login body. (What a login and an authenticated request cost is measured
+ * by `make bench`, tests/bench/run.)
  */
 #include <criterion/criterion.h>
-#include <criterion/logging.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +30,6 @@ static void quiet_driver(void)
 TestSuite(auth_chat, .init = quiet_driver);
 TestSuite(auth_login, .init = quiet_driver);
 TestSuite(auth_register, .init = quiet_driver);
-TestSuite(auth_cost, .init = quiet_driver);
 
 /* --- helpers ------------------------------------------------------------------ */
 
@@ -77,13 +76,6 @@ static void with_bad_signature(const char *token, char *out, size_t size)
     char *sig = strrchr(out, '.');
     cr_assert(sig && strlen(sig) > 20, "token %s has no signature", token);
     sig[10] = sig[10] == 'A' ? 'B' : 'A';
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void login(const char *email, const char *password, struct http_response *r)
@@ -620,60 +612,4 @@ Test(auth_register, disabled_by_default)
     fx_request("POST", "/api/v6/auth/register", NULL, NULL, &r);
     expect_chat_error("register without a body", &r, 400, "Registrations disabled");
     http_response_free(&r);
-}
-
-/* --- cost ---------------------------------------------------------------------------- */
-
-Test(auth_cost, login_and_authenticated_request, .timeout = 300)
-{
-    struct fx_chat_user u;
-    fx_chat_user(&u, false);
-    char token[400];
-    enum { LOGINS = 20, REQUESTS = 200 };
-
-    double t0 = now_s();
-    for (int i = 0; i < LOGINS; i++)
-        login_ok(u.email, u.password, u.id, token, sizeof token);
-    double login_s = (now_s() - t0) / LOGINS;
-
-    struct http_response r;
-    t0 = now_s();
-    for (int i = 0; i < LOGINS; i++) {
-        login(u.email, "wrong password", &r);
-        cr_assert_eq(r.status, 400);
-        http_response_free(&r);
-    }
-    double wrong_s = (now_s() - t0) / LOGINS;
-    t0 = now_s();
-    for (int i = 0; i < LOGINS; i++) {
-        login("nobody-at-all@example.com", "wrong password", &r);
-        cr_assert_eq(r.status, 400);
-        http_response_free(&r);
-    }
-    double unknown_s = (now_s() - t0) / LOGINS;
-
-    t0 = now_s();
-    for (int i = 0; i < REQUESTS; i++) {
-        fx_request("GET", "/api/v6/users/@me", u.auth, NULL, &r);
-        cr_assert_eq(r.status, 200);
-        http_response_free(&r);
-    }
-    double me_s = (now_s() - t0) / REQUESTS;
-
-    t0 = now_s();
-    for (int i = 0; i < REQUESTS; i++) {
-        fx_request("GET", "/healthz", NULL, NULL, &r);
-        cr_assert_eq(r.status, 200);
-        http_response_free(&r);
-    }
-    double health_s = (now_s() - t0) / REQUESTS;
-
-    /* A login includes a GET /users/@me with its token here (login_ok). */
-    fprintf(stderr,
-            "auth cost: login + @me %.1f ms, failed login (wrong password) %.1f ms, "
-            "failed login (unknown email) %.1f ms, GET /users/@me %.2f ms, GET /healthz %.2f ms "
-            "(sequential averages; %d logins, %d requests)\n",
-            login_s * 1e3, wrong_s * 1e3, unknown_s * 1e3, me_s * 1e3, health_s * 1e3, LOGINS,
-            REQUESTS);
-    cr_log_info("login %.1f ms, GET @me %.2f ms", login_s * 1e3, me_s * 1e3);
 }

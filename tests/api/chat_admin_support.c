@@ -11,11 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "support/http.h"
 #include "support/fixtures.h"
 #include "support/stack.h"
+#include "support/wait.h"
 #include "warden/store/db.h"
 #include "warden/store/users.h"
 
@@ -110,33 +110,14 @@ void ca_private_ctl(const struct stack *s, char *line, size_t size, const char *
 void ca_private_request(const struct stack *s, const char *method, const char *path,
                         const char *auth, const char *json, struct http_response *r)
 {
-    char *url = http_url(s->url, "%s", path);
-    cr_assert(url);
-    const char *headers[3] = {NULL, NULL, NULL};
-    size_t n = 0;
-    if (auth)
-        headers[n++] = auth;
-    if (json)
-        headers[n++] = "Content-Type: application/json";
-    cr_assert_eq(http_request(method, url, headers, json, json ? strlen(json) : 0, r), 0, "%s %s: %s",
-                 method, url, r->error);
-    free(url);
+    fx_request_at(s, method, path, auth, json, r);
 }
 
 void ca_private_staff(const struct stack *s, char *auth, size_t size)
 {
-    char name[24], email[64], password[24], line[320];
-    fx_unique(name, sizeof name, "staff");
-    fx_unique(password, sizeof password, "pw");
-    snprintf(email, sizeof email, "%s@example.com", name);
-    ca_private_ctl(s, line, sizeof line, (const char *const[]){"add-user", name, email, password, NULL});
-    const char *hash = strrchr(line, '#');
-    cr_assert(hash, "add-user printed %s", line);
-    char tag[8];
-    snprintf(tag, sizeof tag, "%.4s", hash + 1);
-    ca_private_ctl(s, NULL, 0, (const char *const[]){"make-staff", name, tag, NULL});
-    ca_private_ctl(s, line, sizeof line, (const char *const[]){"token", name, tag, NULL});
-    snprintf(auth, size, "Authorization: %s", line);
+    struct fx_chat_user staff;
+    fx_chat_user_at(s, &staff, true);
+    snprintf(auth, size, "%s", staff.auth);
 }
 
 struct worker {
@@ -205,30 +186,22 @@ void ca_calls_free(struct ca_call *calls, size_t n)
     }
 }
 
-/* A client of the database at mongodb_uri (NULL: the shared stack's). */
-static mongoc_client_t *open_client_at(const char *mongodb_uri, mongoc_collection_t **c,
-                                       const char *collection)
+/* collection of the database at mongodb_uri (NULL: the shared stack's);
+ * release with close_collection. */
+static mongoc_collection_t *open_collection(const char *mongodb_uri, const char *collection,
+                                            mongoc_client_t **client)
 {
-    static bool initialised;
-    if (!initialised) {
-        mongoc_log_set_handler(NULL, NULL);
-        mongoc_init();
-        initialised = true;
-    }
-    bson_error_t e;
-    mongoc_uri_t *uri = mongoc_uri_new_with_error(mongodb_uri ? mongodb_uri : stack_shared_mongodb_uri(), &e);
-    cr_assert(uri, "bad URI: %s", e.message);
-    mongoc_client_t *client = mongoc_client_new_from_uri(uri);
-    cr_assert(client);
-    const char *db = mongoc_uri_get_database(uri);
-    *c = mongoc_client_get_collection(client, db && *db ? db : "warden", collection);
-    mongoc_uri_destroy(uri);
-    return client;
+    mongoc_database_t *db;
+    *client = fx_db_open(mongodb_uri, &db);
+    mongoc_collection_t *c = mongoc_database_get_collection(db, collection);
+    mongoc_database_destroy(db);
+    return c;
 }
 
-static mongoc_client_t *open_client(mongoc_collection_t **c, const char *collection)
+static void close_collection(mongoc_client_t *client, mongoc_collection_t *c)
 {
-    return open_client_at(NULL, c, collection);
+    mongoc_collection_destroy(c);
+    fx_db_close(client, NULL);
 }
 
 void ca_db_update_one(const char *collection, const char *filter_json, const char *update_json)
@@ -238,8 +211,8 @@ void ca_db_update_one(const char *collection, const char *filter_json, const cha
     cr_assert(filter, "bad filter %s: %s", filter_json, e.message);
     bson_t *update = bson_new_from_json((const uint8_t *)update_json, -1, &e);
     cr_assert(update, "bad update %s: %s", update_json, e.message);
-    mongoc_collection_t *c;
-    mongoc_client_t *client = open_client(&c, collection);
+    mongoc_client_t *client;
+    mongoc_collection_t *c = open_collection(NULL, collection, &client);
     bson_t reply;
     bool ok = mongoc_collection_update_one(c, filter, update, NULL, &reply, &e);
     cr_assert(ok, "update on %s failed: %s", collection, e.message);
@@ -247,35 +220,32 @@ void ca_db_update_one(const char *collection, const char *filter_json, const cha
     cr_assert(bson_iter_init_find(&it, &reply, "matchedCount") && bson_iter_as_int64(&it) == 1,
               "update on %s matched nothing: %s", collection, filter_json);
     bson_destroy(&reply);
-    mongoc_collection_destroy(c);
-    mongoc_client_destroy(client);
+    close_collection(client, c);
     bson_destroy(filter);
     bson_destroy(update);
 }
 
 bool ca_db_insert(const char *collection, const bson_t *doc, char *error, size_t error_size)
 {
-    mongoc_collection_t *c;
-    mongoc_client_t *client = open_client(&c, collection);
+    mongoc_client_t *client;
+    mongoc_collection_t *c = open_collection(NULL, collection, &client);
     bson_error_t e;
     bool ok = mongoc_collection_insert_one(c, doc, NULL, NULL, &e);
     if (!ok && error)
         snprintf(error, error_size, "%s", e.message);
-    mongoc_collection_destroy(c);
-    mongoc_client_destroy(client);
+    close_collection(client, c);
     return ok;
 }
 
 void ca_db_insert_many(const char *mongodb_uri, const char *collection, const bson_t *const *docs,
                        size_t n)
 {
-    mongoc_collection_t *c;
-    mongoc_client_t *client = open_client_at(mongodb_uri, &c, collection);
+    mongoc_client_t *client;
+    mongoc_collection_t *c = open_collection(mongodb_uri, collection, &client);
     bson_error_t e;
     bool ok = mongoc_collection_insert_many(c, (const bson_t **)docs, n, NULL, NULL, &e);
     cr_assert(ok, "inserting %zu documents into %s: %s", n, collection, e.message);
-    mongoc_collection_destroy(c);
-    mongoc_client_destroy(client);
+    close_collection(client, c);
 }
 
 void ca_db_insert_users(const char *mongodb_uri, const bson_t *const *docs, size_t n)
@@ -307,8 +277,8 @@ size_t ca_db_strings(const char *collection, const char *filter_json, const char
     bson_error_t e;
     bson_t *filter = bson_new_from_json((const uint8_t *)filter_json, -1, &e);
     cr_assert(filter, "bad filter %s: %s", filter_json, e.message);
-    mongoc_collection_t *c;
-    mongoc_client_t *client = open_client(&c, collection);
+    mongoc_client_t *client;
+    mongoc_collection_t *c = open_collection(NULL, collection, &client);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(c, filter, NULL, NULL);
     const bson_t *doc;
     size_t n = 0;
@@ -323,22 +293,40 @@ size_t ca_db_strings(const char *collection, const char *filter_json, const char
     }
     cr_assert(!mongoc_cursor_error(cursor, &e), "find on %s failed: %s", collection, e.message);
     mongoc_cursor_destroy(cursor);
-    mongoc_collection_destroy(c);
-    mongoc_client_destroy(client);
+    close_collection(client, c);
     bson_destroy(filter);
     return n;
 }
 
+struct settling {
+    const char *collection, *filter_json;
+    int64_t count;
+    int64_t since;     /* when count was first read */
+    int64_t read_at;   /* when it was last read */
+};
+
+/* Unchanged for two seconds. A count costs a connection to the shared
+ * database: it is read every quarter of a second at most. */
+static bool settled(void *ctx)
+{
+    struct settling *st = ctx;
+    int64_t now = now_ms();
+    if (st->count >= 0 && now - st->read_at < 250)
+        return false;
+    int64_t n = fx_db_count(st->collection, st->filter_json);
+    st->read_at = now_ms();
+    if (n != st->count) {
+        st->count = n;
+        st->since = st->read_at;
+    }
+    return st->read_at - st->since >= 2000;
+}
+
 int64_t ca_db_settled_count(const char *collection, const char *filter_json)
 {
-    int64_t last = fx_db_count(collection, filter_json);
-    int stable_polls = 0;
-    for (int poll = 0; poll < 240 && stable_polls < 8; poll++) {
-        struct timespec quarter = {0, 250000000L};
-        nanosleep(&quarter, NULL);
-        int64_t now = fx_db_count(collection, filter_json);
-        stable_polls = now == last ? stable_polls + 1 : 0;
-        last = now;
-    }
-    return last;
+    struct settling st = {collection, filter_json, -1, 0, 0};
+    /* Not settled within a minute: the count as it stands (the caller's
+     * assertion says what is wrong with it). */
+    wait_until(settled, &st, 60000);
+    return st.count;
 }

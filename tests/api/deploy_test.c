@@ -14,14 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "support/http.h"
 #include "support/stack.h"
+#include "support/wait.h"
 
-#define DEPLOY_POLL_MS 100
-#define DEPLOY_WAIT_MS 10000
 /* As many parallel logins as the API suites fire at once. */
 #define DEPLOY_PARALLEL 50
 
@@ -32,13 +30,6 @@ static struct stack private_stack;
 static void stop_private_stack(void)
 {
     stack_stop(&private_stack);
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-    nanosleep(&ts, NULL);
 }
 
 static const char *nginx_bin(void)
@@ -337,6 +328,11 @@ Test(deploy, oversized_body_is_a_json_413)
     free(url);
 }
 
+static bool status_502(const struct http_response *r)
+{
+    return r->status == 502;
+}
+
 /* With the pool gone, nginx answers 502 itself: in JSON, on every FastCGI
  * location. A private stack, since this one is broken on purpose. */
 Test(deploy, pool_down_is_a_json_502, .fini = stop_private_stack, .timeout = 120)
@@ -346,18 +342,12 @@ Test(deploy, pool_down_is_a_json_502, .fini = stop_private_stack, .timeout = 120
     struct http_response r;
     char *url;
     size_t i;
-    int waited;
 
     cr_assert_eq(stack_start(s, NULL), 0, "the private stack did not start");
     cr_assert_eq(kill(s->pool_pid, SIGTERM), 0, "kill %d: %s", (int)s->pool_pid, strerror(errno));
+    /* The pool gone: nginx has nobody to pass to (each path is checked below). */
     url = http_url(s->url, "%s", paths[0]);
-    for (waited = 0;; waited += DEPLOY_POLL_MS) {
-        cr_assert_eq(http_get(url, &r), 0, "%s: %s", url, r.error);
-        if (r.status == 502 || waited >= DEPLOY_WAIT_MS)
-            break;
-        http_response_free(&r);
-        sleep_ms(DEPLOY_POLL_MS);
-    }
+    http_request_until("GET", url, NULL, status_502, WAIT_LONG_MS, &r);
     http_response_free(&r);
     free(url);
     for (i = 0; i < sizeof paths / sizeof *paths; i++) {

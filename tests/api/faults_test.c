@@ -9,7 +9,9 @@
  * acknowledged is lost.
  *
  * Every test breaks its stack, so each starts a private one (ps_stack). The
- * figures they observe are printed on stderr ("faults/...: ...").
+ * figures they observe (how long a replacement or a recovery took) are
+ * printed on stderr ("faults/...: ..."), never asserted: the tests wait for
+ * each condition with a generous deadline.
  */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
@@ -23,6 +25,7 @@
 #include "api/pool_support.h"
 #include "support/http.h"
 #include "support/stack.h"
+#include "support/wait.h"
 
 #define LOAD_THREADS 3
 
@@ -41,29 +44,56 @@ static bool is_json(const struct http_response *r)
     return type != NULL && strncmp(type, "application/json", 16) == 0;
 }
 
-/* Poll /status until pid is gone and `wanted` workers serve, at least one
- * of them not in old[]; the time it took in ms, or -1 after timeout_ms. */
-static int64_t wait_replacement(pid_t pid, const pid_t *old, size_t n_old, int wanted,
-                                long timeout_ms, struct ps_status *st)
+/* Workers listed in /status before an event, and the last /status read. */
+struct generation {
+    const pid_t *old;
+    size_t n_old;
+    pid_t gone;            /* must be unlisted (0: none) */
+    struct ps_status *st;
+};
+
+static bool listed_before(const struct generation *g, pid_t pid)
 {
-    int64_t started = ps_now_ms();
+    for (size_t k = 0; k < g->n_old; k++)
+        if (g->old[k] == pid)
+            return true;
+    return false;
+}
 
-    for (;;) {
-        if (ps_status_read(ps_stack.url, st) == 0 && !ps_status_lists(st, pid) &&
-            ps_status_serving(st) == wanted) {
-            for (size_t i = 0; i < st->n_workers; i++) {
-                bool known = false;
+/* g->gone is unlisted and two workers serve, at least one of them new. */
+static bool replaced(void *ctx)
+{
+    const struct generation *g = ctx;
 
-                for (size_t k = 0; k < n_old; k++)
-                    known = known || old[k] == st->workers[i].pid;
-                if (!known)
-                    return ps_now_ms() - started;
-            }
-        }
-        if (ps_now_ms() - started > timeout_ms)
-            return -1;
-        ps_sleep_ms(10);
-    }
+    if (ps_status_read(ps_stack.url, g->st) != 0 || ps_status_lists(g->st, g->gone) ||
+        ps_status_serving(g->st) != 2)
+        return false;
+    for (size_t i = 0; i < g->st->n_workers; i++)
+        if (!listed_before(g, g->st->workers[i].pid))
+            return true;
+    return false;
+}
+
+/* No worker of before is listed, and two new ones serve. */
+static bool all_replaced(void *ctx)
+{
+    const struct generation *g = ctx;
+
+    if (ps_status_read(ps_stack.url, g->st) != 0 || ps_status_serving(g->st) != 2 ||
+        g->st->n_workers != 2)
+        return false;
+    for (size_t i = 0; i < g->n_old; i++)
+        if (ps_status_lists(g->st, g->old[i]))
+            return false;
+    return true;
+}
+
+/* Wait for cond over g; the time it took in ms (a figure to print), or -1. */
+static int64_t wait_generation(wait_cond_fn cond, struct generation *g)
+{
+    int64_t started = now_ms();
+
+    return wait_until(cond, g, WAIT_LONG_MS) ? now_ms() - started : -1;
 }
 
 /* --- a worker killed ------------------------------------------------------------ */
@@ -79,18 +109,20 @@ Test(faults, sigkill_of_a_worker_fails_only_its_request_in_flight, .fini = ps_st
 
     ps_start_private(NULL);
     load = ps_load_start(ps_stack.url, "/healthz", NULL, LOAD_THREADS, NULL, 0);
-    cr_assert(ps_load_wait_ok(load, 30, 15000), "the load did not get going");
+    cr_assert(ps_load_wait_ok(load, 30, WAIT_LONG_MS), "the load did not get going");
 
     for (int round = 0; round < 3; round++) {
         pid_t old[PS_MAX_WORKERS], victim;
         size_t n_old;
         int64_t took;
         long failed;
+        struct generation g;
 
         /* A worker that dies within 2 s of its start counts as crashing at
-         * start and is replaced after a back-off: kill only older ones. */
-        if (replaced_at != 0 && ps_now_ms() - replaced_at < 2500)
-            ps_sleep_ms((long)(2500 - (ps_now_ms() - replaced_at)));
+         * start and is replaced after a back-off: kill only older ones. The
+         * wait is the scenario's (the worker must age), not a guess. */
+        if (replaced_at != 0 && now_ms() - replaced_at < 2500)
+            sleep_ms((long)(2500 - (now_ms() - replaced_at)));
         ps_status_ok(ps_stack.url, &st);
         cr_assert_eq(ps_status_serving(&st), 2, "round %d: %d workers serving", round,
                      ps_status_serving(&st));
@@ -101,14 +133,15 @@ Test(faults, sigkill_of_a_worker_fails_only_its_request_in_flight, .fini = ps_st
 
         ps_load_counts(load, &before);
         ps_signal_worker(victim, SIGKILL);
-        took = wait_replacement(victim, old, n_old, 2, 5000, &st);
-        cr_assert_geq(took, 0, "round %d: no replacement for pid %d within 5 s", round, (int)victim);
-        replaced_at = ps_now_ms();
+        g = (struct generation){old, n_old, victim, &st};
+        took = wait_generation(replaced, &g);
+        cr_assert_geq(took, 0, "round %d: no replacement for pid %d", round, (int)victim);
+        replaced_at = now_ms();
         /* Let the load run on the new pair for a while. */
         {
             long target = before.ok + 60;
 
-            cr_assert(ps_load_wait_ok(load, target, 15000), "round %d: the load stalled", round);
+            cr_assert(ps_load_wait_ok(load, target, WAIT_LONG_MS), "round %d: the load stalled", round);
         }
         ps_load_counts(load, &after);
         failed = (after.bad - before.bad) + (after.transport - before.transport);
@@ -118,7 +151,6 @@ Test(faults, sigkill_of_a_worker_fails_only_its_request_in_flight, .fini = ps_st
         fprintf(stderr, "faults/sigkill: round %d: replacement serving after %lld ms, %ld failed "
                         "of %ld requests since the kill\n",
                 round, (long long)took, failed, after.total - before.total);
-        cr_assert_leq(took, 1000, "round %d: the replacement took %lld ms", round, (long long)took);
         cr_assert_leq(failed, LOAD_THREADS, "round %d: %ld requests failed (first: %s)", round,
                       failed, load->first_bad);
     }
@@ -147,13 +179,14 @@ Test(faults, sighup_replaces_every_worker_refusing_nothing, .fini = ps_stop_priv
 
     ps_start_private(NULL);
     load = ps_load_start(ps_stack.url, "/healthz", NULL, LOAD_THREADS, NULL, 0);
-    cr_assert(ps_load_wait_ok(load, 30, 15000), "the load did not get going");
+    cr_assert(ps_load_wait_ok(load, 30, WAIT_LONG_MS), "the load did not get going");
 
     for (int round = 0; round < 3; round++) {
         pid_t old[PS_MAX_WORKERS];
         size_t n_old;
-        int64_t started = ps_now_ms(), took = -1;
+        int64_t took;
         long ok_before;
+        struct generation g;
 
         ps_status_ok(ps_stack.url, &st);
         n_old = st.n_workers;
@@ -163,24 +196,13 @@ Test(faults, sighup_replaces_every_worker_refusing_nothing, .fini = ps_stop_priv
         ok_before = c.ok;
         cr_assert_eq(kill(ps_stack.pool_pid, SIGHUP), 0, "kill: %s", strerror(errno));
         /* Done when no old pid is listed and two new ones serve. */
-        while (ps_now_ms() - started < 15000) {
-            bool any_old = false;
-
-            if (ps_status_read(ps_stack.url, &st) == 0) {
-                for (size_t i = 0; i < n_old; i++)
-                    any_old = any_old || ps_status_lists(&st, old[i]);
-                if (!any_old && ps_status_serving(&st) == 2 && st.n_workers == 2) {
-                    took = ps_now_ms() - started;
-                    break;
-                }
-            }
-            ps_sleep_ms(10);
-        }
-        cr_assert_geq(took, 0, "round %d: old workers still listed 15 s after SIGHUP", round);
+        g = (struct generation){old, n_old, 0, &st};
+        took = wait_generation(all_replaced, &g);
+        cr_assert_geq(took, 0, "round %d: old workers still listed after SIGHUP", round);
         for (size_t i = 0; i < n_old; i++)
-            cr_assert(ps_wait_gone(old[i], 5000), "round %d: old worker %d still runs", round,
+            cr_assert(ps_wait_gone(old[i], WAIT_LONG_MS), "round %d: old worker %d still runs", round,
                       (int)old[i]);
-        cr_assert(ps_load_wait_ok(load, ok_before + 60, 15000), "round %d: the load stalled", round);
+        cr_assert(ps_load_wait_ok(load, ok_before + 60, WAIT_LONG_MS), "round %d: the load stalled", round);
         ps_load_counts(load, &c);
         fprintf(stderr, "faults/sighup: round %d: all workers new after %lld ms; %ld failed so far\n",
                 round, (long long)took, c.bad + c.transport);
@@ -197,10 +219,34 @@ Test(faults, sighup_replaces_every_worker_refusing_nothing, .fini = ps_stop_priv
 }
 
 /* A reload asked for again while one is under way (two `systemctl reload`
- * in a row): the newest generation must still take over promptly, well
- * before the 10 s after which the pool stops waiting for new workers and
- * retires the old ones regardless. The second SIGHUP goes as soon as the
- * first one's workers are forked, while they are still starting. */
+ * in a row): the newest generation must still take over, without the pool
+ * falling back on its 10 s deadline for new workers (which it logs: "no new
+ * worker ready after"). The second SIGHUP goes as soon as the first one's
+ * workers are forked, while they are still starting. */
+
+struct forking {
+    const pid_t *old;
+    size_t n_old;
+};
+
+/* The pool has a child that is not one of old[]. */
+static bool new_child(void *ctx)
+{
+    const struct forking *f = ctx;
+    pid_t children[16];
+    int n = ps_children_of(ps_stack.pool_pid, children, 16);
+
+    for (int i = 0; i < n; i++) {
+        bool known = false;
+
+        for (size_t k = 0; k < f->n_old; k++)
+            known = known || f->old[k] == children[i];
+        if (!known)
+            return true;
+    }
+    return false;
+}
+
 Test(faults, sighup_during_a_rolling_restart_still_replaces_every_worker, .fini = ps_stop_private,
      .timeout = 180)
 {
@@ -210,52 +256,37 @@ Test(faults, sighup_during_a_rolling_restart_still_replaces_every_worker, .fini 
 
     ps_start_private(NULL);
     load = ps_load_start(ps_stack.url, "/healthz", NULL, LOAD_THREADS, NULL, 0);
-    cr_assert(ps_load_wait_ok(load, 30, 15000), "the load did not get going");
+    cr_assert(ps_load_wait_ok(load, 30, WAIT_LONG_MS), "the load did not get going");
 
     for (int round = 0; round < 3; round++) {
-        pid_t old[PS_MAX_WORKERS], children[16];
+        pid_t old[PS_MAX_WORKERS];
         size_t n_old;
-        int64_t started, took = -1;
-        bool forked = false;
+        int64_t started, took;
+        struct forking f;
+        struct generation g;
 
         ps_status_ok(ps_stack.url, &st);
         n_old = st.n_workers;
         for (size_t i = 0; i < n_old; i++)
             old[i] = st.workers[i].pid;
-        started = ps_now_ms();
+        started = now_ms();
         cr_assert_eq(kill(ps_stack.pool_pid, SIGHUP), 0, "kill: %s", strerror(errno));
-        while (!forked && ps_now_ms() - started < 2000) {
-            int n = ps_children_of(ps_stack.pool_pid, children, 16);
-
-            for (int i = 0; i < n && !forked; i++) {
-                bool known = false;
-
-                for (size_t k = 0; k < n_old; k++)
-                    known = known || old[k] == children[i];
-                forked = !known;
-            }
-        }
-        cr_assert(forked, "round %d: no new worker forked within 2 s of SIGHUP", round);
+        f = (struct forking){old, n_old};
+        cr_assert(wait_until(new_child, &f, WAIT_LONG_MS), "round %d: no new worker forked after SIGHUP",
+                  round);
         cr_assert_eq(kill(ps_stack.pool_pid, SIGHUP), 0, "kill: %s", strerror(errno));
-        while (ps_now_ms() - started < 15000) {
-            bool any_old = false;
-
-            if (ps_status_read(ps_stack.url, &st) == 0) {
-                for (size_t i = 0; i < n_old; i++)
-                    any_old = any_old || ps_status_lists(&st, old[i]);
-                if (!any_old && ps_status_serving(&st) == 2 && st.n_workers == 2) {
-                    took = ps_now_ms() - started;
-                    break;
-                }
-            }
-            ps_sleep_ms(10);
-        }
+        g = (struct generation){old, n_old, 0, &st};
+        took = wait_generation(all_replaced, &g);
+        if (took >= 0)
+            took = now_ms() - started;
         ps_load_counts(load, &c);
         fprintf(stderr, "faults/sighup_twice: round %d: all workers new after %lld ms; %ld failed "
                         "so far, slowest request %lld ms\n",
                 round, (long long)took, c.bad + c.transport, (long long)c.max_latency_ms);
-        cr_assert_geq(took, 0, "round %d: old workers still listed 15 s after two SIGHUPs", round);
-        cr_assert_lt(took, 5000, "round %d: the second reload took %lld ms", round, (long long)took);
+        cr_assert_geq(took, 0, "round %d: old workers still listed after two SIGHUPs", round);
+        cr_assert(!ps_log_contains("no new worker ready after"),
+                  "round %d: the newest workers never got ready; the pool fell back on its deadline",
+                  round);
     }
     ps_load_stop(load);
     ps_load_counts(load, &c);
@@ -278,12 +309,32 @@ struct slow_request {
 static void *slow_request_run(void *arg)
 {
     struct slow_request *s = arg;
-    int64_t started = ps_now_ms();
+    int64_t started = now_ms();
 
     s->rc = http_get(s->url, &s->r);
-    s->took_ms = ps_now_ms() - started;
+    s->took_ms = now_ms() - started;
     s->done = 1;
     return NULL;
+}
+
+/* A worker is busy with GET path (ctx). */
+static bool busy_with(void *ctx)
+{
+    const char *path = ctx;
+    struct ps_status st;
+
+    if (ps_status_read(ps_stack.url, &st) != 0)
+        return false;
+    for (size_t i = 0; i < st.n_workers; i++)
+        if (strcmp(st.workers[i].state, "busy") == 0 && strcmp(st.workers[i].path, path) == 0)
+            return true;
+    return false;
+}
+
+/* The private pool's log holds the text ctx. */
+static bool logged(void *ctx)
+{
+    return ps_log_contains(ctx);
 }
 
 #define LOAD_PATH "/api/v6/no-such-route-under-load"
@@ -302,13 +353,11 @@ Test(faults, sigterm_finishes_requests_in_flight_then_exits, .fini = ps_stop_pri
     struct ps_load *load;
     struct ps_load_counts c;
     static struct slow_request slow; /* its thread may outlive a failed assertion */
-    struct ps_status st;
     struct http_response r;
     char log_path[STACK_STR_MAX + 32];
     size_t log_offset, checked = 0;
     char *log, *line, *save = NULL, *healthz;
-    int64_t deadline, term_at, gone_after;
-    bool busy = false;
+    int64_t term_at, gone_after;
 
     ps_start_private(NULL);
     cr_assert_eq(stack_log_path(&ps_stack, log_path, sizeof log_path), 0);
@@ -326,29 +375,24 @@ Test(faults, sigterm_finishes_requests_in_flight_then_exits, .fini = ps_stop_pri
      * logged under a path of its own), every answer's id kept. */
     load = ps_load_start(ps_stack.url, LOAD_PATH, NULL, LOAD_THREADS, pool_answer_or_json_502,
                   PS_LOAD_KEEP_RIDS);
-    cr_assert(ps_load_wait_ok(load, 30, 15000), "the load did not get going");
+    cr_assert(ps_load_wait_ok(load, 30, WAIT_LONG_MS), "the load did not get going");
 
     /* A slow request: /healthz against a frozen database. */
     ps_db_freeze();
     memset(&slow, 0, sizeof slow);
     slow.url = healthz;
     cr_assert_eq(pthread_create(&slow.thread, NULL, slow_request_run, &slow), 0);
-    deadline = ps_now_ms() + 3000;
-    while (!busy && ps_now_ms() < deadline) {
-        if (ps_status_read(ps_stack.url, &st) == 0) {
-            for (size_t i = 0; i < st.n_workers; i++)
-                busy = busy || (strcmp(st.workers[i].state, "busy") == 0 &&
-                                strcmp(st.workers[i].path, "/healthz") == 0);
-        }
-        if (!busy)
-            ps_sleep_ms(10);
-    }
-    cr_assert(busy, "the slow request never showed in /status");
+    cr_assert(wait_until(busy_with, "/healthz", WAIT_LONG_MS),
+              "the slow request never showed in /status");
 
     cr_assert_eq(kill(ps_stack.pool_pid, SIGTERM), 0, "kill: %s", strerror(errno));
-    term_at = ps_now_ms();
-    ps_sleep_ms(700);
-    cr_assert(!slow.done, "the slow request ended within 700 ms of SIGTERM: %ld %s",
+    term_at = now_ms();
+    cr_assert(wait_until(logged, "stopping; in-flight requests", WAIT_LONG_MS),
+              "the pool never logged that it is stopping");
+    /* The scenario's own wait: the pool is stopping and the database still
+     * frozen; nothing may end the request meanwhile. */
+    sleep_ms(700);
+    cr_assert(!slow.done, "the slow request ended while the database was frozen: %ld %s",
               slow.r.status, slow.r.body);
     cr_assert(ps_pid_alive(ps_stack.pool_pid), "the pool exited with a request in flight");
 
@@ -361,8 +405,8 @@ Test(faults, sigterm_finishes_requests_in_flight_then_exits, .fini = ps_stop_pri
     assert_json_type(&slow.r);
     cr_assert(strstr(slow.r.body, "\"status\":\"ok\"") || strstr(slow.r.body, "\"status\":\"unavailable\""),
               "not the pool's answer: %s", slow.r.body);
-    cr_assert(ps_wait_gone(ps_stack.pool_pid, 15000), "the pool still runs 15 s after SIGTERM");
-    gone_after = ps_now_ms() - term_at;
+    cr_assert(ps_wait_gone(ps_stack.pool_pid, WAIT_LONG_MS), "the pool still runs after SIGTERM");
+    gone_after = now_ms() - term_at;
     ps_load_stop(load);
     ps_load_counts(load, &c);
     fprintf(stderr, "faults/sigterm: in-flight request answered %ld after %lld ms; pool gone %lld ms "
@@ -417,6 +461,49 @@ static bool list_or_json_503(const struct http_response *r)
            strstr(r->body, "\"message\":\"Database unavailable\"") != NULL;
 }
 
+/* Two loads, and what each had counted at a point. */
+struct two_loads {
+    struct ps_load *a, *b;
+    struct ps_load_counts a0, b0;
+};
+
+static void two_loads_mark(struct two_loads *t)
+{
+    ps_load_counts(t->a, &t->a0);
+    ps_load_counts(t->b, &t->b0);
+}
+
+/* Both loads were told 503 five times or more since the mark. */
+static bool both_said_503(void *ctx)
+{
+    struct two_loads *t = ctx;
+    struct ps_load_counts a, b;
+
+    ps_load_counts(t->a, &a);
+    ps_load_counts(t->b, &b);
+    return a.status_503 - t->a0.status_503 >= 5 && b.status_503 - t->b0.status_503 >= 5;
+}
+
+/* Both loads got 5 answers or more since the mark, every one of them a 200;
+ * an answer that is not moves the mark past it. */
+static bool both_all_200(void *ctx)
+{
+    struct two_loads *t = ctx;
+    struct ps_load_counts a, b;
+
+    ps_load_counts(t->a, &a);
+    ps_load_counts(t->b, &b);
+    if (a.status_200 - t->a0.status_200 != a.total - t->a0.total ||
+        b.status_200 - t->b0.status_200 != b.total - t->b0.total) {
+        t->a0 = a;
+        t->b0 = b;
+        return false;
+    }
+    return a.total - t->a0.total >= 5 && b.total - t->b0.total >= 5;
+}
+
+/* How long the 503s took is printed here and measured by `make bench`; the
+ * test asks that they come, in JSON, and that nothing else does. */
 Test(faults, database_crash_under_load_is_quick_503_then_recovers, .fini = ps_stop_private,
      .timeout = 180)
 {
@@ -425,26 +512,29 @@ Test(faults, database_crash_under_load_is_quick_503_then_recovers, .fini = ps_st
     struct ps_status before, after;
     static char auth[400]; /* read by threads that may outlive a failed assertion */
     int64_t down_at, up_at, recovered = -1;
+    struct two_loads both;
 
     ps_start_private(NULL);
     ps_staff_auth(auth, sizeof auth);
     health = ps_load_start(ps_stack.url, "/healthz", NULL, 2, healthz_ok_or_json_503, 0);
     lists = ps_load_start(ps_stack.url, "/api/v6/admin/instance/invites", auth, 2, list_or_json_503, 0);
-    cr_assert(ps_load_wait_ok(health, 20, 15000) && ps_load_wait_ok(lists, 20, 15000),
+    cr_assert(ps_load_wait_ok(health, 20, WAIT_LONG_MS) && ps_load_wait_ok(lists, 20, WAIT_LONG_MS),
               "the load did not get going");
     ps_status_ok(ps_stack.url, &before);
 
     cr_assert_eq(stack_db_stop(&ps_stack), 0, "the database did not stop");
-    down_at = ps_now_ms();
-    ps_load_counts(health, &h0);
-    ps_load_counts(lists, &l0);
-    ps_sleep_ms(3000);
+    down_at = now_ms();
+    both = (struct two_loads){health, lists, {0}, {0}};
+    two_loads_mark(&both);
+    h0 = both.a0;
+    l0 = both.b0;
+    wait_until(both_said_503, &both, WAIT_LONG_MS);
     ps_load_counts(health, &h);
     ps_load_counts(lists, &l);
-    fprintf(stderr, "faults/db_down: in 3 s of outage: /healthz %ld answers (%ld 503), list %ld answers "
-                    "(%ld 503); slowest answer so far %lld ms\n",
-            h.total - h0.total, h.status_503 - h0.status_503, l.total - l0.total,
-            l.status_503 - l0.status_503,
+    fprintf(stderr, "faults/db_down: both loads told 503 within %lld ms of the outage: /healthz %ld "
+                    "answers (%ld 503), list %ld answers (%ld 503); slowest answer so far %lld ms\n",
+            (long long)(now_ms() - down_at), h.total - h0.total, h.status_503 - h0.status_503,
+            l.total - l0.total, l.status_503 - l0.status_503,
             (long long)(h.max_latency_ms > l.max_latency_ms ? h.max_latency_ms : l.max_latency_ms));
     cr_assert_gt(h.status_503 - h0.status_503, 0, "/healthz never said 503 with the database down");
     cr_assert_gt(l.status_503 - l0.status_503, 0, "the list never said 503 with the database down");
@@ -460,23 +550,12 @@ Test(faults, database_crash_under_load_is_quick_503_then_recovers, .fini = ps_st
     }
 
     cr_assert_eq(stack_db_start(&ps_stack), 0, "the database did not start again");
-    up_at = ps_now_ms();
-    /* Recovered: a whole second in which every answer of both loads is 200. */
-    while (ps_now_ms() - up_at < 30000) {
-        struct ps_load_counts h1, l1, h2, l2;
-
-        ps_load_counts(health, &h1);
-        ps_load_counts(lists, &l1);
-        ps_sleep_ms(1000);
-        ps_load_counts(health, &h2);
-        ps_load_counts(lists, &l2);
-        if (h2.total - h1.total >= 5 && l2.total - l1.total >= 5 &&
-            h2.status_200 - h1.status_200 == h2.total - h1.total &&
-            l2.status_200 - l1.status_200 == l2.total - l1.total) {
-            recovered = ps_now_ms() - up_at - 1000;
-            break;
-        }
-    }
+    up_at = now_ms();
+    /* Recovered: five answers in a row or more on each load, all 200 (the
+     * driver reconnects within about 5 s; see README). */
+    two_loads_mark(&both);
+    if (wait_until(both_all_200, &both, WAIT_LONG_MS))
+        recovered = now_ms() - up_at;
     ps_load_stop(health);
     ps_load_stop(lists);
     ps_load_counts(health, &h);
@@ -485,13 +564,11 @@ Test(faults, database_crash_under_load_is_quick_503_then_recovers, .fini = ps_st
                     "restart; totals: /healthz %ld (%ld 503), list %ld (%ld 503); slowest %lld ms / %lld ms\n",
             (long long)(up_at - down_at), (long long)recovered, h.total, h.status_503, l.total,
             l.status_503, (long long)h.max_latency_ms, (long long)l.max_latency_ms);
-    cr_assert_geq(recovered, 0, "not every request succeeds 30 s after the database came back");
+    cr_assert_geq(recovered, 0, "requests still fail after the database came back");
     cr_assert_eq(h.transport + l.transport, 0, "requests without an answer: %s %s", health->first_bad,
                  lists->first_bad);
     cr_assert_eq(h.bad, 0, "/healthz: %s", health->first_bad);
     cr_assert_eq(l.bad, 0, "list: %s", lists->first_bad);
-    cr_assert_lt(h.max_latency_ms, 5000, "a /healthz took %lld ms", (long long)h.max_latency_ms);
-    cr_assert_lt(l.max_latency_ms, 5000, "a list took %lld ms", (long long)l.max_latency_ms);
 
     /* Nothing restarted: same pool, same workers. */
     cr_assert(ps_pid_alive(ps_stack.pool_pid), "the pool is gone");
@@ -559,16 +636,41 @@ static int writes_acked(struct writes *w)
     return n;
 }
 
+struct acked_target {
+    struct writes *w;
+    int n;
+};
+
+static bool acked_reached(void *ctx)
+{
+    struct acked_target *t = ctx;
+
+    return writes_acked(t->w) >= t->n;
+}
+
 static bool wait_acked(struct writes *w, int n, long ms)
 {
-    int64_t deadline = ps_now_ms() + ms;
+    struct acked_target t = {w, n};
 
-    while (writes_acked(w) < n) {
-        if (ps_now_ms() > deadline)
-            return false;
-        ps_sleep_ms(10);
-    }
-    return true;
+    return wait_until(acked_reached, &t, ms);
+}
+
+/* The writers were told 503 five times or more. */
+static bool refused_enough(void *ctx)
+{
+    struct writes *w = ctx;
+    long seen;
+
+    pthread_mutex_lock(&w->lock);
+    seen = w->unavailable;
+    pthread_mutex_unlock(&w->lock);
+    return seen >= 5;
+}
+
+/* Anything but a 503 (a worker that has not reconnected yet). */
+static bool not_503(const struct http_response *r)
+{
+    return r->status != 503;
 }
 
 Test(faults, no_acknowledged_write_is_lost_when_the_database_crashes, .fini = ps_stop_private,
@@ -582,7 +684,6 @@ Test(faults, no_acknowledged_write_is_lost_when_the_database_crashes, .fini = ps
     struct http_response r;
     char *url;
     int missing = 0;
-    int64_t deadline;
 
     ps_start_private(NULL);
     ps_staff_auth(auth, sizeof auth);
@@ -592,28 +693,18 @@ Test(faults, no_acknowledged_write_is_lost_when_the_database_crashes, .fini = ps
     for (int i = 0; i < WRITERS; i++)
         cr_assert_eq(pthread_create(&threads[i], NULL, writer_run, &w), 0);
 
-    cr_assert(wait_acked(&w, 20, 30000), "writes did not get going (%s)", w.first_bad);
+    cr_assert(wait_acked(&w, 20, WAIT_LONG_MS), "writes did not get going (%s)", w.first_bad);
     cr_assert_eq(stack_db_stop(&ps_stack), 0, "the database did not stop");
     acked_before_crash = writes_acked(&w);
     /* Writers keep trying while it is down: they must be told 503. */
-    deadline = ps_now_ms() + 10000;
-    while (ps_now_ms() < deadline) {
-        long seen;
-
-        pthread_mutex_lock(&w.lock);
-        seen = w.unavailable;
-        pthread_mutex_unlock(&w.lock);
-        if (seen >= 5)
-            break;
-        ps_sleep_ms(20);
-    }
+    wait_until(refused_enough, &w, WAIT_LONG_MS);
     cr_assert_eq(stack_db_start(&ps_stack), 0, "the database did not start again");
     acked_at_restart = writes_acked(&w);
     pthread_mutex_lock(&w.lock);
     unavailable_during = w.unavailable;
     pthread_mutex_unlock(&w.lock);
     cr_assert_gt(unavailable_during, 0, "no write was refused with the database down");
-    cr_assert(wait_acked(&w, acked_at_restart + 20, 30000), "writes did not resume after the restart");
+    cr_assert(wait_acked(&w, acked_at_restart + 20, WAIT_LONG_MS), "writes did not resume after the restart");
     w.stop = 1;
     for (int i = 0; i < WRITERS; i++)
         pthread_join(threads[i], NULL);
@@ -625,17 +716,8 @@ Test(faults, no_acknowledged_write_is_lost_when_the_database_crashes, .fini = ps
     /* Every invite the API acknowledged is listed. (A worker that has not
      * reconnected yet may still say 503 for a few seconds: ask again.) */
     url = http_url(ps_stack.url, "/api/v6/admin/instance/invites");
-    deadline = ps_now_ms() + 15000;
-    for (;;) {
-        const char *headers[] = {auth, NULL};
-
-        cr_assert_eq(http_request("GET", url, headers, NULL, 0, &r), 0, "%s", r.error);
-        if (r.status != 503 || ps_now_ms() > deadline)
-            break;
-        http_response_free(&r);
-        ps_sleep_ms(100);
-    }
-    cr_assert_eq(r.status, 200, "list: %ld %s", r.status, r.body);
+    http_request_until("GET", url, (const char *const[]){auth, NULL}, not_503, WAIT_LONG_MS, &r);
+    cr_assert_eq(r.status, 200, "list: %ld %s %s", r.status, r.error, r.body);
     for (int i = 0; i < w.n_acked; i++) {
         char needle[64];
 

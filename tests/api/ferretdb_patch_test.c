@@ -39,7 +39,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "support/fixtures.h"
 #include "support/stack.h"
+#include "support/wait.h"
 
 #define DB_NAME "patchtest"
 
@@ -52,12 +54,6 @@ struct fdb {
     char bin[512];
     mongoc_client_t *client;
 };
-
-static void pause_100ms(void)
-{
-    struct timespec t = {.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
-    nanosleep(&t, NULL);
-}
 
 static bool port_accepts(int port)
 {
@@ -94,6 +90,33 @@ static void fdb_print_log(const struct fdb *f)
     while (fgets(line, sizeof line, in) != NULL)
         fputs(line, stderr);
     fclose(in);
+}
+
+/* A FerretDB child that is starting: up once its port accepts, or gone. */
+struct fdb_starting {
+    pid_t pid;
+    int port;
+    bool exited;
+};
+
+static bool fdb_up_or_gone(void *ctx)
+{
+    struct fdb_starting *st = ctx;
+    int status;
+
+    if (waitpid(st->pid, &status, WNOHANG) == st->pid) {
+        st->exited = true;
+        return true;
+    }
+    return port_accepts(st->port);
+}
+
+/* Whether the child *pid has exited (and is reaped). */
+static bool reaped(void *ctx)
+{
+    pid_t pid = *(pid_t *)ctx;
+
+    return waitpid(pid, NULL, WNOHANG) == pid;
 }
 
 /* Start the FerretDB named by env (default def) on a free port in a new
@@ -148,24 +171,17 @@ static void fdb_start(struct fdb *f, const char *env, const char *def)
             _exit(127);
         }
 
-        for (int i = 0; i < 300; i++) {
-            int status;
-            if (waitpid(pid, &status, WNOHANG) == pid) {
-                pid = 0;
-                break;
-            }
-            if (port_accepts(port)) {
-                char uri[128];
-                f->pid = pid;
-                f->port = port;
-                snprintf(uri, sizeof uri, "mongodb://127.0.0.1:%d/?serverSelectionTimeoutMS=10000", port);
-                f->client = mongoc_client_new(uri);
-                cr_assert(f->client != NULL);
-                return;
-            }
-            pause_100ms();
+        struct fdb_starting st = {pid, port, false};
+        if (wait_until(fdb_up_or_gone, &st, WAIT_LONG_MS) && !st.exited) {
+            char uri[128];
+            f->pid = pid;
+            f->port = port;
+            snprintf(uri, sizeof uri,
+                     "mongodb://127.0.0.1:%d/" DB_NAME "?serverSelectionTimeoutMS=10000", port);
+            f->client = fx_db_open(uri, NULL);
+            return;
         }
-        if (pid > 0) {
+        if (!st.exited) {
             kill(pid, SIGKILL);
             waitpid(pid, NULL, 0);
         }
@@ -176,15 +192,11 @@ static void fdb_start(struct fdb *f, const char *env, const char *def)
 
 static void fdb_stop(struct fdb *f)
 {
-    if (f->client != NULL)
-        mongoc_client_destroy(f->client);
+    fx_db_close(f->client, NULL);
     f->client = NULL;
     if (f->pid > 0) {
-        int i;
         kill(f->pid, SIGTERM);
-        for (i = 0; i < 100 && waitpid(f->pid, NULL, WNOHANG) != f->pid; i++)
-            pause_100ms();
-        if (i == 100) {
+        if (!wait_until(reaped, &f->pid, 10000)) {
             kill(f->pid, SIGKILL);
             waitpid(f->pid, NULL, 0);
         }
@@ -192,12 +204,6 @@ static void fdb_stop(struct fdb *f)
     }
     if (f->dir[0] != '\0' && getenv("WARDEN_KEEP_STACK") == NULL)
         stack_remove_dir(f->dir);
-}
-
-static void driver_init(void)
-{
-    mongoc_init();
-    mongoc_log_set_handler(NULL, NULL); /* FerretDB lacks endSessions: not test output */
 }
 
 static mongoc_collection_t *coll(const struct fdb *f, const char *name)
@@ -611,7 +617,6 @@ static void filter_in(bson_t *f, const struct idv *vs, size_t n)
 
 static void pair_start(void)
 {
-    driver_init();
     memset(&P, 0, sizeof P);
     fdb_start(&P.stock, "WARDEN_FERRETDB_STOCK", "build/ferretdb-stock/ferretdb");
     fdb_start(&P.patched, "WARDEN_FERRETDB", "build/ferretdb/ferretdb");
@@ -952,7 +957,6 @@ static void expect_indexed(const char *what, const char *filter_json, int sort, 
 
 Test(ferretdb_patch, explain_every_store_access_path_is_index_served)
 {
-    driver_init();
     fdb_start(&X, "WARDEN_FERRETDB", "build/ferretdb/ferretdb");
     explain_seed();
 

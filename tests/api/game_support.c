@@ -76,15 +76,9 @@ int64_t gs_db_update(const char *collection, const char *filter_json, const char
     cr_assert(filter, "bad filter %s: %s", filter_json, e.message);
     bson_t *update = bson_new_from_json((const uint8_t *)update_json, -1, &e);
     cr_assert(update, "bad update %s: %s", update_json, e.message);
-    mongoc_init();
-    mongoc_log_set_handler(NULL, NULL); /* FerretDB lacks endSessions: not test output */
-    mongoc_uri_t *uri = mongoc_uri_new_with_error(stack_shared_mongodb_uri(), &e);
-    cr_assert(uri, "bad URI: %s", e.message);
-    mongoc_client_t *client = mongoc_client_new_from_uri(uri);
-    cr_assert(client);
-    const char *db = mongoc_uri_get_database(uri);
-    mongoc_collection_t *c =
-        mongoc_client_get_collection(client, db && *db ? db : "warden", collection);
+    mongoc_database_t *db;
+    mongoc_client_t *client = fx_db_open(NULL, &db);
+    mongoc_collection_t *c = mongoc_database_get_collection(db, collection);
     bson_t reply;
     bool ok = mongoc_collection_update_many(c, filter, update, NULL, &reply, &e);
     cr_assert(ok, "update of %s failed: %s", collection, e.message);
@@ -92,8 +86,7 @@ int64_t gs_db_update(const char *collection, const char *filter_json, const char
     int64_t matched = bson_iter_init_find(&it, &reply, "matchedCount") ? bson_iter_as_int64(&it) : -1;
     bson_destroy(&reply);
     mongoc_collection_destroy(c);
-    mongoc_client_destroy(client);
-    mongoc_uri_destroy(uri);
+    fx_db_close(client, db);
     bson_destroy(update);
     bson_destroy(filter);
     return matched;

@@ -135,13 +135,8 @@ struct snapshot {
 static void snapshot_take(struct snapshot *snap)
 {
     bson_error_t e;
-    mongoc_init();
-    mongoc_log_set_handler(NULL, NULL); /* FerretDB lacks endSessions: not test output */
-    mongoc_uri_t *uri = mongoc_uri_new_with_error(private_stack.mongodb_uri, &e);
-    cr_assert(uri, "%s", e.message);
-    mongoc_client_t *client = mongoc_client_new_from_uri(uri);
-    const char *db_name = mongoc_uri_get_database(uri);
-    mongoc_database_t *db = mongoc_client_get_database(client, db_name && *db_name ? db_name : "warden");
+    mongoc_database_t *db;
+    mongoc_client_t *client = fx_db_open(private_stack.mongodb_uri, &db);
     char **names = mongoc_database_get_collection_names_with_opts(db, NULL, &e);
     cr_assert(names, "listing collections: %s", e.message);
     memset(snap, 0, sizeof *snap);
@@ -155,9 +150,7 @@ static void snapshot_take(struct snapshot *snap)
         mongoc_collection_destroy(c);
     }
     bson_strfreev(names);
-    mongoc_database_destroy(db);
-    mongoc_client_destroy(client);
-    mongoc_uri_destroy(uri);
+    fx_db_close(client, db);
 }
 
 static int64_t snapshot_count(const struct snapshot *snap, const char *name)

@@ -14,11 +14,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <mongoc/mongoc.h>
 
 #include "chat_admin_support.h"
 #include "support/fixtures.h"
 #include "support/stack.h"
+#include "support/wait.h"
 
 #define INVITES "/api/v6/admin/instance/invites"
 #define REGISTER "/api/v6/auth/register_inv"
@@ -118,12 +118,6 @@ static time_t utc_seconds(int y, int mo, int d, int h, int mi, int s)
     long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     long days = era * 146097 + doe - 719468;
     return (time_t)(days * 86400L + h * 3600L + mi * 60L + s);
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 /* --- Litecord's own scenarios (tests/test_admin_api/test_instance_invites.py) */
@@ -316,7 +310,7 @@ Test(invites, list_is_oldest_first_with_uses)
     char codes[3][8];
     for (int i = 0; i < 3; i++) {
         create_invite(staff.auth, i + 2, codes[i]);
-        sleep_ms(5); /* dates are in milliseconds: three distinct ones */
+        sleep_ms(5); /* the scenario's: dates are in milliseconds, three distinct ones */
     }
     char name[24], email[64];
     new_identity(name, email, "ol");
@@ -886,27 +880,6 @@ Test(invites, racing_registrations_that_give_uses_back_never_overshoot)
 
 /* --- slots of the previous release -------------------------------------------- */
 
-static int64_t private_count(const char *mongodb_uri, const char *collection, const char *filter_json)
-{
-    bson_error_t e;
-    bson_t *filter = bson_new_from_json((const uint8_t *)filter_json, -1, &e);
-    cr_assert(filter, "bad filter %s: %s", filter_json, e.message);
-    mongoc_init();
-    mongoc_log_set_handler(NULL, NULL);
-    mongoc_uri_t *uri = mongoc_uri_new_with_error(mongodb_uri, &e);
-    cr_assert(uri, "%s", e.message);
-    mongoc_client_t *client = mongoc_client_new_from_uri(uri);
-    const char *db = mongoc_uri_get_database(uri);
-    mongoc_collection_t *c = mongoc_client_get_collection(client, db && *db ? db : "warden", collection);
-    int64_t n = mongoc_collection_count_documents(c, filter, NULL, NULL, NULL, &e);
-    cr_assert(n >= 0, "count of %s: %s", collection, e.message);
-    mongoc_collection_destroy(c);
-    mongoc_client_destroy(client);
-    mongoc_uri_destroy(uri);
-    bson_destroy(filter);
-    return n;
-}
-
 static bson_t *old_slot(const char *code, int n, int64_t user_id)
 {
     char id[32];
@@ -986,9 +959,9 @@ Test(invites, migrate_renumbers_slots_of_the_previous_release)
         cr_expect_eq(max_uses, 5);
         cr_expect_eq(private_uses(&s, auth, codes[1], &max_uses), 12, "run %d: uses of %s", run, codes[1]);
         cr_expect_eq(max_uses, -1);
-        cr_expect_eq(private_count(s.mongodb_uri, "instance_invite_uses", "{\"code\": {\"$exists\": true}}"), 0,
+        cr_expect_eq(fx_db_count_at(s.mongodb_uri, "instance_invite_uses", "{\"code\": {\"$exists\": true}}"), 0,
                      "run %d: slots of the old form left", run);
-        cr_expect_eq(private_count(s.mongodb_uri, "instance_invite_uses", "{}"), 15, "run %d: slots", run);
+        cr_expect_eq(fx_db_count_at(s.mongodb_uri, "instance_invite_uses", "{}"), 15, "run %d: slots", run);
     }
     /* renumbered densely, in their old order, with their owners */
     static const struct {
@@ -1005,7 +978,7 @@ Test(invites, migrate_renumbers_slots_of_the_previous_release)
                      expect[i].id, (long long)expect[i].user_id);
         else
             snprintf(filter, sizeof filter, "{\"_id\": \"%s\", \"user_id\": null}", expect[i].id);
-        cr_expect_eq(private_count(s.mongodb_uri, "instance_invite_uses", filter), 1, "%s", filter);
+        cr_expect_eq(fx_db_count_at(s.mongodb_uri, "instance_invite_uses", filter), 1, "%s", filter);
     }
 
     /* Old001 admits the two uses left, and no third */

@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "support/http.h"
 #include "support/stack.h"
+#include "support/wait.h"
 
 static struct stack log_stack;
 static char log_dir[64];
@@ -52,19 +52,30 @@ static void get_logged(const char *path, char *request_id, size_t size)
     free(url);
 }
 
-/* Whether the file at path comes to hold needle within a few seconds. */
+struct in_file {
+    const char *path, *needle;
+};
+
+static bool file_holds(void *ctx)
+{
+    const struct in_file *f = ctx;
+    char *text = slurp(f->path);
+    bool found = text && strstr(text, f->needle);
+    free(text);
+    return found;
+}
+
+/* Whether the file at path comes to hold needle (lines are written as a
+ * request ends, after its answer has gone). */
 static bool appears(const char *path, const char *needle)
 {
-    for (int i = 0; i < 50; i++) {
-        char *text = slurp(path);
-        bool found = text && strstr(text, needle);
-        free(text);
-        if (found)
-            return true;
-        struct timespec pause = {0, 100 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-    }
-    return false;
+    struct in_file f = {path, needle};
+    return wait_until(file_holds, &f, WAIT_LONG_MS);
+}
+
+static bool exists(void *ctx)
+{
+    return access(ctx, F_OK) == 0;
 }
 
 Test(logs, access_lines_and_reopen_on_sigusr1, .fini = stop_log_stack, .timeout = 120)
@@ -91,8 +102,9 @@ Test(logs, access_lines_and_reopen_on_sigusr1, .fini = stop_log_stack, .timeout 
     /* Rotate as logrotate does: move the file, signal the pool. */
     cr_assert(rename(log_path, rotated) == 0);
     cr_assert(kill(log_stack.pool_pid, SIGUSR1) == 0);
-    struct timespec pause = {0, 300 * 1000 * 1000};
-    nanosleep(&pause, NULL);
+    /* The master reopens the path (creating the file) and passes the signal
+     * on to the workers, which reopen before they take their next request. */
+    cr_assert(wait_until(exists, log_path, WAIT_LONG_MS), "the pool did not reopen %s", log_path);
     /* Two workers: ask twice per worker so that each has served after the signal. */
     for (int i = 0; i < 4; i++)
         get_logged("/healthz", second, sizeof second);

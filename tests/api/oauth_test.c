@@ -3,7 +3,8 @@
  * (password grant as JSON and as a form, one answer for every refused
  * credential, refresh tokens used once, grant types) and bearer tokens on the
  * game routes (denied when missing, malformed, forged, expired, or issued
- * before a rights or password change; 403 without the route's role).
+ * before a rights or password change; 403 without the route's role). What
+ * a grant and an authenticated request cost is measured by `make bench`.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -27,7 +28,6 @@ static void quiet_driver(void)
 
 TestSuite(auth_oauth, .init = quiet_driver);
 TestSuite(auth_game, .init = quiet_driver);
-TestSuite(auth_game_cost, .init = quiet_driver);
 
 #define DENIED "{\"Message\":\"Authorization has been denied for this request.\"}"
 #define INVALID_CREDENTIALS "{\"Message\":\"Invalid credentials\"}"
@@ -654,36 +654,4 @@ Test(auth_game, auth_errors_come_before_validation_errors)
     fx_request("POST", "/api/v1/players/!!/admin/nonsense", "Authorization: Bearer x", "{not json", &r);
     expect_answer("bad body, bad token", &r, 401, DENIED);
     http_response_free(&r);
-}
-
-/* --- cost ---------------------------------------------------------------------------- */
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-Test(auth_game_cost, grant_and_authenticated_request, .timeout = 300)
-{
-    struct fx_game_user g;
-    fx_game_user(&g, "Api", true);
-    enum { GRANTS = 20, REQUESTS = 200 };
-    struct http_response r;
-    double t0 = now_s();
-    for (int i = 0; i < GRANTS; i++) {
-        grant_plain(g.name, g.password, &r);
-        cr_assert_eq(r.status, 200, "%s", r.body);
-        http_response_free(&r);
-    }
-    double grant_s = (now_s() - t0) / GRANTS;
-    t0 = now_s();
-    for (int i = 0; i < REQUESTS; i++)
-        cr_assert_eq(authorized_status(g.auth), 200);
-    double request_s = (now_s() - t0) / REQUESTS;
-    fprintf(stderr,
-            "auth cost: game password grant %.1f ms, GET /api/v1/info/authorized %.2f ms "
-            "(sequential averages; %d grants, %d requests)\n",
-            grant_s * 1e3, request_s * 1e3, GRANTS, REQUESTS);
 }

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "support/fixtures.h"
@@ -49,41 +48,36 @@ void ps_finish_private(void)
                                            "(see above), or it did not stop");
 }
 
-/* Whether every thread of pid is in state T (stopped), waiting up to ms. */
-static bool wait_all_stopped(pid_t pid, long ms)
+/* Whether every thread of the process *ctx is in state T (stopped). */
+static bool all_stopped(void *ctx)
 {
-    int64_t deadline = ps_now_ms() + ms;
+    pid_t pid = *(pid_t *)ctx;
     char dir_path[64];
+    DIR *dir;
+    struct dirent *e;
+    bool all;
 
     snprintf(dir_path, sizeof dir_path, "/proc/%d/task", (int)pid);
-    for (;;) {
-        DIR *dir = opendir(dir_path);
-        struct dirent *e;
-        bool all = dir != NULL;
+    dir = opendir(dir_path);
+    all = dir != NULL;
+    while (all && (e = readdir(dir)) != NULL) {
+        char path[96], line[512], *paren, state = '?';
+        FILE *f;
 
-        while (all && (e = readdir(dir)) != NULL) {
-            char path[96], line[512], *paren, state = '?';
-            FILE *f;
-
-            if (e->d_name[0] == '.')
-                continue;
-            snprintf(path, sizeof path, "%s/%.20s/stat", dir_path, e->d_name);
-            f = fopen(path, "r");
-            if (f == NULL)
-                continue; /* a thread that just exited */
-            if (fgets(line, sizeof line, f) != NULL && (paren = strrchr(line, ')')) != NULL)
-                sscanf(paren + 1, " %c", &state);
-            fclose(f);
-            all = state == 'T' || state == 't';
-        }
-        if (dir != NULL)
-            closedir(dir);
-        if (all)
-            return true;
-        if (ps_now_ms() > deadline)
-            return false;
-        ps_sleep_ms(5);
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%.20s/stat", dir_path, e->d_name);
+        f = fopen(path, "r");
+        if (f == NULL)
+            continue; /* a thread that just exited */
+        if (fgets(line, sizeof line, f) != NULL && (paren = strrchr(line, ')')) != NULL)
+            sscanf(paren + 1, " %c", &state);
+        fclose(f);
+        all = state == 'T' || state == 't';
     }
+    if (dir != NULL)
+        closedir(dir);
+    return all;
 }
 
 void ps_db_freeze(void)
@@ -94,7 +88,7 @@ void ps_db_freeze(void)
     db_frozen = true;
     /* kill() returns before every thread has stopped: a reply already on its
      * way would still go out. Wait until the whole process is stopped. */
-    cr_assert(wait_all_stopped(ps_stack.db_pid, 5000), "the database did not stop within 5 s");
+    cr_assert(wait_until(all_stopped, &ps_stack.db_pid, WAIT_LONG_MS), "the database did not stop");
 }
 
 void ps_db_thaw(void)
@@ -102,24 +96,6 @@ void ps_db_thaw(void)
     if (ps_stack.db_pid > 0)
         kill(ps_stack.db_pid, SIGCONT);
     db_frozen = false;
-}
-
-/* --- time ------------------------------------------------------------------- */
-
-void ps_sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-int64_t ps_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* --- /status ------------------------------------------------------------------ */
@@ -309,16 +285,14 @@ int ps_children_of(pid_t parent, pid_t *out, int max)
     return n;
 }
 
+static bool gone(void *ctx)
+{
+    return !ps_pid_alive(*(pid_t *)ctx);
+}
+
 bool ps_wait_gone(pid_t pid, long ms)
 {
-    int64_t deadline = ps_now_ms() + ms;
-
-    while (ps_pid_alive(pid)) {
-        if (ps_now_ms() > deadline)
-            return false;
-        ps_sleep_ms(20);
-    }
-    return true;
+    return wait_until(gone, &pid, ms);
 }
 
 void ps_signal_worker(pid_t pid, int sig)
@@ -400,9 +374,9 @@ static void *load_run(void *arg)
 
     while (!l->stop) {
         struct http_response r;
-        int64_t started = ps_now_ms();
+        int64_t started = now_ms();
         int rc = http_request("GET", l->url, l->auth ? headers : NULL, NULL, 0, &r);
-        int64_t took = ps_now_ms() - started;
+        int64_t took = now_ms() - started;
         bool good = rc == 0 && l->acceptable(&r);
         const char *rid = rc == 0 ? http_header(&r, "X-Request-Id") : NULL;
 
@@ -433,8 +407,8 @@ static void *load_run(void *arg)
         pthread_mutex_unlock(&l->lock);
         http_response_free(&r);
         /* Continuous but not flat out: the machine is shared with the
-         * other suites' tests, some of them timed. */
-        ps_sleep_ms(PS_LOAD_PAUSE_MS);
+         * other suites' tests. */
+        sleep_ms(PS_LOAD_PAUSE_MS);
     }
     return NULL;
 }
@@ -473,19 +447,25 @@ void ps_load_counts(struct ps_load *l, struct ps_load_counts *out)
     pthread_mutex_unlock(&l->lock);
 }
 
-bool ps_load_wait_ok(struct ps_load *l, long n, long ms)
+struct load_target {
+    struct ps_load *load;
+    long ok;
+};
+
+static bool load_reached(void *ctx)
 {
-    int64_t deadline = ps_now_ms() + ms;
+    struct load_target *t = ctx;
     struct ps_load_counts c;
 
-    for (;;) {
-        ps_load_counts(l, &c);
-        if (c.ok >= n)
-            return true;
-        if (ps_now_ms() > deadline)
-            return false;
-        ps_sleep_ms(10);
-    }
+    ps_load_counts(t->load, &c);
+    return c.ok >= t->ok;
+}
+
+bool ps_load_wait_ok(struct ps_load *l, long n, long ms)
+{
+    struct load_target t = {l, n};
+
+    return wait_until(load_reached, &t, ms);
 }
 
 void ps_load_stop(struct ps_load *l)
@@ -710,23 +690,8 @@ void ps_ctl_ok(char *line, size_t size, const char *const *argv)
 
 void ps_staff_auth(char *auth, size_t size)
 {
-    char line[256], name[40], password[40], token[320];
-    char *space, *hash;
-    unsigned seed = (unsigned)getpid() ^ (unsigned)ps_now_ms();
+    struct fx_chat_user staff;
 
-    snprintf(name, sizeof name, "staff%u", (unsigned)rand_r(&seed) % 1000000u);
-    snprintf(password, sizeof password, "pw%08x%08x", (unsigned)rand_r(&seed), (unsigned)rand_r(&seed));
-    {
-        char email[80];
-
-        snprintf(email, sizeof email, "%s@example.com", name);
-        ps_ctl_ok(line, sizeof line, (const char *const[]){"add-user", name, email, password, NULL});
-    }
-    /* "<id> <username>#<discriminator>" */
-    space = strchr(line, ' ');
-    hash = strrchr(line, '#');
-    cr_assert(space != NULL && hash != NULL, "add-user printed '%s'", line);
-    ps_ctl_ok(NULL, 0, (const char *const[]){"make-staff", name, hash + 1, NULL});
-    ps_ctl_ok(token, sizeof token, (const char *const[]){"token", name, hash + 1, NULL});
-    snprintf(auth, size, "Authorization: %s", token);
+    fx_chat_user_at(&ps_stack, &staff, true);
+    snprintf(auth, size, "%s", staff.auth);
 }

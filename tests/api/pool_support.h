@@ -23,6 +23,7 @@
 
 #include "support/http.h"
 #include "support/stack.h"
+#include "support/wait.h"
 
 /* --- the private stack ----------------------------------------------------- */
 
@@ -46,9 +47,10 @@ void ps_db_thaw(void);
 
 /* --- time ------------------------------------------------------------------- */
 
-void ps_sleep_ms(long ms);
-/* Monotonic clock, milliseconds. */
-int64_t ps_now_ms(void);
+/* support/wait.h's sleep_ms and now_ms under the names these suites first
+ * gave them. */
+#define ps_sleep_ms sleep_ms
+#define ps_now_ms now_ms
 
 /* --- /status ------------------------------------------------------------------ */
 
@@ -113,7 +115,7 @@ bool ps_log_contains(const char *text);
 #define PS_LOAD_RIDS_MAX 20000
 
 /* Whether a response is what the test accepts (e.g. 200, or 503 in JSON). */
-typedef bool (*ps_acceptable_fn)(const struct http_response *r);
+typedef http_accept_fn ps_acceptable_fn;
 
 struct ps_load_counts {
     long total;

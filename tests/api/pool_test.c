@@ -20,6 +20,7 @@
 #include "support/fixtures.h"
 #include "support/http.h"
 #include "support/stack.h"
+#include "support/wait.h"
 
 #define LOGIN "/api/v6/auth/login"
 
@@ -386,6 +387,64 @@ Test(pool, malformed_percent_encoding_in_a_query_is_json_400)
 
 /* --- /status ----------------------------------------------------------------------- */
 
+/* What a worker has taken on: the requests it counts as served, plus the
+ * one it is busy with (served, perhaps, but not counted yet: a worker counts
+ * a request once its answer is gone), as accepted_requests counts them. */
+static int64_t taken_on(const struct ps_worker *w)
+{
+    return w->requests + (strcmp(w->state, "busy") == 0);
+}
+
+/* Whether b lists the same workers as a; the sums of taken_on in each. A
+ * worker's count never goes down. */
+static bool same_workers(const struct ps_status *a, const struct ps_status *b, int64_t *sum_a,
+                         int64_t *sum_b)
+{
+    *sum_a = *sum_b = 0;
+    if (a->n_workers != b->n_workers)
+        return false;
+    for (size_t i = 0; i < a->n_workers; i++) {
+        size_t k = 0;
+
+        while (k < b->n_workers && b->workers[k].pid != a->workers[i].pid)
+            k++;
+        if (k == b->n_workers)
+            return false;
+        cr_assert_geq(b->workers[k].requests, a->workers[i].requests,
+                      "worker %d's count went down: %lld then %lld", (int)a->workers[i].pid,
+                      (long long)a->workers[i].requests, (long long)b->workers[k].requests);
+        *sum_a += taken_on(&a->workers[i]);
+        *sum_b += taken_on(&b->workers[k]);
+    }
+    return true;
+}
+
+/* Each worker's "requests" counts what it serves: across five requests the
+ * workers' counts together grow by five or more (other suites share the
+ * pool: more is fine). A worker recycled in between (--max-requests) starts
+ * again from 0: then the workers are read again. */
+static void assert_worker_counts_grow(const char *base)
+{
+    struct ps_status before, after;
+    struct http_response r;
+    int64_t sum_before = 0, sum_after = 0;
+    bool same = false;
+
+    for (int attempt = 0; attempt < 5 && !same; attempt++) {
+        ps_status_ok(base, &before);
+        for (int i = 0; i < 5; i++) {
+            fx_request("GET", "/livez", NULL, NULL, &r);
+            cr_assert_eq(r.status, 200, "%s", r.body);
+            http_response_free(&r);
+        }
+        ps_status_ok(base, &after);
+        same = same_workers(&before, &after, &sum_before, &sum_after);
+    }
+    cr_assert(same, "the workers changed under every reading");
+    cr_assert_geq(sum_after - sum_before, 5, "the workers' counts went from %lld to %lld in all",
+                  (long long)sum_before, (long long)sum_after);
+}
+
 Test(pool, status_lists_pool_totals_and_each_worker)
 {
     struct http_response r;
@@ -412,12 +471,12 @@ Test(pool, status_lists_pool_totals_and_each_worker)
     cr_assert_eq((int64_t)st.n_workers, st.processes);
     for (size_t i = 0; i < st.n_workers; i++) {
         cr_assert_gt(st.workers[i].pid, 0);
-        cr_assert_geq(st.workers[i].requests, 0);
         cr_assert(strcmp(st.workers[i].state, "idle") == 0 || strcmp(st.workers[i].state, "busy") == 0 ||
                       strcmp(st.workers[i].state, "starting") == 0 ||
                       strcmp(st.workers[i].state, "stopping") == 0,
                   "state %s", st.workers[i].state);
     }
+    assert_worker_counts_grow(base);
     /* The worker answering is busy with this very request, path without query. */
     fx_request("GET", "/status?secret=hunter2", NULL, NULL, &r);
     cr_assert_eq(r.status, 200);
@@ -634,6 +693,25 @@ Test(pool, max_requests_recycles_workers_without_failing_requests, .fini = ps_st
     ps_finish_private();
 }
 
+static bool status_200(const struct http_response *r)
+{
+    return r->status == 200;
+}
+
+/* The one worker is new (not old) and a request timeout is counted. */
+struct timeout_replacement {
+    pid_t old;
+    struct ps_status *st;
+};
+
+static bool timeout_replaced(void *ctx)
+{
+    struct timeout_replacement *t = ctx;
+
+    return ps_status_read(ps_stack.url, t->st) == 0 && t->st->timeouts >= 1 &&
+           t->st->n_workers == 1 && t->st->workers[0].pid != t->old;
+}
+
 /* A request stuck on a frozen database: the ping waits on an open socket
  * (the driver's socket timeout is 10 s), so only --request-timeout ends it. */
 Test(pool, request_timeout_kills_a_stuck_worker, .fini = ps_stop_private, .timeout = 180)
@@ -641,9 +719,9 @@ Test(pool, request_timeout_kills_a_stuck_worker, .fini = ps_stop_private, .timeo
     const char *args[] = {"--request-timeout", "2", "--workers", "1", NULL};
     struct http_response r;
     struct ps_status before, st;
+    struct timeout_replacement replacement;
     char *url;
-    int64_t started, took, deadline;
-    bool replaced = false;
+    int64_t started, took;
 
     ps_start_private(args);
     url = http_url(ps_stack.url, "/healthz");
@@ -654,30 +732,26 @@ Test(pool, request_timeout_kills_a_stuck_worker, .fini = ps_stop_private, .timeo
     ps_status_ok(ps_stack.url, &before);
     cr_assert_eq(before.n_workers, 1);
 
+    /* Stuck until the pool kills its worker: without the kill the driver
+     * would give up after 10 s (a 503 from the pool) or the client after
+     * 15 s (no answer), and the 502 below comes only from a dead worker.
+     * How long it took is a figure, not a check. */
     ps_db_freeze();
-    started = ps_now_ms();
+    started = now_ms();
     cr_assert_eq(http_get(url, &r), 0, "no answer: %s", r.error);
-    took = ps_now_ms() - started;
+    took = now_ms() - started;
     fprintf(stderr, "pool/request_timeout: stuck request answered %ld after %lld ms\n", r.status,
             (long long)took);
-    cr_assert_lt(took, 8000, "the stuck request took %lld ms", (long long)took);
-    cr_assert_geq(took, 1900, "answered before the timeout (%lld ms, %ld %s): was it stuck?",
-                  (long long)took, r.status, r.body);
     cr_assert_eq(r.status, 502, "status %ld: %s", r.status, r.body);
     assert_json_type(&r);
     cr_assert_not_null(strstr(r.body, "\"status\": 502"), "body: %s", r.body);
     http_response_free(&r);
 
     /* A replacement serves /status (no database needed) and counts the timeout. */
-    deadline = ps_now_ms() + 5000;
-    while (!replaced && ps_now_ms() < deadline) {
-        if (ps_status_read(ps_stack.url, &st) == 0 && st.timeouts >= 1 && st.n_workers == 1 &&
-            st.workers[0].pid != before.workers[0].pid)
-            replaced = true;
-        else
-            ps_sleep_ms(50);
-    }
-    cr_assert(replaced, "no replacement worker or no timeout counted within 5 s");
+    replacement.old = before.workers[0].pid;
+    replacement.st = &st;
+    cr_assert(wait_until(timeout_replaced, &replacement, WAIT_LONG_MS),
+              "no replacement worker or no timeout counted");
     cr_assert_eq(st.timeouts, 1, "timeouts: %lld", (long long)st.timeouts);
     cr_assert(!ps_pid_alive(before.workers[0].pid), "the stuck worker %d is still alive",
               (int)before.workers[0].pid);
@@ -685,15 +759,9 @@ Test(pool, request_timeout_kills_a_stuck_worker, .fini = ps_stop_private, .timeo
 
     /* The database back: health again, without restarting the pool. */
     ps_db_thaw();
-    deadline = ps_now_ms() + 10000;
-    for (;;) {
-        cr_assert_eq(http_get(url, &r), 0, "%s", r.error);
-        if (r.status == 200 || ps_now_ms() > deadline)
-            break;
-        http_response_free(&r);
-        ps_sleep_ms(100);
-    }
-    cr_assert_eq(r.status, 200, "/healthz still %ld after the database came back: %s", r.status, r.body);
+    http_request_until("GET", url, NULL, status_200, WAIT_LONG_MS, &r);
+    cr_assert_eq(r.status, 200, "/healthz still %ld after the database came back: %s %s", r.status,
+                 r.error, r.body);
     http_response_free(&r);
     cr_assert(ps_pid_alive(ps_stack.pool_pid), "the pool is gone");
     free(url);
@@ -718,8 +786,8 @@ Test(pool, workers_crashing_at_start_are_respawned_with_back_off, .fini = ps_sto
     /* Kill every worker as soon as it exists and time the master's next
      * fork after each kill, until it waits 1.5 s or more (the back-off
      * doubles from 100 ms per crash: 100, 200, 400, ... capped at 10 s). */
-    deadline = ps_now_ms() + 25000;
-    while (max_gap < 1500 && ps_now_ms() < deadline) {
+    deadline = now_ms() + 25000;
+    while (max_gap < 1500 && now_ms() < deadline) {
         int n = ps_children_of(ps_stack.pool_pid, pids, 8);
 
         for (int i = 0; i < n; i++) {
@@ -731,7 +799,7 @@ Test(pool, workers_crashing_at_start_are_respawned_with_back_off, .fini = ps_sto
                 continue;
             cr_assert_lt(n_killed, 64, "the master forks workers in a loop (%d killed)", n_killed);
             if (last_kill != 0) {
-                int64_t gap = ps_now_ms() - last_kill;
+                int64_t gap = now_ms() - last_kill;
 
                 if (gap > max_gap)
                     max_gap = gap;
@@ -741,9 +809,9 @@ Test(pool, workers_crashing_at_start_are_respawned_with_back_off, .fini = ps_sto
             }
             ps_signal_worker(pids[i], SIGKILL);
             killed[n_killed++] = pids[i];
-            last_kill = ps_now_ms();
+            last_kill = now_ms();
         }
-        ps_sleep_ms(5);
+        sleep_ms(5);
     }
     fprintf(stderr, "pool/back_off: %d workers killed; ms from a kill to the next fork:%s\n",
             n_killed, gaps);
@@ -756,15 +824,7 @@ Test(pool, workers_crashing_at_start_are_respawned_with_back_off, .fini = ps_sto
     /* Left alone, the workers come back (the back-off is capped at 10 s);
      * meanwhile requests wait in the socket's backlog. */
     url = http_url(ps_stack.url, "/healthz");
-    deadline = ps_now_ms() + 25000;
-    for (;;) {
-        int rc = http_get(url, &r);
-
-        if ((rc == 0 && r.status == 200) || ps_now_ms() > deadline)
-            break;
-        http_response_free(&r);
-        ps_sleep_ms(100);
-    }
+    http_request_until("GET", url, NULL, status_200, WAIT_LONG_MS, &r);
     cr_assert_eq(r.status, 200, "the pool does not serve again: %ld %s %s", r.status, r.error, r.body);
     http_response_free(&r);
     free(url);

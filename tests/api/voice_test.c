@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mongoc/mongoc.h>
 
 #include "chat_admin_support.h"
 #include "support/fixtures.h"
@@ -750,26 +749,6 @@ Test(voice, migrate_gives_old_data_its_claims)
         cr_expect_eq(fx_db_count(parts[i], filter), 0, "%s of the old guild deleted", parts[i]);
 }
 
-/* Documents matching filter in a private stack's database. */
-static int64_t private_count(const struct stack *s, const char *collection, const char *filter_json)
-{
-    mongoc_init();
-    bson_error_t e;
-    bson_t *filter = bson_new_from_json((const uint8_t *)filter_json, -1, &e);
-    cr_assert(filter, "bad filter %s: %s", filter_json, e.message);
-    mongoc_client_t *client = mongoc_client_new(s->mongodb_uri);
-    cr_assert(client);
-    mongoc_database_t *db = mongoc_client_get_default_database(client);
-    mongoc_collection_t *c = mongoc_database_get_collection(db, collection);
-    int64_t n = mongoc_collection_count_documents(c, filter, NULL, NULL, NULL, &e);
-    cr_assert(n >= 0, "count on %s: %s", collection, e.message);
-    mongoc_collection_destroy(c);
-    mongoc_database_destroy(db);
-    mongoc_client_destroy(client);
-    bson_destroy(filter);
-    return n;
-}
-
 /*
  * The first region's assignment and a deprecation walk guilds and claims a
  * batch at a time: with more guilds than a batch (256), each still reaches
@@ -799,15 +778,15 @@ Test(voice, first_region_and_its_deprecation_reach_every_guild_past_a_batch, .ti
     ca_private_request(&s, "PUT", REGIONS, auth, "{\"id\": \"first\", \"name\": \"first\"}", &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     http_response_free(&r);
-    cr_expect_eq(private_count(&s, "guilds", "{\"region\": \"first\"}"), MANY_GUILDS);
-    cr_expect_eq(private_count(&s, "guild_regions", "{\"region_id\": \"first\"}"), MANY_GUILDS);
+    cr_expect_eq(fx_db_count_at(s.mongodb_uri, "guilds", "{\"region\": \"first\"}"), MANY_GUILDS);
+    cr_expect_eq(fx_db_count_at(s.mongodb_uri, "guild_regions", "{\"region_id\": \"first\"}"), MANY_GUILDS);
 
     ca_private_request(&s, "PUT", REGIONS "/first/deprecate", auth, NULL, &r);
     cr_assert_eq(r.status, 204, "%s", r.body);
     http_response_free(&r);
-    cr_expect_eq(private_count(&s, "guilds", "{\"region\": null}"), MANY_GUILDS);
-    cr_expect_eq(private_count(&s, "gateway_events", "{\"type\": \"GUILD_UPDATE\", \"data.region\": null}"),
+    cr_expect_eq(fx_db_count_at(s.mongodb_uri, "guilds", "{\"region\": null}"), MANY_GUILDS);
+    cr_expect_eq(fx_db_count_at(s.mongodb_uri, "gateway_events", "{\"type\": \"GUILD_UPDATE\", \"data.region\": null}"),
                  MANY_GUILDS, "one GUILD_UPDATE per guild");
-    cr_expect_eq(private_count(&s, "guild_regions", "{}"), 0);
+    cr_expect_eq(fx_db_count_at(s.mongodb_uri, "guild_regions", "{}"), 0);
     cr_expect_eq(stack_stop(&s), 0, "the private stack's pool reported a sanitizer error");
 }

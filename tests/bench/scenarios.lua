@@ -24,6 +24,16 @@
 --   search_rare    ...?username=bu00NN42, NN over 00..99 (one user each)
 --   search_short   ...?username=D, D over 1..9 (a needle without a trigram)
 --
+-- and, one request at a time, what authentication costs a client:
+--   login          POST /api/v6/auth/login with BENCH_LOGIN_EMAIL and
+--                  BENCH_LOGIN_PASSWORD (200)
+--   login_wrong    the same email with another password (400)
+--   login_unknown  an email nobody has (400)
+--   grant          POST /api/oauth/token, password grant for BENCH_GAME_NAME
+--                  with BENCH_GAME_PASSWORD_HEX (200)
+--   authorized     GET /api/v1/info/authorized with BENCH_GAME_TOKEN
+--   me_token       GET /api/v6/users/@me with BENCH_TOKEN
+--
 -- Requests are numbered j = t + T * k (thread t of T, its k-th request), as
 -- tests/bench/db_ceiling.c numbers its processes' operations, and the j-th
 -- goes to item (j * 7919) mod n of a list of n: consecutive requests land
@@ -31,7 +41,8 @@
 --
 -- Environment: BENCH_SCENARIO, BENCH_IDS (the seed's output directory),
 -- BENCH_TOKEN (chat staff token), BENCH_GAME_TOKEN (game bearer token),
--- BENCH_RUN (1, 2, ... one per wrk run), BENCH_WRK_THREADS (wrk's -t).
+-- BENCH_RUN (1, 2, ... one per wrk run), BENCH_WRK_THREADS (wrk's -t), and
+-- for the authentication scenarios the credentials named above.
 --
 -- done() prints one line for the driver:
 --   WRK_RESULT requests=N duration_us=N p50_us=N p99_us=N mean_us=N max_us=N
@@ -81,16 +92,18 @@ local headers = {}
 local sample_ids, sample_tokens, guilds, game_names, invite
 
 local staff = { guild = true, patch = true, search_common = true, search_rare = true,
-                search_short = true }
+                search_short = true, me_token = true }
+local posts_json = { patch = true, mute = true, register = true, login = true, login_wrong = true,
+                     login_unknown = true, grant = true }
 
 function init(args)
    tid = tid or 0
    if staff[scenario] then
       headers["Authorization"] = assert(os.getenv("BENCH_TOKEN"), "BENCH_TOKEN")
-   elseif scenario == "mute" then
+   elseif scenario == "mute" or scenario == "authorized" then
       headers["Authorization"] = "Bearer " .. assert(os.getenv("BENCH_GAME_TOKEN"), "BENCH_GAME_TOKEN")
    end
-   if scenario == "patch" or scenario == "mute" or scenario == "register" then
+   if posts_json[scenario] then
       headers["Content-Type"] = "application/json"
    end
    if scenario == "me" or scenario == "patch" then
@@ -104,6 +117,11 @@ function init(args)
       local codes = read_ids("invites.txt")
       invite = codes[#codes]
    end
+end
+
+local function login(email, password)
+   return wrk.format("POST", "/api/v6/auth/login", headers,
+                     string.format('{"email":"%s","password":"%s"}', email, password))
 end
 
 local function search(needle)
@@ -159,6 +177,32 @@ local builders = {
 
    search_short = function(j)
       return search(tostring(1 + j % 9))
+   end,
+
+   login = function()
+      return login(os.getenv("BENCH_LOGIN_EMAIL"), os.getenv("BENCH_LOGIN_PASSWORD"))
+   end,
+
+   login_wrong = function()
+      return login(os.getenv("BENCH_LOGIN_EMAIL"), "not the password")
+   end,
+
+   login_unknown = function()
+      return login("nobody-at-all@bench.invalid", os.getenv("BENCH_LOGIN_PASSWORD"))
+   end,
+
+   grant = function()
+      return wrk.format("POST", "/api/oauth/token", headers, string.format(
+         '{"grant_type":"password","username":"%s","password":"%s"}',
+         os.getenv("BENCH_GAME_NAME"), os.getenv("BENCH_GAME_PASSWORD_HEX")))
+   end,
+
+   authorized = function()
+      return wrk.format("GET", "/api/v1/info/authorized", headers)
+   end,
+
+   me_token = function()
+      return wrk.format("GET", "/api/v6/users/@me", headers)
    end,
 }
 

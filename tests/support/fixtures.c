@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "support/stack.h"
@@ -96,14 +95,14 @@ void fx_ctl_ok(const struct stack *s, char *line, size_t size, const char *const
     free(out);
 }
 
-void fx_chat_user(struct fx_chat_user *u, bool staff)
+void fx_chat_user_at(const struct stack *s, struct fx_chat_user *u, bool staff)
 {
     memset(u, 0, sizeof *u);
     fx_unique(u->username, sizeof u->username, "u");
     snprintf(u->email, sizeof u->email, "%s@example.com", u->username);
     fx_unique(u->password, sizeof u->password, "pw");
     char line[256];
-    fx_ctl_ok(NULL, line, sizeof line,
+    fx_ctl_ok(s, line, sizeof line,
            (const char *const[]){"add-user", u->username, u->email, u->password, NULL});
     /* "<id> <username>#<discriminator>" */
     char *space = strchr(line, ' ');
@@ -113,10 +112,15 @@ void fx_chat_user(struct fx_chat_user *u, bool staff)
     copy(u->id, sizeof u->id, line);
     copy(u->discriminator, sizeof u->discriminator, hash + 1);
     if (staff)
-        fx_ctl_ok(NULL, NULL, 0, (const char *const[]){"make-staff", u->username, u->discriminator, NULL});
-    fx_ctl_ok(NULL, u->token, sizeof u->token,
+        fx_ctl_ok(s, NULL, 0, (const char *const[]){"make-staff", u->username, u->discriminator, NULL});
+    fx_ctl_ok(s, u->token, sizeof u->token,
            (const char *const[]){"token", u->username, u->discriminator, NULL});
     snprintf(u->auth, sizeof u->auth, "Authorization: %s", u->token);
+}
+
+void fx_chat_user(struct fx_chat_user *u, bool staff)
+{
+    fx_chat_user_at(NULL, u, staff);
 }
 
 void fx_sha256_hex(const char *text, char out[65])
@@ -148,8 +152,12 @@ void fx_game_user(struct fx_game_user *u, const char *rights, bool login)
         argv[n] = NULL;
         fx_ctl_ok(NULL, NULL, 0, argv);
     }
-    if (!login)
-        return;
+    if (login)
+        fx_game_login(u);
+}
+
+void fx_game_login(struct fx_game_user *u)
+{
     char hex[65], body[256];
     fx_sha256_hex(u->password, hex);
     snprintf(body, sizeof body, "{\"grant_type\":\"password\",\"username\":\"%s\",\"password\":\"%s\"}",
@@ -192,11 +200,13 @@ void fx_game_player(const char *user_name, const char *map, int x, int y, const 
         fx_ctl_ok(NULL, NULL, 0, (const char *const[]){"game-presence", name, "online", "--ip", ip, NULL});
 }
 
-void fx_request_raw(const char *method, const char *path, const char *auth,
-                    const char *content_type, const char *body, size_t len,
-                    struct http_response *out)
+void fx_request_raw_at(const struct stack *s, const char *method, const char *path,
+                       const char *auth, const char *content_type, const char *body, size_t len,
+                       struct http_response *out)
 {
-    char *url = http_url(stack_shared_url(), "%s", path);
+    const char *base = s ? s->url : stack_shared_url();
+    cr_assert(base, "no stack: outside the API runner, name one");
+    char *url = http_url(base, "%s", path);
     cr_assert(url, "out of memory");
     char type_header[128];
     const char *headers[3];
@@ -213,11 +223,24 @@ void fx_request_raw(const char *method, const char *path, const char *auth,
     free(url);
 }
 
+void fx_request_raw(const char *method, const char *path, const char *auth,
+                    const char *content_type, const char *body, size_t len,
+                    struct http_response *out)
+{
+    fx_request_raw_at(NULL, method, path, auth, content_type, body, len, out);
+}
+
+void fx_request_at(const struct stack *s, const char *method, const char *path, const char *auth,
+                   const char *json, struct http_response *out)
+{
+    fx_request_raw_at(s, method, path, auth, json ? "application/json" : NULL, json,
+                      json ? strlen(json) : 0, out);
+}
+
 void fx_request(const char *method, const char *path, const char *auth, const char *json,
                 struct http_response *out)
 {
-    fx_request_raw(method, path, auth, json ? "application/json" : NULL, json,
-                   json ? strlen(json) : 0, out);
+    fx_request_at(NULL, method, path, auth, json, out);
 }
 
 void fx_json(const struct http_response *r, bson_t *out)
@@ -321,39 +344,57 @@ bool fx_sub(const bson_t *doc, const char *path, bson_t *out)
     return true;
 }
 
-static mongoc_collection_t *open_collection(mongoc_client_t **client, const char *collection)
+mongoc_client_t *fx_db_open(const char *mongodb_uri, mongoc_database_t **db)
 {
-    static int initialised;
+    static bool initialised;
     if (!initialised) {
         mongoc_init();
-        /* The driver's warnings (FerretDB lacks endSessions) are not test output. */
         mongoc_log_set_handler(NULL, NULL);
-        initialised = 1;
+        initialised = true;
     }
+    if (!mongodb_uri)
+        mongodb_uri = stack_shared_mongodb_uri();
+    cr_assert(mongodb_uri, "no database: outside the API runner, name one");
     bson_error_t e;
-    mongoc_uri_t *uri = mongoc_uri_new_with_error(stack_shared_mongodb_uri(), &e);
-    cr_assert(uri, "bad URI: %s", e.message);
-    *client = mongoc_client_new_from_uri(uri);
-    cr_assert(*client);
-    const char *db = mongoc_uri_get_database(uri);
-    mongoc_collection_t *c = mongoc_client_get_collection(*client, db && *db ? db : "warden", collection);
+    mongoc_uri_t *uri = mongoc_uri_new_with_error(mongodb_uri, &e);
+    cr_assert(uri, "bad URI %s: %s", mongodb_uri, e.message);
+    mongoc_client_t *client = mongoc_client_new_from_uri(uri);
+    cr_assert(client, "no client for %s", mongodb_uri);
+    if (db) {
+        const char *name = mongoc_uri_get_database(uri);
+        *db = mongoc_client_get_database(client, name && *name ? name : "warden");
+    }
     mongoc_uri_destroy(uri);
-    return c;
+    return client;
 }
 
-int64_t fx_db_count(const char *collection, const char *filter_json)
+void fx_db_close(mongoc_client_t *client, mongoc_database_t *db)
+{
+    if (db)
+        mongoc_database_destroy(db);
+    if (client)
+        mongoc_client_destroy(client);
+}
+
+int64_t fx_db_count_at(const char *mongodb_uri, const char *collection, const char *filter_json)
 {
     bson_error_t e;
     bson_t *filter = bson_new_from_json((const uint8_t *)filter_json, -1, &e);
     cr_assert(filter, "bad filter %s: %s", filter_json, e.message);
-    mongoc_client_t *client;
-    mongoc_collection_t *c = open_collection(&client, collection);
+    mongoc_database_t *db;
+    mongoc_client_t *client = fx_db_open(mongodb_uri, &db);
+    mongoc_collection_t *c = mongoc_database_get_collection(db, collection);
     int64_t n = mongoc_collection_count_documents(c, filter, NULL, NULL, NULL, &e);
     cr_assert(n >= 0, "count on %s failed: %s", collection, e.message);
     mongoc_collection_destroy(c);
-    mongoc_client_destroy(client);
+    fx_db_close(client, db);
     bson_destroy(filter);
     return n;
+}
+
+int64_t fx_db_count(const char *collection, const char *filter_json)
+{
+    return fx_db_count_at(NULL, collection, filter_json);
 }
 
 bool fx_db_find_one(const char *collection, const char *filter_json, bson_t *out)
@@ -361,8 +402,9 @@ bool fx_db_find_one(const char *collection, const char *filter_json, bson_t *out
     bson_error_t e;
     bson_t *filter = bson_new_from_json((const uint8_t *)filter_json, -1, &e);
     cr_assert(filter, "bad filter %s: %s", filter_json, e.message);
-    mongoc_client_t *client;
-    mongoc_collection_t *c = open_collection(&client, collection);
+    mongoc_database_t *db;
+    mongoc_client_t *client = fx_db_open(NULL, &db);
+    mongoc_collection_t *c = mongoc_database_get_collection(db, collection);
     bson_t opts = BSON_INITIALIZER;
     BSON_APPEND_INT64(&opts, "limit", 1);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(c, filter, &opts, NULL);
@@ -374,7 +416,7 @@ bool fx_db_find_one(const char *collection, const char *filter_json, bson_t *out
     mongoc_cursor_destroy(cursor);
     bson_destroy(&opts);
     mongoc_collection_destroy(c);
-    mongoc_client_destroy(client);
+    fx_db_close(client, db);
     bson_destroy(filter);
     return found;
 }

@@ -1,17 +1,21 @@
 /*
  * fixtures: what the API suites need over and over, on the shared stack
- * (tests/api/main.c): accounts made through wardenctl, authenticated
- * requests, JSON answers as BSON, and direct reads of what is stored.
+ * (tests/api/main.c) or a private one: accounts made through wardenctl,
+ * authenticated requests, JSON answers as BSON, the one way to name things
+ * uniquely (fx_unique) and the one way to reach a database directly
+ * (fx_db_open), with reads of what is stored.
  *
- * Contract: call only inside a test of the API runner (the shared stack's
- * environment must be set). Every name fx_unique hands out is new across
- * processes and runs, so tests never collide in the shared database. Failures
- * of set-up steps abort the test with a Criterion assertion naming the step.
+ * Contract: call only inside a test (Criterion's own thread); the functions
+ * that default to the shared stack need the API runner's environment. Every
+ * name fx_unique hands out is new across processes and runs, so tests never
+ * collide in the shared database. Failures of set-up steps abort the test
+ * with a Criterion assertion naming the step.
  */
 #ifndef WARDEN_TESTS_FIXTURES_H
 #define WARDEN_TESTS_FIXTURES_H
 
 #include <bson/bson.h>
+#include <mongoc/mongoc.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,6 +50,9 @@ struct fx_chat_user {
 
 /* A new chat user (staff when asked) with a token. */
 void fx_chat_user(struct fx_chat_user *u, bool staff);
+/* The same on the stack s (NULL: the shared one): made by wardenctl with its
+ * database and secret, so the token is good on its pool. */
+void fx_chat_user_at(const struct stack *s, struct fx_chat_user *u, bool staff);
 
 struct fx_game_user {
     char id[40];
@@ -59,6 +66,9 @@ struct fx_game_user {
 /* A new game user with the given rights ("Api UserQuery Ban", may be "")
  * and, when login is true, tokens from the password grant. */
 void fx_game_user(struct fx_game_user *u, const char *rights, bool login);
+/* Tokens for u->name and u->password from the password grant (failing the
+ * test unless it answers 200) into u's token fields and auth. */
+void fx_game_login(struct fx_game_user *u);
 
 /* A character of a game user; online with ip when ip is non-NULL. */
 void fx_game_player(const char *user_name, const char *map, int x, int y, const char *ip,
@@ -77,6 +87,12 @@ void fx_request(const char *method, const char *path, const char *auth, const ch
 void fx_request_raw(const char *method, const char *path, const char *auth,
                     const char *content_type, const char *body, size_t len,
                     struct http_response *out);
+/* The two on the stack s (NULL: the shared one). */
+void fx_request_at(const struct stack *s, const char *method, const char *path, const char *auth,
+                   const char *json, struct http_response *out);
+void fx_request_raw_at(const struct stack *s, const char *method, const char *path,
+                       const char *auth, const char *content_type, const char *body, size_t len,
+                       struct http_response *out);
 
 /* A JSON answer (object or array) as a BSON document; an array arrives as
  * {"0": ..., "1": ...}. Fails the test when the body is not JSON. */
@@ -94,9 +110,19 @@ int fx_count(const bson_t *doc, const char *key);
 /* Sub-document or array at key (a dotted path "a.0.b" works) copied into out. */
 bool fx_sub(const bson_t *doc, const char *path, bson_t *out);
 
+/* A client of the database at mongodb_uri (NULL: the shared stack's); that
+ * database (the URI's path, "warden" when it names none) into *db when db is
+ * non-NULL. The driver is initialised once per process and its log silenced
+ * (FerretDB lacks endSessions: not test output). Fails the test on a bad
+ * URI. Release both with fx_db_close (db may be NULL). */
+mongoc_client_t *fx_db_open(const char *mongodb_uri, mongoc_database_t **db);
+void fx_db_close(mongoc_client_t *client, mongoc_database_t *db);
+
 /* Count documents of collection matching filter (extended JSON, may use
  * operators) in the shared database. */
 int64_t fx_db_count(const char *collection, const char *filter_json);
+/* The same in the database at mongodb_uri (NULL: the shared one). */
+int64_t fx_db_count_at(const char *mongodb_uri, const char *collection, const char *filter_json);
 /* First document matching filter into out (bson_init'ed by the caller);
  * false when there is none. */
 bool fx_db_find_one(const char *collection, const char *filter_json, bson_t *out);

@@ -1,10 +1,11 @@
 /*
- * http: libcurl behind four calls, so that a test reads as method, URL,
+ * http: libcurl behind a few calls, so that a test reads as method, URL,
  * headers, body, then assertions on status, headers and body. Every request
  * gets its own easy handle: no shared state between threads but the global
  * init, and no connection reuse that could hide a server's connection bugs.
  */
 #include "support/http.h"
+#include "support/wait.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -210,6 +211,32 @@ oom:
 int http_get(const char *url, struct http_response *out)
 {
     return http_request("GET", url, NULL, NULL, 0, out);
+}
+
+struct until {
+    const char *method, *url;
+    const char *const *headers;
+    http_accept_fn accept;
+    struct http_response *out;
+    int called;
+};
+
+static bool until_accepted(void *ctx)
+{
+    struct until *u = ctx;
+
+    if (u->called)
+        http_response_free(u->out);
+    u->called = 1;
+    return http_request(u->method, u->url, u->headers, NULL, 0, u->out) == 0 && u->accept(u->out);
+}
+
+bool http_request_until(const char *method, const char *url, const char *const *headers,
+                        http_accept_fn accept, long deadline_ms, struct http_response *out)
+{
+    struct until u = {method, url, headers, accept, out, 0};
+
+    return wait_until(until_accepted, &u, deadline_ms);
 }
 
 const char *http_header(const struct http_response *r, const char *name)

@@ -14,6 +14,7 @@
 #ifndef WARDEN_TESTS_HTTP_H
 #define WARDEN_TESTS_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define HTTP_ERROR_MAX 256 /* CURL_ERROR_SIZE */
@@ -36,6 +37,17 @@ int http_request(const char *method, const char *url, const char *const *headers
 
 /* GET url without extra headers. */
 int http_get(const char *url, struct http_response *out);
+
+/* Whether an answer is the one awaited. */
+typedef bool (*http_accept_fn)(const struct http_response *r);
+
+/* method url (no body) with headers, again and again until accept(out)
+ * holds or deadline_ms have passed (support/wait.h): for a state the server
+ * reaches on its own (a pool gone, a database back). *out is the last
+ * exchange, a transport failure included (free it in every case); returns
+ * whether it was accepted. */
+bool http_request_until(const char *method, const char *url, const char *const *headers,
+                        http_accept_fn accept, long deadline_ms, struct http_response *out);
 
 /* Value of the final response's first header called name (any case), or
  * NULL. Points into *r. */
