@@ -16,7 +16,8 @@
 
 #include <bson/bson.h>
 
-#include "warden/util.h"
+#include "warden/fatal.h"
+#include "warden/mem.h"
 
 #define ARENA_BLOCK_SIZE (16 * 1024)
 
@@ -41,7 +42,7 @@ struct arena {
 
 static struct block *block_new(size_t size)
 {
-    struct block *b = xmalloc(sizeof *b + size);
+    struct block *b = mem_alloc(sizeof *b + size);
     b->next = NULL;
     b->size = size;
     b->used = 0;
@@ -50,7 +51,7 @@ static struct block *block_new(size_t size)
 
 struct arena *arena_new(void)
 {
-    struct arena *a = xmalloc(sizeof *a);
+    struct arena *a = mem_alloc(sizeof *a);
     a->first = a->head = block_new(ARENA_BLOCK_SIZE);
     a->deferred = NULL;
     return a;
@@ -156,11 +157,11 @@ void arena_reset(struct arena *a)
     struct block *b = a->head;
     while (b != a->first) {
         struct block *next = b->next;
-        wipe(b->data, b->used);
+        mem_wipe(b->data, b->used);
         free(b);
         b = next;
     }
-    wipe(a->first->data, a->first->used);
+    mem_wipe(a->first->data, a->first->used);
     a->head = a->first;
     a->first->used = 0;
 }

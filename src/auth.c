@@ -8,9 +8,9 @@
 
 #include "warden/api.h"
 #include "warden/arena.h"
-#include "warden/errors.h"
+#include "warden/error.h"
 #include "warden/token.h"
-#include "warden/util.h"
+#include "warden/clock.h"
 
 static struct token_key app_key(const struct app *app)
 {

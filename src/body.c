@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "warden/errors.h"
+#include "warden/error.h"
 #include "warden/fields.h"
 #include "warden/json.h"
 #include "warden/log.h"

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "warden/util.h"
+#include "warden/fatal.h"
+#include "warden/mem.h"
 
 static void buf_reserve(struct buf *b, size_t extra)
 {
@@ -19,7 +20,7 @@ static void buf_reserve(struct buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need)
         cap *= 2;
-    b->data = xrealloc(b->data, cap);
+    b->data = mem_realloc(b->data, cap);
     b->cap = cap;
 }
 

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "warden/buf.h"
-#include "warden/util.h"
+#include "warden/parse.h"
 
 #define WARDEN_VERSION "0.1.0"
 

@@ -39,8 +39,11 @@
 #include "warden/store/invites.h"
 #include "warden/store/users.h"
 #include "warden/token.h"
-#include "warden/util.h"
-#include "warden/validators.h"
+#include "warden/mem.h"
+#include "warden/parse.h"
+#include "warden/format.h"
+#include "warden/doc.h"
+#include "warden/valid.h"
 
 #define EXIT_NOT_FOUND 1
 #define EXIT_USAGE 2
@@ -176,7 +179,7 @@ static int cmd_add_user(struct ctl *ctl, int argc, char **argv)
 {
     (void)argc;
     char buf[CHAT_PASSWORD_MAX + 2];
-    WIPE_ON_RETURN(buf);
+    MEM_WIPE_ON_RETURN(buf);
     const char *username = argv[0], *email = argv[1];
     const char *password = password_argument(argv[2], buf, sizeof buf);
     if (!valid_chat_username(username, strlen(username)))
@@ -245,7 +248,7 @@ static int cmd_set_password(struct ctl *ctl, int argc, char **argv)
 {
     (void)argc;
     char buf[CHAT_PASSWORD_MAX + 2];
-    WIPE_ON_RETURN(buf);
+    MEM_WIPE_ON_RETURN(buf);
     const char *password = password_argument(argv[2], buf, sizeof buf);
     if (!password || strlen(password) < CHAT_PASSWORD_MIN || strlen(password) > CHAT_PASSWORD_MAX)
         return fail(EXIT_USAGE, "the password needs %d..%d characters", CHAT_PASSWORD_MIN,
@@ -276,7 +279,7 @@ static int cmd_token(struct ctl *ctl, int argc, char **argv)
     ctl->key = (struct token_key){ctl->cfg.secret, ctl->cfg.secret_len};
     ctl->domain.key = &ctl->key;
     char token[TOKEN_MAX];
-    WIPE_ON_RETURN(token);
+    MEM_WIPE_ON_RETURN(token);
     if (!accounts_token(&ctl->domain, &u, token))
         return fail(1, "token minting failed");
     puts(token);
@@ -307,7 +310,7 @@ static int cmd_game_add_user(struct ctl *ctl, int argc, char **argv)
 {
     (void)argc;
     char buf[1100];
-    WIPE_ON_RETURN(buf);
+    MEM_WIPE_ON_RETURN(buf);
     const char *name = argv[0], *email = argv[1];
     const char *password = password_argument(argv[2], buf, sizeof buf);
     if (!valid_game_name(name, strlen(name)))
@@ -329,7 +332,7 @@ static int change_rights(struct ctl *ctl, int argc, char **argv, bool grant)
 {
     unsigned bits = 0;
     for (int i = 1; i < argc; i++) {
-        unsigned bit = game_right_parse(argv[i]);
+        unsigned bit = store_game_right_parse(argv[i]);
         if (!bit)
             return fail(EXIT_USAGE,
                         "unknown right '%s' (Editor, Ban, Kick, Mute, Api, UserQuery, UserManage)",
@@ -347,7 +350,7 @@ static int change_rights(struct ctl *ctl, int argc, char **argv, bool grant)
     printf("%s rights:", u.name);
     for (unsigned bit = 1; bit <= RIGHT_USER_MANAGE; bit <<= 1)
         if (u.rights & bit)
-            printf(" %s", game_right_name(bit));
+            printf(" %s", store_game_right_name(bit));
     printf("\n");
     return 0;
 }
@@ -366,7 +369,7 @@ static int cmd_game_set_password(struct ctl *ctl, int argc, char **argv)
 {
     (void)argc;
     char buf[1100];
-    WIPE_ON_RETURN(buf);
+    MEM_WIPE_ON_RETURN(buf);
     const char *password = password_argument(argv[1], buf, sizeof buf);
     if (!password || !*password)
         return fail(EXIT_USAGE, "the password must not be empty");
@@ -719,6 +722,6 @@ int main(int argc, char **argv)
     arena_free(arena);
     db_free(ctl.db);
     mongoc_cleanup();
-    wipe(ctl.cfg.secret, sizeof ctl.cfg.secret);
+    mem_wipe(ctl.cfg.secret, sizeof ctl.cfg.secret);
     return rc;
 }

@@ -17,16 +17,17 @@
 #include "warden/arena.h"
 #include "warden/auth.h"
 #include "warden/body.h"
-#include "warden/errors.h"
+#include "warden/error.h"
 #include "warden/scoreboard.h"
 #include "warden/store/db.h"
-#include "warden/util.h"
+#include "warden/mem.h"
+#include "warden/clock.h"
 
 /* Zero a body's bytes before it is freed: it may hold a password. */
 static void wipe_document(void *ptr)
 {
     bson_t *doc = ptr;
-    wipe((void *)bson_get_data(doc), doc->len);
+    mem_wipe((void *)bson_get_data(doc), doc->len);
 }
 
 /* The body as the route's rules accept it, in req->fields; false after answering 400. */

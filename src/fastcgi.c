@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "warden/arena.h"
-#include "warden/util.h"
+#include "warden/mem.h"
 
 /* Read past the limit, discarding, up to this much; beyond it the connection
  * is simply finished (nginx's own client_max_body_size is 1 MiB anyway). */
@@ -41,7 +41,7 @@ static void wipe_stream_buffer(FCGX_Stream *in)
     uintptr_t unget = (uintptr_t)in->stopUnget, next = (uintptr_t)in->rdNext,
               stop = (uintptr_t)in->stop;
     if (lo <= unget && unget <= next && next <= stop && stop <= hi)
-        wipe(d->buff, (size_t)d->bufflen);
+        mem_wipe(d->buff, (size_t)d->bufflen);
 }
 
 /* A copy of the len bytes of body in a new arena buffer of capacity cap (+1
@@ -51,7 +51,7 @@ static char *body_regrow(struct arena *a, char *body, size_t len, size_t cap)
     char *bigger = arena_alloc(a, cap + 1);
     if (len) {
         memcpy(bigger, body, len);
-        wipe(body, len);
+        mem_wipe(body, len);
     }
     return bigger;
 }
@@ -95,11 +95,11 @@ void fastcgi_read_request(FCGX_Request *fr, struct request *req, struct arena *a
     }
     /* The body may carry a password: no copy outlives its use but the
      * request's own, which the worker wipes when the request ends. */
-    wipe(chunk, sizeof chunk);
+    mem_wipe(chunk, sizeof chunk);
     wipe_stream_buffer(fr->in);
     if (total > body_limit) {
         if (body)
-            wipe(body, len);
+            mem_wipe(body, len);
         if (req->problem == REQUEST_OK)
             req->problem = REQUEST_BODY_TOO_LARGE;
         return;

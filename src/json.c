@@ -18,7 +18,7 @@
 
 #include "warden/buf.h"
 #include "warden/utf8.h"
-#include "warden/util.h"
+#include "warden/mem.h"
 
 struct parser {
     const char *s;
@@ -204,7 +204,7 @@ static int check_duplicates(struct parser *p, const bson_t *obj, size_t count)
 {
     if (count < 2)
         return 0;
-    const char **keys = xmalloc(count * sizeof *keys);
+    const char **keys = mem_alloc(count * sizeof *keys);
     size_t n = 0;
     bson_iter_t it;
     if (bson_iter_init(&it, obj))
@@ -240,7 +240,7 @@ static int parse_object_body(struct parser *p, bson_t *obj, int depth)
         size_t key_pos = p->pos;
         if (parse_string(p) < 0)
             return -1;
-        char *key = xstrdup(buf_cstr(&p->scratch));
+        char *key = mem_strdup(buf_cstr(&p->scratch));
         size_t key_len = p->scratch.len;
         if (key[0] == '$') {
             free(key);

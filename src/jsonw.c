@@ -11,7 +11,8 @@
 #include <string.h>
 
 #include "warden/utf8.h"
-#include "warden/util.h"
+#include "warden/fatal.h"
+#include "warden/format.h"
 
 void jsonw_init(struct jsonw *w, struct buf *out)
 {

@@ -17,7 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "warden/util.h"
+#include "warden/parse.h"
 
 /* The kernel caps this at net.core.somaxconn; ask for the most. */
 #define LISTEN_BACKLOG 4096

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "warden/util.h"
+#include "warden/format.h"
 
 #define LOG_LINE_MAX 2048
 

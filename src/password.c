@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "warden/util.h"
 
 int password_hash(const char *password, size_t len, char out[PASSWORD_HASH_SIZE])
 {

@@ -28,7 +28,8 @@
 #include "warden/log.h"
 #include "warden/schema_setup.h"
 #include "warden/scoreboard.h"
-#include "warden/util.h"
+#include "warden/mem.h"
+#include "warden/clock.h"
 #include "warden/worker.h"
 
 #define TICK_MS 100
@@ -319,7 +320,7 @@ int pool_run(const struct config *cfg, struct listener *listener)
     p.master_pid = getpid();
     p.sb = scoreboard_create(cfg->workers * 2);
     p.sb->workers_wanted = cfg->workers;
-    p.watch = xcalloc((size_t)p.sb->capacity, sizeof *p.watch);
+    p.watch = mem_calloc((size_t)p.sb->capacity, sizeof *p.watch);
 
     sigset_t set;
     sigemptyset(&set);

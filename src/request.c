@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "warden/arena.h"
-#include "warden/util.h"
+#include "warden/mem.h"
+#include "warden/clock.h"
+#include "warden/parse.h"
 
 char *request_percent_decode(struct arena *a, const char *src, size_t len, bool plus_as_space)
 {
@@ -184,7 +186,7 @@ void request_wipe_body(struct request *r)
 {
     /* Zero bytes means r->body may be the literal "", which is not ours to write. */
     if (r->body_len)
-        wipe((char *)r->body, r->body_len);
+        mem_wipe((char *)r->body, r->body_len);
 }
 
 const char *request_query(const struct request *r, const char *name)

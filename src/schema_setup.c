@@ -19,7 +19,8 @@
 
 #include "warden/log.h"
 #include "warden/store/db.h"
-#include "warden/util.h"
+#include "warden/fatal.h"
+#include "warden/clock.h"
 
 #define RETRY_FIRST_US (250 * 1000)
 #define RETRY_MAX_US (5 * 1000 * 1000)

@@ -7,7 +7,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "warden/util.h"
+#include "warden/fatal.h"
+#include "warden/clock.h"
 
 const unsigned scoreboard_latency_bounds_ms[SCOREBOARD_LATENCY_BUCKETS - 1] = {
     1, 2, 5, 10, 25, 50, 100, 250, 1000,

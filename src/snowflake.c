@@ -5,7 +5,7 @@
 
 #include <time.h>
 
-#include "warden/util.h"
+#include "warden/clock.h"
 
 static unsigned snowflake_worker, snowflake_process;
 static int64_t last_ms = -1;

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "warden/util.h"
+#include "warden/parse.h"
 
 #define CHAT_LABEL "warden chat token v1"
 #define GAME_LABEL "warden game access token v1"

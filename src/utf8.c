@@ -83,3 +83,12 @@ size_t utf8_encode(uint32_t cp, char out[4])
     out[3] = (char)(0x80 | (cp & 0x3f));
     return 4;
 }
+
+void utf8_ascii_lower(const char *s, size_t len, char *out)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        out[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    out[len] = '\0';
+}

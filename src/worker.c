@@ -39,7 +39,8 @@
 #include "warden/response.h"
 #include "warden/scoreboard.h"
 #include "warden/snowflake.h"
-#include "warden/util.h"
+#include "warden/fatal.h"
+#include "warden/clock.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reopen_requested;

@@ -8,12 +8,12 @@
 #ifndef WARDEN_REQUEST_H
 #define WARDEN_REQUEST_H
 
+#include <bson/bson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 struct arena;
 struct principal;
-struct _bson_t;
 
 /* Limits on what a request may carry; past them the request is refused. */
 #define REQUEST_URI_MAX 8192
@@ -57,7 +57,7 @@ struct request {
     size_t body_len;
     enum request_problem problem;
     struct principal *principal;  /* set by auth_require for routes that need it */
-    const struct _bson_t *fields; /* the body, validated against the route's rules */
+    const bson_t *fields;         /* the body, validated against the route's rules */
     struct arena *arena;
 };
 

@@ -187,15 +187,5 @@ enum store_status store_walk(struct db *db, const char *collection, const bson_t
                              size_t batch, store_batch_fn fn, void *ctx, int64_t *seen,
                              bson_error_t *e);
 
-/* Typed readers: the value of key in doc, or the fallback when absent or of another type. */
-/** Copy a string into out (truncated to size); returns false (and "" in out) when absent/null. */
-bool doc_string(const bson_t *doc, const char *key, char *out, size_t size);
-int64_t doc_int(const bson_t *doc, const char *key, int64_t fallback);
-double doc_double(const bson_t *doc, const char *key, double fallback);
-bool doc_bool(const bson_t *doc, const char *key, bool fallback);
-/** Milliseconds since the epoch of a BSON date. */
-int64_t doc_date(const bson_t *doc, const char *key, int64_t fallback);
-/** Whether key is present and not null. */
-bool doc_has(const bson_t *doc, const char *key);
 
 #endif

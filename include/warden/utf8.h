@@ -19,5 +19,10 @@ bool utf8_valid(const char *s, size_t len);
 size_t utf8_length(const char *s, size_t len);
 /** Encode a code point (<= U+10FFFF, not a surrogate) into out; returns the length. */
 size_t utf8_encode(uint32_t cp, char out[4]);
+/**
+ * Copy len bytes into out (size > len) with ASCII letters lower-cased; every
+ * other byte, those of multi-byte sequences included, is kept as it is.
+ */
+void utf8_ascii_lower(const char *s, size_t len, char *out);
 
 #endif

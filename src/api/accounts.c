@@ -4,10 +4,10 @@
  */
 #include "warden/api.h"
 #include "warden/domain/accounts.h"
-#include "warden/errors.h"
+#include "warden/error.h"
 #include "warden/fields.h"
-#include "warden/validators.h"
-#include "warden/views.h"
+#include "warden/valid.h"
+#include "warden/view.h"
 
 static const struct field_rule login_rules[] = {
     {"email", FIELD_STRING, FIELD_REQUIRED | FIELD_BOUNDED, 1, 1024, NULL, NULL},

@@ -12,12 +12,12 @@
 
 #include "warden/api.h"
 #include "warden/domain/accounts.h"
-#include "warden/errors.h"
+#include "warden/error.h"
 #include "warden/fields.h"
 #include "warden/utf8.h"
-#include "warden/util.h"
-#include "warden/validators.h"
-#include "warden/views.h"
+#include "warden/parse.h"
+#include "warden/valid.h"
+#include "warden/view.h"
 
 #define PER_PAGE_DEFAULT 20
 #define PER_PAGE_MAX 50

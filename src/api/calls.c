@@ -7,9 +7,9 @@
 #include "warden/api.h"
 #include "warden/arena.h"
 #include "warden/domain/accounts.h"
-#include "warden/errors.h"
+#include "warden/error.h"
 #include "warden/fields.h"
-#include "warden/util.h"
+#include "warden/parse.h"
 
 struct domain api_domain(struct app *app, struct request *req)
 {

@@ -15,7 +15,7 @@
 #include "warden/api.h"
 #include "warden/body.h"
 #include "warden/domain/sanctions.h"
-#include "warden/errors.h"
+#include "warden/error.h"
 #include "warden/fields.h"
 #include "warden/guid.h"
 

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "warden/api.h"
-#include "warden/errors.h"
+#include "warden/error.h"
 #include "warden/guid.h"
-#include "warden/validators.h"
+#include "warden/valid.h"
 
 bool api_game_key(const struct request *req, struct response *res, char id[GUID_STRING_SIZE],
                   const char **name)

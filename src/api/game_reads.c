@@ -12,9 +12,9 @@
 
 #include "warden/api.h"
 #include "warden/domain/game.h"
-#include "warden/errors.h"
+#include "warden/error.h"
 #include "warden/guid.h"
-#include "warden/util.h"
+#include "warden/parse.h"
 
 #define PAGE_SIZE_MIN 5
 #define PAGE_SIZE_MAX 100
@@ -117,7 +117,7 @@ void api_game_user_get(struct app *app, struct request *req, struct response *re
     jsonw_array_begin(&w);
     for (unsigned bit = 1; bit <= RIGHT_USER_MANAGE; bit <<= 1)
         if (u.rights & bit)
-            jsonw_string(&w, game_right_name(bit));
+            jsonw_string(&w, store_game_right_name(bit));
     jsonw_array_end(&w);
     jsonw_key(&w, "RegistrationDate");
     jsonw_date(&w, u.registered_at);

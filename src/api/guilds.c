@@ -18,10 +18,10 @@
 #include "warden/api.h"
 #include "warden/arena.h"
 #include "warden/domain/guilds.h"
-#include "warden/errors.h"
+#include "warden/error.h"
 #include "warden/fields.h"
 #include "warden/store/voice.h"
-#include "warden/views.h"
+#include "warden/view.h"
 
 static const struct field_rule create_rules[] = {
     {"name", FIELD_STRING, FIELD_REQUIRED | FIELD_BOUNDED, 2, 100, NULL, NULL},

@@ -19,10 +19,11 @@
 #include "warden/api.h"
 #include "warden/body.h"
 #include "warden/domain/invites.h"
-#include "warden/errors.h"
+#include "warden/error.h"
 #include "warden/fields.h"
 #include "warden/json.h"
-#include "warden/validators.h"
+#include "warden/valid.h"
+#include "warden/doc.h"
 
 static void view_invite(struct jsonw *w, const struct invite *inv)
 {
@@ -139,7 +140,7 @@ static void answer_as_html(const struct request *req, struct response *res)
     int n_fields = request_parse_urlencoded(req->arena, req->body, req->body_len, fields, 8);
     const char *code = NULL;
     for (int i = 0; i < n_fields; i++)
-        if (strcmp(fields[i].name, "invcode") == 0 && invite_code_valid(fields[i].value))
+        if (strcmp(fields[i].name, "invcode") == 0 && store_invite_code_valid(fields[i].value))
             code = fields[i].value;
     bson_t doc = BSON_INITIALIZER;
     struct json_error err;

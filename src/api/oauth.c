@@ -11,9 +11,10 @@
 #include "warden/api.h"
 #include "warden/body.h"
 #include "warden/domain/game_tokens.h"
-#include "warden/errors.h"
+#include "warden/error.h"
 #include "warden/fields.h"
-#include "warden/util.h"
+#include "warden/mem.h"
+#include "warden/format.h"
 
 static const struct field_rule token_rules[] = {
     {"grant_type", FIELD_STRING, FIELD_BOUNDED, 0, 64, NULL, NULL},
@@ -62,7 +63,7 @@ void api_oauth_token(struct app *app, struct request *req, struct response *res)
     jsonw_kv_string(&w, ".issued", issued);
     jsonw_kv_string(&w, ".expires", expires);
     jsonw_object_end(&w);
-    wipe(t.access, sizeof t.access);
+    mem_wipe(t.access, sizeof t.access);
 }
 
 void api_game_info_authorized(struct app *app, struct request *req, struct response *res)

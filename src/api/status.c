@@ -12,10 +12,10 @@
 
 #include "warden/api.h"
 #include "warden/config.h"
-#include "warden/errors.h"
+#include "warden/error.h"
 #include "warden/listener.h"
 #include "warden/scoreboard.h"
-#include "warden/util.h"
+#include "warden/clock.h"
 
 static const char *const status_classes[5] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 

@@ -12,7 +12,7 @@
 
 #include "warden/api.h"
 #include "warden/domain/voice.h"
-#include "warden/errors.h"
+#include "warden/error.h"
 #include "warden/fields.h"
 
 static void view_region(struct jsonw *w, const struct voice_region *r)

@@ -11,7 +11,7 @@
 #include "warden/store/user_search.h"
 #include "warden/log.h"
 #include "warden/password.h"
-#include "warden/util.h"
+#include "warden/clock.h"
 
 #define LOGIN_FAILED "Invalid email or password."
 

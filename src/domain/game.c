@@ -10,7 +10,8 @@
 #include "warden/domain/journal.h"
 #include "warden/password.h"
 #include "warden/store/game_tokens.h"
-#include "warden/util.h"
+#include "warden/mem.h"
+#include "warden/clock.h"
 
 static bool found(enum store_status s, const bson_error_t *e, struct domain_result *r)
 {
@@ -83,7 +84,7 @@ static bool game_password_hash(const char *plaintext, char hash[PASSWORD_HASH_SI
     char digest[65];
     password_sha256_hex(plaintext, strlen(plaintext), digest);
     int rc = password_hash(digest, 64, hash);
-    wipe(digest, sizeof digest);
+    mem_wipe(digest, sizeof digest);
     if (rc == 0)
         return true;
     bson_error_t e;
@@ -102,7 +103,7 @@ static void append_rights(bson_t *doc, unsigned rights)
         char index[16];
         const char *k;
         bson_uint32_to_string(i++, &k, index, sizeof index);
-        BSON_APPEND_UTF8(&list, k, game_right_name(bit));
+        BSON_APPEND_UTF8(&list, k, store_game_right_name(bit));
     }
     bson_append_array_end(doc, &list);
 }

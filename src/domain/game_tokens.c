@@ -9,8 +9,9 @@
 #include "warden/store/game.h"
 #include "warden/store/game_tokens.h"
 #include "warden/store/sanctions.h"
-#include "warden/util.h"
-#include "warden/validators.h"
+#include "warden/mem.h"
+#include "warden/clock.h"
+#include "warden/valid.h"
 
 #define INVALID_CREDENTIALS "Invalid credentials"
 #define INVALID_TOKEN "Invalid token"
@@ -78,7 +79,7 @@ bool game_tokens_password_grant(const struct domain *d, const struct game_token_
         return domain_fail(r, DOMAIN_REFUSED, INVALID_CREDENTIALS);
     }
     bool verified = password_verify(u.password_hash, digest, 64);
-    wipe(digest, sizeof digest);
+    mem_wipe(digest, sizeof digest);
     if (!verified)
         return domain_fail(r, DOMAIN_REFUSED, INVALID_CREDENTIALS);
     return issue(d, ttl, &u, INVALID_CREDENTIALS, out, r);

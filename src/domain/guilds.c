@@ -11,8 +11,9 @@
 #include "warden/log.h"
 #include "warden/store.h"
 #include "warden/store/voice.h"
-#include "warden/util.h"
-#include "warden/validators.h"
+#include "warden/doc.h"
+#include "warden/valid.h"
+#include "warden/utf8.h"
 
 /* The features this instance supports (upstream also lists PUBLIC, COMMERCE, NEWS). */
 static const char *const supported_features[] = {
@@ -152,7 +153,7 @@ bool guilds_create(const struct domain *d, const char *name, const char *region,
     if (region) {
         size_t len = strlen(region);
         lower = arena_alloc(d->arena, len + 1);
-        ascii_lower(region, len, lower);
+        utf8_ascii_lower(region, len, lower);
         struct voice_region vr;
         enum store_status s = store_voice_region_get(d->db, lower, &vr, &e);
         if (s == STORE_ERROR)

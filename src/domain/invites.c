@@ -36,7 +36,7 @@ bool invites_delete(const struct domain *d, const char *code, struct domain_resu
 {
     bson_error_t e;
     struct invite inv;
-    enum store_status s = invite_code_valid(code) ? store_invite_get(d->db, code, &inv, &e)
+    enum store_status s = store_invite_code_valid(code) ? store_invite_get(d->db, code, &inv, &e)
                                                   : STORE_NOT_FOUND;
     if (s == STORE_OK)
         s = store_invite_delete(d->db, code, &e);
@@ -57,7 +57,7 @@ bool invites_register(const struct domain *d, const char *code, const struct acc
 {
     struct invite inv;
     bson_error_t e;
-    enum store_status s = invite_code_valid(code) ? store_invite_get(d->db, code, &inv, &e)
+    enum store_status s = store_invite_code_valid(code) ? store_invite_get(d->db, code, &inv, &e)
                                                   : STORE_NOT_FOUND;
     if (s == STORE_NOT_FOUND)
         return domain_fail(r, DOMAIN_REFUSED, "unknown instance invite");

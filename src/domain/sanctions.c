@@ -14,7 +14,7 @@
 #include "warden/arena.h"
 #include "warden/domain/journal.h"
 #include "warden/guid.h"
-#include "warden/util.h"
+#include "warden/clock.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
 #define PERMISSION_DENIED "You do not have the permission to do this."

@@ -11,13 +11,14 @@
 #include "warden/domain/journal.h"
 #include "warden/log.h"
 #include "warden/store/guilds.h"
-#include "warden/validators.h"
+#include "warden/valid.h"
+#include "warden/utf8.h"
 
 static char *lowered(const struct domain *d, const char *s)
 {
     size_t len = strlen(s);
     char *out = arena_alloc(d->arena, len + 1);
-    ascii_lower(s, len, out);
+    utf8_ascii_lower(s, len, out);
     return out;
 }
 
@@ -43,7 +44,7 @@ bool voice_region_create(const struct domain *d, const struct voice_region *in,
                          struct domain_result *r)
 {
     struct voice_region region = *in;
-    ascii_lower(in->id, strlen(in->id), region.id);
+    utf8_ascii_lower(in->id, strlen(in->id), region.id);
     bool first;
     bson_error_t e;
     enum store_status s = store_voice_region_create(d->db, &region, &first, &e);

@@ -8,7 +8,8 @@
 
 #include "warden/log.h"
 #include "warden/store.h"
-#include "warden/util.h"
+#include "warden/fatal.h"
+#include "warden/mem.h"
 
 #define DB_MAX_COLLECTIONS 48
 
@@ -69,7 +70,7 @@ struct db *db_new(const char *uri_string, char *err, size_t err_size)
     if (!mongoc_uri_has_option(uri, MONGOC_URI_APPNAME))
         mongoc_uri_set_appname(uri, "warden");
 
-    struct db *db = xcalloc(1, sizeof *db);
+    struct db *db = mem_calloc(1, sizeof *db);
     const char *name = mongoc_uri_get_database(uri);
     snprintf(db->name, sizeof db->name, "%s", name && *name ? name : "warden");
     db->client = mongoc_client_new_from_uri_with_error(uri, &e);

@@ -5,7 +5,7 @@
 
 #include "warden/store/db.h"
 #include "warden/snowflake.h"
-#include "warden/util.h"
+#include "warden/clock.h"
 
 enum store_status store_gateway_event(struct db *db, const char *type, int64_t guild_id,
                                       int64_t user_id, const bson_t *data, bson_error_t *e)

@@ -15,8 +15,11 @@
 #include <strings.h>
 
 #include "warden/store/db.h"
-#include "warden/util.h"
-#include "warden/validators.h"
+#include "warden/mem.h"
+#include "warden/clock.h"
+#include "warden/doc.h"
+#include "warden/valid.h"
+#include "warden/utf8.h"
 
 #define GAME_USERS "game_users"
 #define PLAYERS "players"
@@ -44,7 +47,7 @@ static const struct {
 };
 #define N_RIGHTS (sizeof rights_table / sizeof rights_table[0])
 
-unsigned game_right_parse(const char *name)
+unsigned store_game_right_parse(const char *name)
 {
     for (size_t i = 0; i < N_RIGHTS; i++)
         if (strcasecmp(name, rights_table[i].name) == 0)
@@ -52,7 +55,7 @@ unsigned game_right_parse(const char *name)
     return 0;
 }
 
-const char *game_right_name(unsigned right)
+const char *store_game_right_name(unsigned right)
 {
     for (size_t i = 0; i < N_RIGHTS; i++)
         if (rights_table[i].bit == right)
@@ -84,7 +87,7 @@ static unsigned read_rights(const bson_t *doc)
         bson_iter_recurse(&it, &child))
         while (bson_iter_next(&child))
             if (BSON_ITER_HOLDS_UTF8(&child))
-                rights |= game_right_parse(bson_iter_utf8(&child, NULL));
+                rights |= store_game_right_parse(bson_iter_utf8(&child, NULL));
     return rights;
 }
 
@@ -133,7 +136,7 @@ static void lower_name(const char *name, char out[NAME_SIZE])
     size_t len = strlen(name);
     if (len > NAME_SIZE - 1)
         len = NAME_SIZE - 1;
-    ascii_lower(name, len, out);
+    utf8_ascii_lower(name, len, out);
 }
 
 /* The name_lower a stored document carries (computed from name when an
@@ -512,7 +515,7 @@ static void id_list_push(struct id_list *l, const char *id)
 {
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 16;
-        l->ids = xrealloc(l->ids, l->cap * sizeof *l->ids);
+        l->ids = mem_realloc(l->ids, l->cap * sizeof *l->ids);
     }
     copy_string(l->ids[l->n++], GUID_STRING_SIZE, id);
 }
@@ -554,7 +557,7 @@ static enum store_status players_by_ids(struct db *db, char (*ids)[GUID_STRING_S
                           &items, &got, e);
         bson_destroy(&filter);
         if (got) {
-            *out = xrealloc(*out, (*n_out + got) * sizeof **out);
+            *out = mem_realloc(*out, (*n_out + got) * sizeof **out);
             memcpy(*out + *n_out, items, got * sizeof **out);
             *n_out += got;
         }
@@ -660,7 +663,7 @@ static bool collect_online(const bson_t *doc, void *ctx)
     uint32_t len;
     const char *key = bson_iter_utf8(&it, &len);
     free(b->last);
-    b->last = xstrdup(key);
+    b->last = mem_strdup(key);
     if (len < KEY_SIZE && b->n < BATCH) { /* longer: no key of ours */
         copy_string(b->keys[b->n], KEY_SIZE, key);
         copy_string(b->ids[b->n], GUID_STRING_SIZE, key_player(key));
@@ -674,8 +677,8 @@ enum store_status store_players_online(struct db *db, int64_t skip, int64_t limi
                                        bson_error_t *e)
 {
     struct online_page page = {skip, limit, 0, NULL, 0};
-    page.out = xcalloc(limit > 0 ? (size_t)limit : 1, sizeof *page.out);
-    struct key_batch batch = {xcalloc(BATCH, KEY_SIZE), xcalloc(BATCH, GUID_STRING_SIZE), 0, 0,
+    page.out = mem_calloc(limit > 0 ? (size_t)limit : 1, sizeof *page.out);
+    struct key_batch batch = {mem_calloc(BATCH, KEY_SIZE), mem_calloc(BATCH, GUID_STRING_SIZE), 0, 0,
                               NULL};
     enum store_status s = STORE_OK;
     for (;;) {
@@ -755,9 +758,9 @@ static enum store_status backfill_names(struct db *db, const struct name_claims 
 {
     if (n == 0)
         return STORE_OK;
-    bson_t *docs = xcalloc(n, sizeof *docs);
-    const bson_t **ptrs = xcalloc(n, sizeof *ptrs);
-    bool *right = xcalloc(n, sizeof *right);
+    bson_t *docs = mem_calloc(n, sizeof *docs);
+    const bson_t **ptrs = mem_calloc(n, sizeof *ptrs);
+    bool *right = mem_calloc(n, sizeof *right);
     bson_t filter = BSON_INITIALIZER;
     struct store_in in;
     store_in_begin(&filter, &in);
@@ -800,8 +803,8 @@ struct name_batch {
 
 static void name_batch_init(struct name_batch *b)
 {
-    b->keys = xcalloc(BACKFILL_BATCH, NAME_SIZE);
-    b->owners = xcalloc(BACKFILL_BATCH, GUID_STRING_SIZE);
+    b->keys = mem_calloc(BACKFILL_BATCH, NAME_SIZE);
+    b->owners = mem_calloc(BACKFILL_BATCH, GUID_STRING_SIZE);
 }
 
 static void name_batch_free(struct name_batch *b)

@@ -7,6 +7,7 @@
 
 #include "warden/store/db.h"
 #include "warden/password.h"
+#include "warden/doc.h"
 
 #define REFRESH_TOKENS "game_refresh_tokens"
 

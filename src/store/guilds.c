@@ -17,7 +17,9 @@
 #include "warden/store/db.h"
 #include "warden/snowflake.h"
 #include "warden/store/voice.h"
-#include "warden/util.h"
+#include "warden/mem.h"
+#include "warden/clock.h"
+#include "warden/doc.h"
 
 #define GUILDS "guilds"
 #define FEATURES "guild_features"
@@ -65,7 +67,7 @@ static char *region_claim_id(const char *region, int64_t guild)
     char *prefix = store_voice_region_prefix(region), padded[STORE_ID_DIGITS + 1];
     store_pad_id(guild, padded);
     size_t len = strlen(prefix);
-    char *id = xmalloc(len + sizeof padded);
+    char *id = mem_alloc(len + sizeof padded);
     memcpy(id, prefix, len);
     memcpy(id + len, padded, sizeof padded);
     free(prefix);
@@ -123,7 +125,7 @@ static void id_list_add(struct id_list *l, int64_t id)
 {
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 16;
-        l->ids = xrealloc(l->ids, l->cap * sizeof *l->ids);
+        l->ids = mem_realloc(l->ids, l->cap * sizeof *l->ids);
     }
     l->ids[l->n++] = id;
 }
@@ -402,7 +404,7 @@ static bool keep_region_claim(const bson_t *claim, void *ctx)
     bson_iter_t it;
     if (b->n == ID_BATCH || !bson_iter_init_find(&it, claim, "_id") || !BSON_ITER_HOLDS_UTF8(&it))
         return true;
-    b->items[b->n].claim = xstrdup(bson_iter_utf8(&it, NULL));
+    b->items[b->n].claim = mem_strdup(bson_iter_utf8(&it, NULL));
     /* The key's escaping already keeps other regions out; checked anyway. */
     bool ours = doc_string(claim, "region_id", region, sizeof region) && strcmp(region, b->region) == 0;
     b->items[b->n].guild = ours ? doc_int(claim, "guild_id", 0) : 0;
@@ -432,7 +434,7 @@ enum store_status store_guilds_leave_region(struct db *db, const char *region,
     mongoc_collection_t *claims = db_collection(db, REGION_CLAIMS);
     char *prefix = store_voice_region_prefix(region);
     size_t plen = strlen(prefix);
-    struct region_batch *b = xcalloc(1, sizeof *b);
+    struct region_batch *b = mem_calloc(1, sizeof *b);
     b->region = region;
     *n_moved = 0;
     enum store_status s = STORE_OK;
@@ -538,7 +540,7 @@ static bool add_feature_row(const bson_t *doc, void *ctx)
     struct feature_rows *f = ctx;
     if (f->n == f->cap) {
         f->cap = f->cap ? 2 * f->cap : GUILD_FEATURES_MAX;
-        f->rows = xrealloc(f->rows, f->cap * sizeof *f->rows);
+        f->rows = mem_realloc(f->rows, f->cap * sizeof *f->rows);
     }
     struct feature_row *r = &f->rows[f->n++];
     doc_string(doc, "feature", r->name, sizeof r->name);
@@ -717,7 +719,7 @@ static enum store_status claimed_parts(struct db *db, int64_t id, const char *co
             if (n == 0 || l->ids[i] != l->ids[n - 1])
                 l->ids[n++] = l->ids[i];
     }
-    struct parts_read r = {l->ids, n, xcalloc(n ? n : 1, sizeof *r.docs)};
+    struct parts_read r = {l->ids, n, mem_calloc(n ? n : 1, sizeof *r.docs)};
     for (size_t from = 0; from < n && s == STORE_OK; from += ID_BATCH) {
         bson_t filter = BSON_INITIALIZER;
         ids_in(&filter, l->ids + from, n - from < ID_BATCH ? n - from : ID_BATCH);

@@ -12,7 +12,10 @@
 #include <string.h>
 
 #include "warden/store/db.h"
-#include "warden/util.h"
+#include "warden/mem.h"
+#include "warden/clock.h"
+#include "warden/parse.h"
+#include "warden/doc.h"
 
 #define INVITES "instance_invites"
 #define USES "instance_invite_uses"
@@ -34,7 +37,7 @@
 static const char code_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-bool invite_code_valid(const char *s)
+bool store_invite_code_valid(const char *s)
 {
     size_t n = strlen(s);
     if (n != INVITE_CODE_LEN)
@@ -358,7 +361,7 @@ static void group_add(struct code_group *g, const bson_t *doc, const char *id)
         if (doc_string(doc, "old_id", old_id, sizeof old_id)) {
             if (g->n_migrated == g->cap_migrated) {
                 g->cap_migrated = g->cap_migrated ? g->cap_migrated * 2 : 16;
-                g->migrated = xrealloc(g->migrated, g->cap_migrated * sizeof *g->migrated);
+                g->migrated = mem_realloc(g->migrated, g->cap_migrated * sizeof *g->migrated);
             }
             memcpy(g->migrated[g->n_migrated++], old_id, sizeof old_id);
         }
@@ -366,7 +369,7 @@ static void group_add(struct code_group *g, const bson_t *doc, const char *id)
     }
     if (g->n_old == g->cap_old) {
         g->cap_old = g->cap_old ? g->cap_old * 2 : 16;
-        g->old = xrealloc(g->old, g->cap_old * sizeof *g->old);
+        g->old = mem_realloc(g->old, g->cap_old * sizeof *g->old);
     }
     struct old_slot *o = &g->old[g->n_old++];
     memset(o, 0, sizeof *o);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "warden/store/db.h"
+#include "warden/doc.h"
 
 #define SANCTIONS "sanctions"
 

@@ -15,7 +15,8 @@
 #include <mongoc/mongoc.h>
 
 #include "warden/store/db.h"
-#include "warden/util.h"
+#include "warden/clock.h"
+#include "warden/doc.h"
 
 struct index_spec {
     const char *collection;

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "warden/store/db.h"
-#include "warden/util.h"
+#include "warden/mem.h"
 
 static bool is_duplicate(const bson_error_t *e)
 {
@@ -108,7 +108,7 @@ static bool collect_one(const bson_t *doc, void *ctx)
     struct collector *c = ctx;
     if (c->n == c->cap) {
         c->cap = c->cap ? c->cap * 2 : 16;
-        c->items = xrealloc(c->items, c->cap * c->item_size);
+        c->items = mem_realloc(c->items, c->cap * c->item_size);
     }
     c->fill(doc, c->items + c->n++ * c->item_size);
     return true;
@@ -193,7 +193,7 @@ int64_t store_unpad_id(const char *s)
 static char *prefix_end(const char *prefix)
 {
     size_t len = strlen(prefix);
-    char *end = xmalloc(len + 1);
+    char *end = mem_alloc(len + 1);
     memcpy(end, prefix, len + 1);
     if (len > 0)
         end[len - 1] = (char)(end[len - 1] + 1);
@@ -204,7 +204,7 @@ void store_prefix_filter(bson_t *filter, const char *prefix, const char *from, b
 {
     char *end = prefix_end(prefix);
     size_t plen = strlen(prefix), flen = from ? strlen(from) : 0;
-    char *start = xmalloc(plen + flen + 1);
+    char *start = mem_alloc(plen + flen + 1);
     memcpy(start, prefix, plen);
     if (flen)
         memcpy(start + plen, from, flen);
@@ -378,7 +378,7 @@ enum store_status store_walk(struct db *db, const char *collection, const bson_t
                              size_t batch, store_batch_fn fn, void *ctx, int64_t *seen,
                              bson_error_t *e)
 {
-    struct walk_batch b = {xcalloc(batch, sizeof *b.docs), 0, batch};
+    struct walk_batch b = {mem_calloc(batch, sizeof *b.docs), 0, batch};
     bson_value_t last = {.value_type = BSON_TYPE_EOD};
     enum store_status s = STORE_OK;
     for (;;) {
@@ -424,75 +424,3 @@ enum store_status store_insert_claims_owned(mongoc_collection_t *c, bson_t **doc
     return s;
 }
 
-static bool find(const bson_t *doc, const char *key, bson_iter_t *it)
-{
-    return bson_iter_init_find(it, doc, key);
-}
-
-bool doc_string(const bson_t *doc, const char *key, char *out, size_t size)
-{
-    bson_iter_t it;
-    out[0] = '\0';
-    if (!find(doc, key, &it) || bson_iter_type(&it) != BSON_TYPE_UTF8)
-        return false;
-    uint32_t len;
-    const char *s = bson_iter_utf8(&it, &len);
-    if (len >= size)
-        len = (uint32_t)size - 1;
-    memcpy(out, s, len);
-    out[len] = '\0';
-    return true;
-}
-
-int64_t doc_int(const bson_t *doc, const char *key, int64_t fallback)
-{
-    bson_iter_t it;
-    if (!find(doc, key, &it))
-        return fallback;
-    switch (bson_iter_type(&it)) {
-    case BSON_TYPE_INT32: return bson_iter_int32(&it);
-    case BSON_TYPE_INT64: return bson_iter_int64(&it);
-    case BSON_TYPE_DOUBLE: {
-        /* Casting a double outside int64's range (or NaN) is undefined:
-         * such a value is no integer the caller can use. */
-        double d = bson_iter_double(&it);
-        return d >= -9223372036854775808.0 && d < 9223372036854775808.0 ? (int64_t)d : fallback;
-    }
-    default: return fallback;
-    }
-}
-
-double doc_double(const bson_t *doc, const char *key, double fallback)
-{
-    bson_iter_t it;
-    if (!find(doc, key, &it))
-        return fallback;
-    switch (bson_iter_type(&it)) {
-    case BSON_TYPE_INT32: return bson_iter_int32(&it);
-    case BSON_TYPE_INT64: return (double)bson_iter_int64(&it);
-    case BSON_TYPE_DOUBLE: return bson_iter_double(&it);
-    default: return fallback;
-    }
-}
-
-bool doc_bool(const bson_t *doc, const char *key, bool fallback)
-{
-    bson_iter_t it;
-    if (!find(doc, key, &it) || bson_iter_type(&it) != BSON_TYPE_BOOL)
-        return fallback;
-    return bson_iter_bool(&it);
-}
-
-int64_t doc_date(const bson_t *doc, const char *key, int64_t fallback)
-{
-    bson_iter_t it;
-    if (!find(doc, key, &it) || bson_iter_type(&it) != BSON_TYPE_DATE_TIME)
-        return fallback;
-    return bson_iter_date_time(&it);
-}
-
-bool doc_has(const bson_t *doc, const char *key)
-{
-    bson_iter_t it;
-    return find(doc, key, &it) && bson_iter_type(&it) != BSON_TYPE_NULL;
-}

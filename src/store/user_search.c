@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "warden/store/db.h"
-#include "warden/util.h"
+#include "warden/mem.h"
+#include "warden/clock.h"
+#include "warden/doc.h"
 
 #define GRAMS "user_grams"
 #define USERS "users"
@@ -287,7 +289,7 @@ static enum store_status read_matches(struct db *db, const struct matches *m,
     struct user *found = items;
     if (s == STORE_OK) {
         qsort(found, got, sizeof *found, by_id);
-        *out = xrealloc(*out, (*n + got + 1) * sizeof **out);
+        *out = mem_realloc(*out, (*n + got + 1) * sizeof **out);
         for (size_t i = 0; i < got; i++)
             if (user_matches(&found[i], q))
                 (*out)[(*n)++] = found[i];
@@ -300,13 +302,13 @@ static enum store_status search_postings(struct db *db, const struct user_query 
                                          char prefixes[][KEY_SIZE], size_t n_lists,
                                          struct user **out, size_t *n, bson_error_t *e)
 {
-    struct list *lists = xcalloc(n_lists, sizeof *lists);
+    struct list *lists = mem_calloc(n_lists, sizeof *lists);
     enum store_status s = STORE_OK;
     bool empty = false;
     size_t shortest = n_lists; /* a list that ended within its first batch */
     for (size_t i = 0; i < n_lists && s == STORE_OK && !empty; i++) {
         memcpy(lists[i].prefix, prefixes[i], KEY_SIZE);
-        lists[i].items = xmalloc(LIST_BATCH * sizeof *lists[i].items);
+        lists[i].items = mem_alloc(LIST_BATCH * sizeof *lists[i].items);
         s = list_fetch(db, &lists[i], 0, LIST_BATCH, e);
         empty = lists[i].n == 0; /* a user matches only if it is in every list */
         if (lists[i].last_batch && (shortest == n_lists || lists[i].n < lists[shortest].n))
@@ -381,7 +383,7 @@ static enum store_status walk_users(struct db *db, bson_t **docs, size_t n, void
 static enum store_status search_walk(struct db *db, const struct user_query *q, struct user **out,
                                      size_t *n, bson_error_t *e)
 {
-    struct user_walk w = {q, q->skip, xmalloc((size_t)q->limit * sizeof **out), 0,
+    struct user_walk w = {q, q->skip, mem_alloc((size_t)q->limit * sizeof **out), 0,
                           clock_monotonic_us()};
     enum store_status s = store_walk(db, USERS, NULL, WALK_BATCH, walk_users, &w, NULL, e);
     *out = w.out;

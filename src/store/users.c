@@ -27,8 +27,12 @@
 #include "warden/log.h"
 #include "warden/snowflake.h"
 #include "warden/store/user_search.h"
-#include "warden/util.h"
-#include "warden/validators.h"
+#include "warden/mem.h"
+#include "warden/clock.h"
+#include "warden/parse.h"
+#include "warden/doc.h"
+#include "warden/valid.h"
+#include "warden/utf8.h"
 
 #define USERS "users"
 #define USER_EMAILS "user_emails"
@@ -147,7 +151,7 @@ void store_users_email_key(const char *email, char out[EMAIL_MAX + 1])
     size_t len = strlen(email);
     if (len > EMAIL_MAX)
         len = EMAIL_MAX;
-    ascii_lower(email, len, out);
+    utf8_ascii_lower(email, len, out);
 }
 
 enum store_status store_users_find_by_email(struct db *db, const char *email, struct user *out,
@@ -389,7 +393,7 @@ enum store_status store_users_create(struct db *db, const struct user_new *in, s
     }
     /* Past the limit in creations ever: count, and pick among the free ones. */
     int random_draws = ordinal > DISCRIMINATOR_LIMIT ? 0 : RANDOM_DRAWS;
-    unsigned char *used = xmalloc(10000);
+    unsigned char *used = mem_alloc(10000);
     for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
         int d;
         if (attempt < random_draws) {
@@ -607,7 +611,7 @@ static bool add_ordinal(const bson_t *doc, void *ctx)
 
 static enum store_status backfill_ordinals(struct db *db, bson_error_t *e)
 {
-    struct ordinal_fill *f = xcalloc(1, sizeof *f);
+    struct ordinal_fill *f = mem_calloc(1, sizeof *f);
     f->db = db;
     f->status = STORE_OK;
     f->e = e;

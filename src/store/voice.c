@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "warden/store/db.h"
-#include "warden/util.h"
+#include "warden/mem.h"
+#include "warden/clock.h"
+#include "warden/doc.h"
 
 #define REGIONS "voice_regions"
 #define SERVERS "voice_servers"
@@ -26,7 +28,7 @@
 char *store_voice_region_prefix(const char *region_id)
 {
     size_t len = strlen(region_id);
-    char *out = xmalloc(3 * len + 2), *p = out;
+    char *out = mem_alloc(3 * len + 2), *p = out;
     for (const char *s = region_id; *s; s++) {
         if (*s == '%' || *s == '/') {
             memcpy(p, *s == '%' ? "%25" : "%2F", 3);
@@ -43,7 +45,7 @@ char *store_voice_region_prefix(const char *region_id)
 static char *concat(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
-    char *out = xmalloc(la + lb + 1);
+    char *out = mem_alloc(la + lb + 1);
     memcpy(out, a, la);
     memcpy(out + la, b, lb + 1);
     return out;
@@ -206,9 +208,9 @@ static bool collect_claim(const bson_t *claim, void *ctx)
         return true;
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 16;
-        l->hosts = xrealloc(l->hosts, l->cap * sizeof *l->hosts);
+        l->hosts = mem_realloc(l->hosts, l->cap * sizeof *l->hosts);
     }
-    l->hosts[l->n++] = xstrdup(id + l->prefix_len);
+    l->hosts[l->n++] = mem_strdup(id + l->prefix_len);
     return true;
 }
 
@@ -270,12 +272,12 @@ enum store_status store_voice_server_list(struct db *db, const char *region_id,
      * sorting again only makes the order bsearch relies on explicit. */
     if (l.n)
         qsort(l.hosts, l.n, sizeof *l.hosts, compare_hosts);
-    l.health = xcalloc(l.n ? l.n : 1, sizeof *l.health);
-    l.found = xcalloc(l.n ? l.n : 1, sizeof *l.found);
+    l.health = mem_calloc(l.n ? l.n : 1, sizeof *l.health);
+    l.found = mem_calloc(l.n ? l.n : 1, sizeof *l.found);
     for (size_t from = 0; from < l.n && s == STORE_OK; from += SERVER_BATCH)
         s = read_servers(db, &l, from, from + SERVER_BATCH < l.n ? from + SERVER_BATCH : l.n, e);
     if (s == STORE_OK) {
-        *out = xcalloc(l.n ? l.n : 1, sizeof **out);
+        *out = mem_calloc(l.n ? l.n : 1, sizeof **out);
         for (size_t i = 0; i < l.n; i++) {
             if (!l.found[i])
                 continue;

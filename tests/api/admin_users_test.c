@@ -810,7 +810,7 @@ Test(admin_users, patch_cannot_change_the_staff_bit)
     /* wardenctl make-staff, which made the staff fixtures, sent its own USER_UPDATE */
     int64_t updates_before[2];
     for (int k = 0; k < 2; k++) {
-        char filter[160];
+        char filter[1024];
         snprintf(filter, sizeof filter,
                  "{\"type\": \"USER_UPDATE\", \"user_id\": {\"$numberLong\": \"%s\"}}", targets[k]->id);
         updates_before[k] = fx_db_count("gateway_events", filter);

@@ -14,7 +14,7 @@
 
 #include "game_support.h"
 #include "support/stack.h"
-#include "warden/util.h"
+#include "warden/clock.h"
 
 #define NOT_ONLINE "User not online!"
 #define DENIED "You do not have the permission to do this."

@@ -13,7 +13,7 @@
 
 #include "chat_admin_support.h"
 #include "game_support.h"
-#include "warden/util.h"
+#include "warden/clock.h"
 
 static void get(const struct fx_game_user *caller, const char *path, struct http_response *r)
 {

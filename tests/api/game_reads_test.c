@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "game_support.h"
-#include "warden/util.h"
+#include "warden/clock.h"
 
 static void get(const struct fx_game_user *caller, const char *path, struct http_response *r)
 {

@@ -75,7 +75,8 @@
 #include "warden/store/user_search.h"
 #include "warden/store/users.h"
 #include "warden/token.h"
-#include "warden/util.h"
+#include "warden/mem.h"
+#include "warden/clock.h"
 
 #define MAX_PROCS 30
 #define STRIDE 7919           /* a prime: consecutive requests land far apart */
@@ -171,13 +172,13 @@ static size_t read_ids(const char *dir, const char *name, char ***first, char **
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 1024;
-            *first = xrealloc(*first, cap * sizeof **first);
+            *first = mem_realloc(*first, cap * sizeof **first);
             if (second)
-                *second = xrealloc(*second, cap * sizeof **second);
+                *second = mem_realloc(*second, cap * sizeof **second);
         }
-        (*first)[n] = xstrdup(a);
+        (*first)[n] = mem_strdup(a);
         if (second)
-            (*second)[n] = xstrdup(b ? b : "");
+            (*second)[n] = mem_strdup(b ? b : "");
         n++;
     }
     fclose(f);
@@ -190,7 +191,7 @@ static size_t read_int_ids(const char *dir, const char *name, int64_t **out)
 {
     char **text;
     size_t n = read_ids(dir, name, &text, NULL);
-    *out = xmalloc(n * sizeof **out);
+    *out = mem_alloc(n * sizeof **out);
     for (size_t i = 0; i < n; i++) {
         (*out)[i] = strtoll(text[i], NULL, 10);
         free(text[i]);
@@ -474,7 +475,7 @@ static void run_worker(struct worker *w)
         }
         if (w->n == w->cap) {
             w->cap = w->cap ? w->cap * 2 : 65536;
-            w->lat = xrealloc(w->lat, w->cap * sizeof *w->lat);
+            w->lat = mem_realloc(w->lat, w->cap * sizeof *w->lat);
         }
         w->lat[w->n++] = (uint32_t)(t1 - t0);
     }
@@ -622,7 +623,7 @@ int main(int argc, char **argv)
             die("process %d ended without a result", i);
         if (total + r.n > cap) {
             cap = total + r.n;
-            all = xrealloc(all, (cap ? cap : 1) * sizeof *all);
+            all = mem_realloc(all, (cap ? cap : 1) * sizeof *all);
         }
         if (r.n && !read_all(fds[i], all + total, r.n * sizeof *all))
             die("process %d: short result", i);

@@ -73,8 +73,10 @@
 #include "warden/store/user_search.h"
 #include "warden/store/users.h"
 #include "warden/token.h"
-#include "warden/util.h"
-#include "warden/validators.h"
+#include "warden/mem.h"
+#include "warden/clock.h"
+#include "warden/doc.h"
+#include "warden/valid.h"
 
 /* Snowflake worker bits of the seeder's processes: pool hosts use their
  * host id (0 on the bench), the database ceiling 31. */
@@ -117,7 +119,7 @@ static void batch_init(struct batch *b, struct db *db, const char *collection, s
     memset(b, 0, sizeof *b);
     b->coll = db_collection(db, collection);
     b->cap = cap;
-    b->docs = xcalloc(cap, sizeof *b->docs);
+    b->docs = mem_calloc(cap, sizeof *b->docs);
 }
 
 static void batch_flush(struct batch *b)
@@ -565,7 +567,7 @@ int main(int argc, char **argv)
         o.procs = procs; /* the parts to read the owners from */
     }
     if (o.guilds > 0 || o.game > 0) {
-        int64_t *owners = xcalloc(1000, sizeof *owners);
+        int64_t *owners = mem_calloc(1000, sizeof *owners);
         ph.owners = owners;
         ph.n_owners = o.guilds > 0 ? read_owners(&o, owners, 1000) : 1;
         if (ph.n_owners == 0)

@@ -8,7 +8,7 @@
  *
  * The rules cover every kind (string, integer, boolean, number, list), with
  * and without bounds, nullable or required, and the format checks of
- * src/validators.c. Properties: the errors are exactly those a plain reading
+ * src/valid.c. Properties: the errors are exactly those a plain reading
  * of the rules gives, in order (unknown keys, fields named twice in
  * different case, then each rule's), at most FIELDS_MAX_ERRORS; after a clean
  * validation the typed getters find every present value.
@@ -20,7 +20,7 @@
 #include "warden/arena.h"
 #include "warden/fields.h"
 #include "warden/json.h"
-#include "warden/validators.h"
+#include "warden/valid.h"
 
 static const struct field_rule rules[] = {
     {"username", FIELD_STRING, FIELD_REQUIRED, 0, 0, valid_chat_username,

@@ -60,7 +60,7 @@ Test(log, line_starts_with_utc_date_pid_and_level)
     }
     struct tm tm;
     gmtime_r(&before, &tm);
-    char year[8];
+    char year[16];
     snprintf(year, sizeof year, "%04d-", tm.tm_year + 1900);
     cr_assert_eq(strncmp(line, year, 5), 0, "not this year in UTC: %s", line);
     char rest[64];

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "warden/snowflake.h"
-#include "warden/util.h"
+#include "warden/clock.h"
 
 #define FIELD(id, shift) ((unsigned)(((id) >> (shift)) & 31))
 

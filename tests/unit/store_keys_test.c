@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "warden/store.h"
+#include "warden/doc.h"
 
 Test(store_keys, padded_ids_sort_as_numbers_and_read_back)
 {

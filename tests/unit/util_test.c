@@ -1,5 +1,5 @@
 /*
- * util: strict integer parsing (the config flags and query parameters rest
+ * parse, format, fatal and mem, the small base modules: strict integer parsing (the config flags and query parameters rest
  * on it), the ISO 8601 rendering every date in a response goes through, and
  * fatal(): where it says it happened, and that in a process the pool forked
  * it ends that process only, through the log, not the start-up path; and
@@ -16,7 +16,10 @@
 
 #include "warden/arena.h"
 #include "warden/log.h"
-#include "warden/util.h"
+#include "warden/fatal.h"
+#include "warden/mem.h"
+#include "warden/parse.h"
+#include "warden/format.h"
 
 /* parse_int64 with a sentinel in *out, so that a failure leaving it alone is visible. */
 static int parse(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -189,17 +192,17 @@ Test(util, wipe_zeroes_memory)
 {
     char secret[16];
     memset(secret, 's', sizeof secret);
-    wipe(secret, sizeof secret);
+    mem_wipe(secret, sizeof secret);
     for (size_t i = 0; i < sizeof secret; i++)
         cr_assert_eq(secret[i], 0, "byte %zu", i);
 }
 
-/* A file-scope array, so that what WIPE_ON_RETURN did is visible after the return. */
+/* A file-scope array, so that what MEM_WIPE_ON_RETURN did is visible after the return. */
 static char held[24];
 
 static int hold_then_return(int early)
 {
-    WIPE_ON_RETURN(held);
+    MEM_WIPE_ON_RETURN(held);
     memset(held, 's', sizeof held);
     if (early)
         return 1;
@@ -218,7 +221,7 @@ Test(util, wipe_on_return_wipes_on_every_return)
 Test(util, xstrdup_copies)
 {
     const char *s = "warden";
-    char *copy = xstrdup(s);
+    char *copy = mem_strdup(s);
     cr_assert_neq(copy, s);
     cr_assert_str_eq(copy, s);
     free(copy);

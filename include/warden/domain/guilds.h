@@ -5,7 +5,7 @@
  * (guild.update, guild.delete, guild.features.replace|add|remove) and a
  * gateway event: GUILD_UPDATE with the guild's partial object after the
  * change, or GUILD_DELETE. The partial object is built here, as BSON, once:
- * the API renders the same document (views.h) that the outbox carries.
+ * the API renders the same document (view.h) that the outbox carries.
  */
 #ifndef WARDEN_DOMAIN_GUILDS_H
 #define WARDEN_DOMAIN_GUILDS_H

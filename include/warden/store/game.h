@@ -65,9 +65,9 @@
 #define RIGHT_POWERS (RIGHT_EDITOR | RIGHT_MUTE | RIGHT_KICK | RIGHT_BAN)
 
 /** Parse a right's name ("Editor", "UserQuery", case-insensitive); 0 when unknown. */
-unsigned game_right_parse(const char *name);
+unsigned store_game_right_parse(const char *name);
 /** The name of a single right bit. */
-const char *game_right_name(unsigned right);
+const char *store_game_right_name(unsigned right);
 
 struct game_user {
     char id[GUID_STRING_SIZE];

@@ -76,6 +76,6 @@ enum store_status store_invite_release(struct db *db, const char *code, int64_t 
 enum store_status store_invites_backfill(struct db *db, int64_t *written, bson_error_t *e);
 
 /** Whether s is a well-formed invite code. */
-bool invite_code_valid(const char *s);
+bool store_invite_code_valid(const char *s);
 
 #endif

@@ -25,7 +25,7 @@
 
 #include "warden/password.h"
 #include "warden/store.h"
-#include "warden/validators.h"
+#include "warden/valid.h"
 
 struct user {
     int64_t id;

@@ -8,7 +8,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "warden/validators.h"
+#include "warden/valid.h"
+#include "warden/utf8.h"
 
 static bool username(const char *s)
 {
@@ -33,7 +34,7 @@ static const char *repeat(char *buf, char c, size_t n)
     return buf;
 }
 
-Test(validators, username_length_boundaries)
+Test(valid, username_length_boundaries)
 {
     char buf[64];
     cr_expect_not(username(""), "0 characters");
@@ -44,7 +45,7 @@ Test(validators, username_length_boundaries)
     cr_expect_not(username(repeat(buf, 'a', 60)), "60 characters");
 }
 
-Test(validators, username_allowed_characters)
+Test(valid, username_allowed_characters)
 {
     cr_expect(username("Alice"));
     cr_expect(username("bob_the_builder"));
@@ -58,7 +59,7 @@ Test(validators, username_allowed_characters)
     cr_expect(username("EFGHIJKLMNOPQRSTUVWXYZ"));
 }
 
-Test(validators, username_refused_characters)
+Test(valid, username_refused_characters)
 {
     const char *bad[] = {"al-ice", "al.ice", "al@ce", "al'ce", "al\"ce", "al\tce", "al\nce",
                          "caf\xc3\xa9",     /* é */
@@ -73,7 +74,7 @@ Test(validators, username_refused_characters)
     cr_expect_not(valid_chat_username("a-b", 3));
 }
 
-Test(validators, email_accepted_by_the_regex)
+Test(valid, email_accepted_by_the_regex)
 {
     const char *good[] = {
         "a@b.c",
@@ -96,7 +97,7 @@ Test(validators, email_accepted_by_the_regex)
         cr_expect(email(good[i]), "\"%s\" refused", good[i]);
 }
 
-Test(validators, email_refused_by_the_regex)
+Test(valid, email_refused_by_the_regex)
 {
     const char *bad[] = {
         "",
@@ -126,7 +127,7 @@ Test(validators, email_refused_by_the_regex)
     cr_expect_not(valid_email("a@b.c\0", 6), "embedded NUL accepted");
 }
 
-Test(validators, trailing_newline_is_not_swallowed)
+Test(valid, trailing_newline_is_not_swallowed)
 {
     /* Python's "$" also matches before a final newline; here the whole text
      * must match, so a newline never reaches a stored name or address. */
@@ -135,7 +136,7 @@ Test(validators, trailing_newline_is_not_swallowed)
     cr_expect_not(game_name("ab\n"));
 }
 
-Test(validators, email_length_boundary)
+Test(valid, email_length_boundary)
 {
     /* "<local>@example.com": 12 characters after the local part. */
     char buf[400];
@@ -155,7 +156,7 @@ Test(validators, email_length_boundary)
     cr_expect_not(email(buf), "312 characters accepted");
 }
 
-Test(validators, game_name_rules)
+Test(valid, game_name_rules)
 {
     char buf[64];
     cr_expect_not(game_name(""));
@@ -171,17 +172,17 @@ Test(validators, game_name_rules)
         cr_expect_not(game_name(bad[i]), "\"%s\" accepted", bad[i]);
 }
 
-Test(validators, ascii_lower)
+Test(valid, utf8_ascii_lower)
 {
     char out[32];
-    ascii_lower("Alice.Smith@EXAMPLE.com", 23, out);
+    utf8_ascii_lower("Alice.Smith@EXAMPLE.com", 23, out);
     cr_expect_str_eq(out, "alice.smith@example.com");
     /* Bytes past len are not read, and the copy is terminated. */
-    ascii_lower("ABCDEF", 3, out);
+    utf8_ascii_lower("ABCDEF", 3, out);
     cr_expect_str_eq(out, "abc");
     /* Non-ASCII bytes pass through untouched. */
-    ascii_lower("\xc3\x89Z", 3, out);
+    utf8_ascii_lower("\xc3\x89Z", 3, out);
     cr_expect_str_eq(out, "\xc3\x89z");
-    ascii_lower("", 0, out);
+    utf8_ascii_lower("", 0, out);
     cr_expect_str_eq(out, "");
 }

@@ -1,8 +1,8 @@
 /*
- * validators: hand-written equivalents of the specs' regular expressions
- * (see include/warden/validators.h); no regex engine, no backtracking.
+ * valid: hand-written equivalents of the specs' regular expressions
+ * (see include/warden/valid.h); no regex engine, no backtracking.
  */
-#include "warden/validators.h"
+#include "warden/valid.h"
 
 static bool is_alnum(char c)
 {
@@ -56,13 +56,4 @@ bool valid_game_name(const char *s, size_t len)
         if (!is_alnum(s[i]))
             return false;
     return true;
-}
-
-void ascii_lower(const char *s, size_t len, char *out)
-{
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        out[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-    }
-    out[len] = '\0';
 }

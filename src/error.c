@@ -1,8 +1,8 @@
 /*
- * errors: error bodies per realm, database errors to HTTP (see
- * include/warden/errors.h).
+ * error: error bodies per realm, database errors to HTTP (see
+ * include/warden/error.h).
  */
-#include "warden/errors.h"
+#include "warden/error.h"
 
 #include <string.h>
 

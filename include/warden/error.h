@@ -1,5 +1,5 @@
 /*
- * errors: every error answer, in the shape of the API the request belongs to.
+ * error: every error answer, in the shape of the API the request belongs to.
  *
  *   chat (Litecord):   {"error": true, "status": 404, "message": "...", "code"?: n,
  *                       "<field>"?: ["..."]}

@@ -1,5 +1,5 @@
 /*
- * views: the JSON shapes of stored objects, as the specs define them
+ * view: the JSON shapes of stored objects, as the specs define them
  * (shared/spec/chat-admin.md, "Objects"). Handlers render through these so
  * one object always looks the same on every route.
  */

@@ -1,5 +1,5 @@
 /*
- * validators: the format rules of names, emails and passwords, as the specs
+ * valid: the format rules of names, emails and passwords, as the specs
  * state them (shared/spec/). Plain functions of (text, length) so they plug
  * into field rules (fields.h) and wardenctl alike.
  */
@@ -27,8 +27,5 @@ bool valid_email(const char *s, size_t len);
 #define GAME_NAME_MIN 2
 #define GAME_NAME_MAX 20
 bool valid_game_name(const char *s, size_t len);
-
-/** ASCII lower-case copy of len bytes into out (size > len). */
-void ascii_lower(const char *s, size_t len, char *out);
 
 #endif

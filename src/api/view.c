@@ -1,11 +1,12 @@
 /*
- * views: JSON renderings of stored objects (see include/warden/views.h).
+ * view: JSON renderings of stored objects (see include/warden/view.h).
  */
-#include "warden/views.h"
+#include "warden/view.h"
 
 #include <string.h>
 
 #include "warden/store.h"
+#include "warden/doc.h"
 
 static void user_fields(struct jsonw *w, const struct user *u)
 {
