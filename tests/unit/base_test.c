@@ -1,9 +1,10 @@
 /*
- * parse, format, fatal and mem, the small base modules: strict integer parsing (the config flags and query parameters rest
- * on it), the ISO 8601 rendering every date in a response goes through, and
- * fatal(): where it says it happened, and that in a process the pool forked
- * it ends that process only, through the log, not the start-up path; and
- * the HTTP dates of the game's tokens (both through strftime).
+ * The small base modules: parse (strict integers, which the config flags
+ * and query parameters rest on), format (the ISO 8601 rendering every date
+ * in a response goes through, and the HTTP dates of the game's tokens, both
+ * through strftime), fatal (where it says it happened, and that in a process
+ * the pool forked it ends that process only, through the log, not the
+ * start-up path) and mem.
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
