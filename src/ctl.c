@@ -162,7 +162,7 @@ static int cmd_migrate(struct ctl *ctl, int argc, char **argv)
     (void)argc;
     (void)argv;
     bson_error_t e;
-    if (!db_ensure_schema(ctl->db, &e))
+    if (!store_schema_ensure(ctl->db, &e))
         return db_fail(&e);
     printf("indexes of database '%s' are in place\n", db_name(ctl->db));
     int dropped = store_drop_retired_indexes(ctl->db, &e);
@@ -712,7 +712,7 @@ int main(int argc, char **argv)
     operator_domain(&ctl, arena);
     bson_error_t e;
     int rc;
-    if (cmd->run != cmd_migrate && !db_schema_ready(ctl.db, &e))
+    if (cmd->run != cmd_migrate && !store_schema_ready(ctl.db, &e))
         rc = store_error_kind(&e) == STORE_SCHEMA_MISSING
                  ? fail(1, "the database schema is not in place: run `wardenctl migrate` "
                            "(or start the pool) first")

@@ -22,6 +22,7 @@
 #include "warden/store/db.h"
 #include "warden/mem.h"
 #include "warden/clock.h"
+#include "warden/store.h"
 
 /* Zero a body's bytes before it is freed: it may hold a password. */
 static void wipe_document(void *ptr)
@@ -112,7 +113,7 @@ void dispatch_request(struct app *app, struct request *req, struct response *res
 bool dispatch_db_ready(struct app *app, struct request *req, struct response *res)
 {
     bson_error_t e;
-    if (db_schema_ready(app->db, &e))
+    if (store_schema_ready(app->db, &e))
         return true;
     error_send_db(res, req, &e);
     return false;

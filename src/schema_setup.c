@@ -21,6 +21,7 @@
 #include "warden/store/db.h"
 #include "warden/fatal.h"
 #include "warden/clock.h"
+#include "warden/store.h"
 
 #define RETRY_FIRST_US (250 * 1000)
 #define RETRY_MAX_US (5 * 1000 * 1000)
@@ -41,7 +42,7 @@ static bool attempt(const char *mongodb_uri, bson_error_t *e)
         bson_set_error(e, 0, 0, "%s", err);
         return false;
     }
-    bool ok = db_ensure_schema(db, e);
+    bool ok = store_schema_ensure(db, e);
     db_free(db);
     return ok;
 }

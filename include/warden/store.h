@@ -28,18 +28,18 @@ enum store_status {
     /* The next two are answers of store_error_kind only: store calls return
      * STORE_ERROR, so that `== STORE_ERROR` tests every failure. */
     STORE_UNAVAILABLE, /* unreachable, shutting down, or past a time limit: try again later */
-    STORE_SCHEMA_MISSING, /* the schema marker is absent or older (db_schema_ready) */
+    STORE_SCHEMA_MISSING, /* the schema marker is absent or older (store_schema_ready) */
 };
 
 /**
  * What a failed database call's error was: STORE_DUPLICATE (duplicate key,
  * 11000), STORE_UNAVAILABLE (server selection, network, "not primary",
  * shutdown, a query past its time limit), STORE_SCHEMA_MISSING (the error
- * db_schema_ready fills when the marker is missing), else STORE_ERROR.
+ * store_schema_ready fills when the marker is missing), else STORE_ERROR.
  */
 enum store_status store_error_kind(const bson_error_t *e);
 
-/* The domain and code of the error db_schema_ready fills when the schema
+/* The domain and code of the error store_schema_ready fills when the schema
  * marker is missing; no driver domain is this large. */
 #define STORE_ERROR_DOMAIN 0x57415244u /* "WARD" */
 #define STORE_ERROR_CODE_SCHEMA_MISSING 1u
@@ -53,17 +53,24 @@ enum store_status store_error_kind(const bson_error_t *e);
  */
 
 /**
- * Create every collection's indexes, then write the marker (raising an
- * older version, never lowering a newer one); idempotent. Returns false
- * with e filled.
+ * Put the schema in place: every collection's indexes, then the marker
+ * (raising an older version, never lowering a newer one); it does the work
+ * on every call (idempotent on the server). Only set-up calls it: the
+ * pool's master before it forks the workers (or the process it forks to
+ * retry while the database is down), `wardenctl migrate`, the benchmark's
+ * seed. Returns true, or false with e filled.
  */
-bool store_create_indexes(struct db *db, bson_error_t *e);
+bool store_schema_ensure(struct db *db, bson_error_t *e);
 /**
- * Read the marker: STORE_OK when it records this release's version or a
- * later one, STORE_NOT_FOUND when it is absent or older, STORE_ERROR with
- * e filled.
+ * Whether the schema is in place: one read of the marker by _id, until it
+ * has been seen once in this process (then no query at all: true is
+ * cached, false never is). Workers and wardenctl's commands call it before
+ * touching data. False with e filled: a database error, or the domain and
+ * code STORE_ERROR_DOMAIN/STORE_ERROR_CODE_SCHEMA_MISSING (store_error_kind
+ * says STORE_SCHEMA_MISSING) when the marker is absent or older than this
+ * release's schema.
  */
-enum store_status store_schema_marker_check(struct db *db, bson_error_t *e);
+bool store_schema_ready(struct db *db, bson_error_t *e);
 /**
  * Drop the secondary indexes an earlier release created and no query uses
  * any more, where they exist; returns how many were dropped, or -1 with e

@@ -10,7 +10,7 @@
  *
  * A worker never creates the database schema: it only checks, before its
  * first request that touches data, that the master has put it in place
- * (dispatch_db_ready, db_schema_ready).
+ * (dispatch_db_ready, store_schema_ready).
  */
 #ifndef WARDEN_WORKER_H
 #define WARDEN_WORKER_H
@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "warden/config.h"
+#include "warden/store.h"
 
 struct listener;
 struct scoreboard;

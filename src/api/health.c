@@ -39,7 +39,7 @@ void api_healthz(struct app *app, struct request *req, struct response *res)
     if (!db_ping(app->db, &e)) {
         log_warn("healthz: database unreachable: %s", e.message);
         status = "unavailable";
-    } else if (!db_schema_ready(app->db, &e)) {
+    } else if (!store_schema_ready(app->db, &e)) {
         status = store_error_kind(&e) == STORE_SCHEMA_MISSING ? "schema-pending" : "unavailable";
         log_warn("healthz: %s: %s", status, e.message);
     }

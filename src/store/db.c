@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "warden/log.h"
-#include "warden/store.h"
 #include "warden/fatal.h"
 #include "warden/mem.h"
 
@@ -17,7 +16,6 @@ struct db {
     mongoc_client_t *client;
     mongoc_database_t *database;
     char name[128];
-    bool schema_ready;
     size_t n_collections;
     struct {
         char name[48];
@@ -131,30 +129,4 @@ bool db_ping(struct db *db, bson_error_t *e)
     bool ok = mongoc_client_command_simple(db->client, "admin", &cmd, NULL, NULL, e);
     bson_destroy(&cmd);
     return ok;
-}
-
-bool db_ensure_schema(struct db *db, bson_error_t *e)
-{
-    if (!store_create_indexes(db, e))
-        return false;
-    db->schema_ready = true;
-    return true;
-}
-
-bool db_schema_ready(struct db *db, bson_error_t *e)
-{
-    if (db->schema_ready)
-        return true;
-    switch (store_schema_marker_check(db, e)) {
-    case STORE_OK:
-        db->schema_ready = true;
-        return true;
-    case STORE_NOT_FOUND:
-        bson_set_error(e, STORE_ERROR_DOMAIN, STORE_ERROR_CODE_SCHEMA_MISSING,
-                       "database '%s' has no schema marker of this release's version",
-                       db->name);
-        return false;
-    default:
-        return false;
-    }
 }

@@ -7,7 +7,7 @@
  *
  * Only set-up runs this: the pool's master at start (or the process it
  * forks to retry while the database is down), `wardenctl migrate` and the
- * benchmark's seed. Workers only read the marker (db_schema_ready), never
+ * benchmark's seed. Workers only read the marker (store_schema_ready), never
  * create anything, so a request never waits on an index build.
  */
 #include "warden/store.h"
@@ -131,7 +131,7 @@ static bool write_marker(struct db *db, bson_error_t *e)
     return ok;
 }
 
-bool store_create_indexes(struct db *db, bson_error_t *e)
+static bool create_indexes(struct db *db, bson_error_t *e)
 {
     for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++)
         if (!create_index(db, &indexes[i], e))
@@ -139,7 +139,7 @@ bool store_create_indexes(struct db *db, bson_error_t *e)
     return write_marker(db, e);
 }
 
-enum store_status store_schema_marker_check(struct db *db, bson_error_t *e)
+static enum store_status marker_check(struct db *db, bson_error_t *e)
 {
     bson_t filter = BSON_INITIALIZER, marker = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "_id", SCHEMA_MARKER_ID);
@@ -150,4 +150,32 @@ enum store_status store_schema_marker_check(struct db *db, bson_error_t *e)
     bson_destroy(&marker);
     bson_destroy(&filter);
     return s;
+}
+
+/* Seen once in this process: the marker is never removed by Warden itself. */
+static bool schema_seen;
+
+bool store_schema_ensure(struct db *db, bson_error_t *e)
+{
+    if (!create_indexes(db, e))
+        return false;
+    schema_seen = true;
+    return true;
+}
+
+bool store_schema_ready(struct db *db, bson_error_t *e)
+{
+    if (schema_seen)
+        return true;
+    switch (marker_check(db, e)) {
+    case STORE_OK:
+        schema_seen = true;
+        return true;
+    case STORE_NOT_FOUND:
+        bson_set_error(e, STORE_ERROR_DOMAIN, STORE_ERROR_CODE_SCHEMA_MISSING,
+                       "database '%s' has no schema marker of this release's version", db_name(db));
+        return false;
+    default:
+        return false;
+    }
 }

@@ -515,7 +515,7 @@ int main(int argc, char **argv)
     /* Start-up work in this process, with a client freed before any fork. */
     struct db *db = connect_db(o.uri, MAX_PROCS - 1);
     bson_error_t e;
-    if (!db_ensure_schema(db, &e))
+    if (!store_schema_ensure(db, &e))
         die("creating indexes: %s", e.message);
     if (o.clear_mutes) {
         clear_mutes(db);

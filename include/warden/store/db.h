@@ -39,24 +39,4 @@ const char *db_name(const struct db *db);
 /** Round trip to the server. Returns true, or false with e filled. */
 bool db_ping(struct db *db, bson_error_t *e);
 
-/**
- * Put the schema in place: every index, then the marker (store.h); it does
- * the work on every call (idempotent on the server). Only set-up calls it:
- * the pool's master before it forks the workers (or the process it forks
- * to retry while the database is down), `wardenctl migrate`, the seed of
- * the benchmark. Returns true, or false with e filled.
- */
-bool db_ensure_schema(struct db *db, bson_error_t *e);
-
-/**
- * Whether the schema is in place: one read of the marker by _id, until it
- * has been seen once in this process (then no query at all: true is
- * cached, false never is). Workers and wardenctl's commands call it before
- * touching data. False with e filled: a database error, or the domain and
- * code STORE_ERROR_DOMAIN/STORE_ERROR_CODE_SCHEMA_MISSING (store_error_kind
- * says STORE_SCHEMA_MISSING) when the marker is absent or older than this
- * release's schema.
- */
-bool db_schema_ready(struct db *db, bson_error_t *e);
-
 #endif
