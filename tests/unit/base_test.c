@@ -43,7 +43,7 @@ static void assert_refused(const char *s, int64_t min, int64_t max)
     cr_assert_eq(v, 4242, "a refused \"%s\" must leave *out alone", s);
 }
 
-Test(util, parse_int64_plain_numbers)
+Test(base, parse_int64_plain_numbers)
 {
     assert_parses("0", 0, 10, 0);
     assert_parses("7", 0, 10, 7);
@@ -52,7 +52,7 @@ Test(util, parse_int64_plain_numbers)
     assert_parses("1234567890123", 0, INT64_MAX, 1234567890123);
 }
 
-Test(util, parse_int64_bounds_are_inclusive)
+Test(base, parse_int64_bounds_are_inclusive)
 {
     assert_parses("1", 1, 16, 1);
     assert_parses("16", 1, 16, 16);
@@ -62,7 +62,7 @@ Test(util, parse_int64_bounds_are_inclusive)
     assert_refused("-6", -5, 5);
 }
 
-Test(util, parse_int64_int64_limits_and_overflow)
+Test(base, parse_int64_int64_limits_and_overflow)
 {
     assert_parses("9223372036854775807", INT64_MIN, INT64_MAX, INT64_MAX);
     assert_parses("-9223372036854775808", INT64_MIN, INT64_MAX, INT64_MIN);
@@ -71,7 +71,7 @@ Test(util, parse_int64_int64_limits_and_overflow)
     assert_refused("99999999999999999999999", INT64_MIN, INT64_MAX);
 }
 
-Test(util, parse_int64_refuses_anything_but_digits)
+Test(base, parse_int64_refuses_anything_but_digits)
 {
     static const char *const bad[] = {
         "", "-", "+1", " 1", "1 ", "1a", "a1", "0x10", "1.0", "1e3", "--1", "-+1", "- 1", "\t1",
@@ -80,7 +80,7 @@ Test(util, parse_int64_refuses_anything_but_digits)
         assert_refused(bad[i], INT64_MIN, INT64_MAX);
 }
 
-Test(util, parse_int64_null_is_refused)
+Test(base, parse_int64_null_is_refused)
 {
     assert_refused(NULL, 0, 10);
 }
@@ -93,7 +93,7 @@ static void assert_iso(int64_t ms, const char *expected)
     cr_assert_str_eq(out, expected, "ms %lld", (long long)ms);
 }
 
-Test(util, format_iso8601_epoch_and_known_dates)
+Test(base, format_iso8601_epoch_and_known_dates)
 {
     assert_iso(0, "1970-01-01T00:00:00.000000+00:00");
     assert_iso(1420070400000, "2015-01-01T00:00:00.000000+00:00");
@@ -101,7 +101,7 @@ Test(util, format_iso8601_epoch_and_known_dates)
     assert_iso(951868799999, "2000-02-29T23:59:59.999000+00:00");
 }
 
-Test(util, format_iso8601_milliseconds)
+Test(base, format_iso8601_milliseconds)
 {
     assert_iso(1, "1970-01-01T00:00:00.001000+00:00");
     assert_iso(1420070400123, "2015-01-01T00:00:00.123000+00:00");
@@ -109,7 +109,7 @@ Test(util, format_iso8601_milliseconds)
     assert_iso(1420070401000, "2015-01-01T00:00:01.000000+00:00");
 }
 
-Test(util, format_iso8601_before_the_epoch)
+Test(base, format_iso8601_before_the_epoch)
 {
     assert_iso(-1, "1969-12-31T23:59:59.999000+00:00");
     assert_iso(-999, "1969-12-31T23:59:59.001000+00:00");
@@ -117,14 +117,14 @@ Test(util, format_iso8601_before_the_epoch)
     assert_iso(-1001, "1969-12-31T23:59:58.999000+00:00");
 }
 
-Test(util, format_iso8601_fits_the_documented_33_bytes)
+Test(base, format_iso8601_fits_the_documented_33_bytes)
 {
     char out[33];
     format_iso8601(1420070400123, out, sizeof out);
     cr_assert_str_eq(out, "2015-01-01T00:00:00.123000+00:00");
 }
 
-Test(util, format_iso8601_leap_days_and_centuries)
+Test(base, format_iso8601_leap_days_and_centuries)
 {
     assert_iso(1709210096789, "2024-02-29T12:34:56.789000+00:00");
     /* 2100 is no leap year: 28 February is followed by 1 March. */
@@ -134,7 +134,7 @@ Test(util, format_iso8601_leap_days_and_centuries)
 }
 
 /* Years keep at least four digits, as "%04d" gave them; longer ones stay whole. */
-Test(util, format_iso8601_year_widths)
+Test(base, format_iso8601_year_widths)
 {
     assert_iso(-62135596800000, "0001-01-01T00:00:00.000000+00:00");
     assert_iso(-30610224001000, "0999-12-31T23:59:59.000000+00:00");
@@ -150,7 +150,7 @@ static void assert_http_date(int64_t s, const char *expected)
     cr_assert_str_eq(out, expected, "s %lld", (long long)s);
 }
 
-Test(util, format_http_date_known_dates)
+Test(base, format_http_date_known_dates)
 {
     assert_http_date(0, "Thu, 01 Jan 1970 00:00:00 GMT");
     assert_http_date(1420070400, "Thu, 01 Jan 2015 00:00:00 GMT");
@@ -161,7 +161,7 @@ Test(util, format_http_date_known_dates)
     assert_http_date(253402300799, "Fri, 31 Dec 9999 23:59:59 GMT");
 }
 
-Test(util, format_http_date_fits_30_bytes)
+Test(base, format_http_date_fits_30_bytes)
 {
     char out[30];
     format_http_date(1709210096, out, sizeof out);
@@ -171,7 +171,7 @@ Test(util, format_http_date_fits_30_bytes)
     cr_assert_str_eq(small, "", "a date that does not fit is left empty");
 }
 
-Test(util, format_utc_any_format)
+Test(base, format_utc_any_format)
 {
     char out[32];
     cr_assert_eq(format_utc(86399, "%H:%M:%S", out, sizeof out), 8);
@@ -180,7 +180,7 @@ Test(util, format_utc_any_format)
 }
 
 /* A date field in the database may hold any Int64: rendering it must stay defined. */
-Test(util, format_iso8601_extreme_values)
+Test(base, format_iso8601_extreme_values)
 {
     char out[64];
     format_iso8601(INT64_MIN, out, sizeof out);
@@ -189,7 +189,7 @@ Test(util, format_iso8601_extreme_values)
     cr_assert(strstr(out, ".807000+00:00") != NULL, "INT64_MAX rendered as %s", out);
 }
 
-Test(util, wipe_zeroes_memory)
+Test(base, wipe_zeroes_memory)
 {
     char secret[16];
     memset(secret, 's', sizeof secret);
@@ -210,7 +210,7 @@ static int hold_then_return(int early)
     return 2;
 }
 
-Test(util, wipe_on_return_wipes_on_every_return)
+Test(base, wipe_on_return_wipes_on_every_return)
 {
     for (int early = 0; early < 2; early++) {
         cr_assert_eq(hold_then_return(early), early ? 1 : 2);
@@ -219,7 +219,7 @@ Test(util, wipe_on_return_wipes_on_every_return)
     }
 }
 
-Test(util, xstrdup_copies)
+Test(base, xstrdup_copies)
 {
     const char *s = "warden";
     char *copy = mem_strdup(s);
@@ -285,24 +285,24 @@ static void run_fatal(void (*die)(void), bool in_worker, struct fatal_run *r)
     unlink(log_path);
 }
 
-Test(util, fatal_at_start_up_prints_file_and_line_on_stderr_and_exits_1)
+Test(base, fatal_at_start_up_prints_file_and_line_on_stderr_and_exits_1)
 {
     struct fatal_run r;
     run_fatal(boom, false, &r);
     char expected[128];
-    snprintf(expected, sizeof expected, "warden: tests/unit/util_test.c:%d: boom 42\n", BOOM_LINE);
+    snprintf(expected, sizeof expected, "warden: tests/unit/base_test.c:%d: boom 42\n", BOOM_LINE);
     cr_assert_eq(r.status, 1, "exit status %d, stderr: %s", r.status, r.err);
     cr_assert_not_null(strstr(r.err, expected), "stderr: %s", r.err);
     cr_assert_not_null(strstr(r.err, "atexit ran"), "exit() should run the atexit handlers");
     cr_assert_str_empty(r.log, "logged: %s", r.log);
 }
 
-Test(util, fatal_in_a_forked_process_logs_file_and_line_and_ends_only_it)
+Test(base, fatal_in_a_forked_process_logs_file_and_line_and_ends_only_it)
 {
     struct fatal_run r;
     run_fatal(boom, true, &r);
     char expected[128];
-    snprintf(expected, sizeof expected, " error: fatal at tests/unit/util_test.c:%d: boom 42;",
+    snprintf(expected, sizeof expected, " error: fatal at tests/unit/base_test.c:%d: boom 42;",
              BOOM_LINE);
     cr_assert_eq(r.status, 1, "exit status %d, log: %s", r.status, r.log);
     cr_assert_not_null(strstr(r.log, expected), "log: %s", r.log);
@@ -317,7 +317,7 @@ static void arena_overflow(void)
     arena_free(a);
 }
 
-Test(util, arena_overflow_in_a_worker_takes_the_worker_path)
+Test(base, arena_overflow_in_a_worker_takes_the_worker_path)
 {
     struct fatal_run r;
     run_fatal(arena_overflow, true, &r);
