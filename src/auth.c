@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "warden/api.h"
+#include "warden/store/sanctions.h"
 #include "warden/arena.h"
 #include "warden/error.h"
 #include "warden/token.h"
@@ -84,8 +85,21 @@ static bool auth_game(struct app *app, struct request *req, struct response *res
         error_send_db(res, req, &e);
         return false;
     }
-    /* Rights or password changed since the token was issued. */
+    /* Rights or password changed since the token was issued (losing the
+     * Api right is such a change), or the account is banned: one read by
+     * _id of an insert-only record, so a ban counts from the moment it is
+     * stored, whatever happens to the stamp. */
     if (strcmp(claims.stamp, who->game.stamp) != 0) {
+        error_send(res, req, 401, GAME_DENIED_MESSAGE);
+        return false;
+    }
+    bool banned;
+    if (store_sanction_active(app->db, who->game.id, SANCTION_BAN, clock_wall_ms(), &banned, &e) !=
+        STORE_OK) {
+        error_send_db(res, req, &e);
+        return false;
+    }
+    if (banned) {
         error_send(res, req, 401, GAME_DENIED_MESSAGE);
         return false;
     }

@@ -12,12 +12,13 @@
  * → 403 "Invalid token"; staff routes: not staff → 403 "you are not staff".
  *
  * Game (Authorization: Bearer <access token>): missing, malformed, forged,
- * expired, or issued before a rights or password change → 401; a valid token
- * without the route's role → 403; both with Intersect's message
- * "Authorization has been denied for this request."
+ * expired, issued before a rights or password change (losing the Api right
+ * is one), or held by a banned account (a ban ends its tokens at once) → 401; a valid token without the route's
+ * role → 403; both with Intersect's message "Authorization has been denied
+ * for this request."
  *
- * Cost per request: one indexed lookup by _id and two HMAC-SHA256s; never a
- * password hash.
+ * Cost per request: one indexed lookup by _id (chat) or two (game: the user,
+ * its ban record) and two HMAC-SHA256s; never a password hash.
  */
 #ifndef WARDEN_AUTH_H
 #define WARDEN_AUTH_H

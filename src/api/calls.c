@@ -62,6 +62,12 @@ void api_fail(struct response *res, const struct request *req, const struct doma
     case DOMAIN_STORE_ERROR:
         error_send_db(res, req, &r->error);
         return;
+    case DOMAIN_UNRECORDED:
+        /* The journal logged the loss with this request's id; the client is
+         * told plainly rather than handed a success without a record. */
+        res->db_failed = true;
+        error_send(res, req, 500, r->message);
+        return;
     }
 }
 

@@ -44,27 +44,25 @@ bool accounts_register(const struct domain *d, const struct account_new *in, str
 }
 
 /* The audit entry of a change to one user, with its public fields before and after. */
-static void audit_user(const struct domain *d, const char *action, const struct user *before,
-                       const struct user *after)
+static bool audit_user(const struct domain *d, const char *action, const struct user *before,
+                       const struct user *after, struct domain_result *r)
 {
     bson_t b = BSON_INITIALIZER, a = BSON_INITIALIZER;
     if (before)
         store_users_append_public(&b, before);
     if (after)
         store_users_append_public(&a, after);
-    journal_audit_id(d, action, "user", after ? after->id : before->id, before ? &b : NULL,
-                     after ? &a : NULL);
+    bool recorded = journal_audit_id(d, action, "user", after ? after->id : before->id,
+                                     before ? &b : NULL, after ? &a : NULL, r);
     bson_destroy(&b);
     bson_destroy(&a);
+    return recorded;
 }
 
 bool accounts_create(const struct domain *d, const struct account_new *in, struct user *out,
                      struct domain_result *r)
 {
-    if (!accounts_register(d, in, out, r))
-        return false;
-    audit_user(d, "user.create", NULL, out);
-    return true;
+    return accounts_register(d, in, out, r) && audit_user(d, "user.create", NULL, out, r);
 }
 
 bool accounts_login(const struct domain *d, const char *email, size_t email_len,
@@ -144,12 +142,11 @@ bool accounts_update_flags(const struct domain *d, int64_t id, int64_t set, int6
     struct user before = *out;
     out->flags = flags;
     *changed = true;
-    audit_user(d, "user.update", &before, out);
     bson_t data = BSON_INITIALIZER;
     store_users_append_public(&data, out);
     journal_gateway_event(d, "USER_UPDATE", 0, id, &data);
     bson_destroy(&data);
-    return domain_ok(r);
+    return audit_user(d, "user.update", &before, out, r);
 }
 
 /* Sessions of a user whose credentials no longer hold are closed by the gateway. */
@@ -177,9 +174,8 @@ bool accounts_set_password(const struct domain *d, int64_t id, const char *passw
     if (s != STORE_OK)
         return user_status(s, &e, r);
     snprintf(out->password_hash, sizeof out->password_hash, "%s", hash);
-    journal_audit_id(d, "user.password", "user", id, NULL, NULL);
     disconnect(d, id, "password changed");
-    return domain_ok(r);
+    return journal_audit_id(d, "user.password", "user", id, NULL, NULL, r);
 }
 
 bool accounts_soft_delete(const struct domain *d, int64_t id, struct user *before,
@@ -188,7 +184,6 @@ bool accounts_soft_delete(const struct domain *d, int64_t id, struct user *befor
     bson_error_t e;
     if (!user_status(store_users_soft_delete(d->db, id, before, after, &e), &e, r))
         return false;
-    audit_user(d, "user.delete", before, after);
     disconnect(d, id, "user deleted");
-    return domain_ok(r);
+    return audit_user(d, "user.delete", before, after, r);
 }

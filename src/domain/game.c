@@ -124,9 +124,9 @@ bool game_account_create(const struct domain *d, const char *name, const char *e
     bson_t after = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&after, "name", out->name);
     append_rights(&after, out->rights);
-    journal_audit(d, "game_user.create", "user", out->id, NULL, &after);
+    bool recorded = journal_audit(d, "game_user.create", "user", out->id, NULL, &after, r);
     bson_destroy(&after);
-    return domain_ok(r);
+    return recorded;
 }
 
 bool game_change_rights(const struct domain *d, const struct game_key *key, unsigned grant,
@@ -144,11 +144,11 @@ bool game_change_rights(const struct domain *d, const struct game_key *key, unsi
     bson_t before = BSON_INITIALIZER, after = BSON_INITIALIZER;
     append_rights(&before, out->rights);
     append_rights(&after, rights);
-    journal_audit(d, "game_user.rights", "user", out->id, &before, &after);
+    bool recorded = journal_audit(d, "game_user.rights", "user", out->id, &before, &after, r);
     bson_destroy(&before);
     bson_destroy(&after);
     out->rights = rights;
-    return domain_ok(r);
+    return recorded;
 }
 
 bool game_set_password(const struct domain *d, const struct game_key *key, const char *password,
@@ -165,8 +165,7 @@ bool game_set_password(const struct domain *d, const struct game_key *key, const
         s = store_refresh_tokens_revoke(d->db, out->id, &e);
     if (s != STORE_OK)
         return found(s, &e, r); /* NOT_FOUND: deleted meanwhile */
-    journal_audit(d, "game_user.password", "user", out->id, NULL, NULL);
-    return domain_ok(r);
+    return journal_audit(d, "game_user.password", "user", out->id, NULL, NULL, r);
 }
 
 bool game_player_create(const struct domain *d, const struct game_key *owner, const char *name,
@@ -189,9 +188,9 @@ bool game_player_create(const struct domain *d, const struct game_key *owner, co
     BSON_APPEND_UTF8(&after, "map_id", out->map_id);
     BSON_APPEND_INT64(&after, "x", out->x);
     BSON_APPEND_INT64(&after, "y", out->y);
-    journal_audit(d, "player.create", "player", out->id, NULL, &after);
+    bool recorded = journal_audit(d, "player.create", "player", out->id, NULL, &after, r);
     bson_destroy(&after);
-    return domain_ok(r);
+    return recorded;
 }
 
 bool game_player_presence(const struct domain *d, const struct game_key *key, bool online,
@@ -207,9 +206,9 @@ bool game_player_presence(const struct domain *d, const struct game_key *key, bo
     BSON_APPEND_BOOL(&after, "online", online);
     if (online && ip)
         BSON_APPEND_UTF8(&after, "ip", ip);
-    journal_audit(d, "player.presence", "player", out->id, &before, &after);
+    bool recorded = journal_audit(d, "player.presence", "player", out->id, &before, &after, r);
     bson_destroy(&before);
     bson_destroy(&after);
     out->online = online;
-    return domain_ok(r);
+    return recorded;
 }

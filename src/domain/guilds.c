@@ -185,14 +185,14 @@ bool guilds_set_unavailable(const struct domain *d, int64_t id, bool unavailable
     bson_error_t e;
     if (!guild_status(store_guild_set_unavailable(d->db, id, unavailable, &e), &e, r))
         return false;
-    bson_t after = BSON_INITIALIZER;
-    BSON_APPEND_BOOL(&after, "unavailable", unavailable);
-    journal_audit_id(d, "guild.update", "guild", id, NULL, &after);
-    bson_destroy(&after);
     if (!guilds_get(d, id, out, r))
         return false;
     journal_gateway_event(d, "GUILD_UPDATE", id, 0, out->partial);
-    return true;
+    bson_t after = BSON_INITIALIZER;
+    BSON_APPEND_BOOL(&after, "unavailable", unavailable);
+    bool recorded = journal_audit_id(d, "guild.update", "guild", id, NULL, &after, r);
+    bson_destroy(&after);
+    return recorded;
 }
 
 bool guilds_delete(const struct domain *d, int64_t id, struct domain_result *r)
@@ -201,17 +201,16 @@ bool guilds_delete(const struct domain *d, int64_t id, struct domain_result *r)
     enum store_status s = store_guild_delete(d->db, id, &e);
     if (s == STORE_ERROR)
         return domain_store_error(r, &e);
-    if (s == STORE_OK) {
-        char target[24];
-        snprintf(target, sizeof target, "%lld", (long long)id);
-        journal_audit(d, "guild.delete", "guild", target, NULL, NULL);
-        bson_t data = BSON_INITIALIZER;
-        BSON_APPEND_UTF8(&data, "id", target);
-        BSON_APPEND_BOOL(&data, "unavailable", false);
-        journal_gateway_event(d, "GUILD_DELETE", id, 0, &data);
-        bson_destroy(&data);
-    }
-    return domain_ok(r);
+    if (s != STORE_OK)
+        return domain_ok(r); /* nothing was there: nothing to record */
+    char target[24];
+    snprintf(target, sizeof target, "%lld", (long long)id);
+    bson_t data = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&data, "id", target);
+    BSON_APPEND_BOOL(&data, "unavailable", false);
+    journal_gateway_event(d, "GUILD_DELETE", id, 0, &data);
+    bson_destroy(&data);
+    return journal_audit(d, "guild.delete", "guild", target, NULL, NULL, r);
 }
 
 static bool has_feature(const struct guild_features *f, const char *name)
@@ -251,9 +250,9 @@ bool guilds_change_features(const struct domain *d, int64_t id, enum features_op
     append_features(&a, "features", after);
     static const char *const actions[] = {"guild.features.replace", "guild.features.add",
                                           "guild.features.remove"};
-    journal_audit_id(d, actions[op], "guild", id, &b, &a);
+    guilds_update_event(d, id);
+    bool recorded = journal_audit_id(d, actions[op], "guild", id, &b, &a, r);
     bson_destroy(&b);
     bson_destroy(&a);
-    guilds_update_event(d, id);
-    return domain_ok(r);
+    return recorded;
 }

@@ -27,9 +27,9 @@ bool invites_create(const struct domain *d, int64_t max_uses, struct invite *out
         return domain_store_error(r, &e);
     bson_t after = BSON_INITIALIZER;
     BSON_APPEND_INT64(&after, "max_uses", max_uses);
-    journal_audit(d, "invite.create", "invite", out->code, NULL, &after);
+    bool recorded = journal_audit(d, "invite.create", "invite", out->code, NULL, &after, r);
     bson_destroy(&after);
-    return domain_ok(r);
+    return recorded;
 }
 
 bool invites_delete(const struct domain *d, const char *code, struct domain_result *r)
@@ -47,9 +47,9 @@ bool invites_delete(const struct domain *d, const char *code, struct domain_resu
     bson_t before = BSON_INITIALIZER;
     BSON_APPEND_INT64(&before, "max_uses", inv.max_uses);
     BSON_APPEND_INT64(&before, "uses", inv.uses);
-    journal_audit(d, "invite.delete", "invite", code, &before, NULL);
+    bool recorded = journal_audit(d, "invite.delete", "invite", code, &before, NULL, r);
     bson_destroy(&before);
-    return domain_ok(r);
+    return recorded;
 }
 
 bool invites_register(const struct domain *d, const char *code, const struct account_new *in,

@@ -18,7 +18,8 @@ static const char *realm_name(enum actor_realm realm)
 }
 
 bool journal_audit(const struct domain *d, const char *action, const char *target_type,
-                   const char *target_id, const bson_t *before, const bson_t *after)
+                   const char *target_id, const bson_t *before, const bson_t *after,
+                   struct domain_result *r)
 {
     struct audit_entry entry = {
         .actor = {.realm = realm_name(d->actor.realm),
@@ -34,18 +35,22 @@ bool journal_audit(const struct domain *d, const char *action, const char *targe
     };
     bson_error_t e;
     if (store_audit(d->db, &entry, &e) == STORE_OK)
-        return true;
+        return domain_ok(r);
     log_error("audit entry for %s %s:%s lost (rid=%s): %s", action, target_type,
               target_id ? target_id : "", d->request_id ? d->request_id : "-", e.message);
+    domain_store_error(r, &e);
+    r->status = DOMAIN_UNRECORDED;
+    r->message = "The audit entry of this operation could not be written";
     return false;
 }
 
 bool journal_audit_id(const struct domain *d, const char *action, const char *target_type,
-                      int64_t target_id, const bson_t *before, const bson_t *after)
+                      int64_t target_id, const bson_t *before, const bson_t *after,
+                      struct domain_result *r)
 {
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)target_id);
-    return journal_audit(d, action, target_type, id, before, after);
+    return journal_audit(d, action, target_type, id, before, after, r);
 }
 
 bool journal_gateway_event(const struct domain *d, const char *type, int64_t guild_id,

@@ -14,6 +14,7 @@
 #include "warden/arena.h"
 #include "warden/domain/journal.h"
 #include "warden/guid.h"
+#include "warden/log.h"
 #include "warden/clock.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
@@ -141,6 +142,11 @@ static struct outcome sanction(const struct domain *d, const struct target *t,
         domain_store_error(r, &e);
         return (struct outcome){DOMAIN_STORE_ERROR, NULL};
     }
+    /* A ban ends the account's tokens: the ban record already refuses them
+     * (auth checks it), and the new stamp keeps them dead after it ends. */
+    if (kind == SANCTION_BAN && store_game_user_revoke_tokens(d->db, t->user.id, &e) == STORE_ERROR)
+        log_error("tokens of banned user %s not revoked (rid=%s): %s", t->user.id,
+                  d->request_id ? d->request_id : "-", e.message);
     for (size_t i = 0; i < t->n_online; i++) {
         struct game_command cmd = {kind == SANCTION_BAN ? "disconnect" : "mute", t->online[i].id,
                                    t->user.id, NULL, 0, 0, sn.reason};
@@ -234,8 +240,9 @@ static int recorded_status(enum domain_status s)
     return s == DOMAIN_OK ? 200 : s == DOMAIN_NOT_FOUND ? 404 : 400;
 }
 
-static void audit_action(const struct domain *d, enum game_action act, const struct target *t,
-                         const struct game_action_params *p, const struct outcome *o)
+static bool audit_action(const struct domain *d, enum game_action act, const struct target *t,
+                         const struct game_action_params *p, const struct outcome *o,
+                         struct domain_result *r)
 {
     bson_t after = BSON_INITIALIZER, result;
     append_params(&after, p);
@@ -246,9 +253,10 @@ static void audit_action(const struct domain *d, enum game_action act, const str
     bson_append_document_end(&after, &result);
     char action[32];
     snprintf(action, sizeof action, "game.%s", action_names[act]);
-    journal_audit(d, action, t->player_route ? "player" : "user",
-                  t->player_route ? t->player.id : t->user.id, NULL, &after);
+    bool recorded = journal_audit(d, action, t->player_route ? "player" : "user",
+                                  t->player_route ? t->player.id : t->user.id, NULL, &after, r);
     bson_destroy(&after);
+    return recorded;
 }
 
 bool sanctions_act(const struct domain *d, enum game_action action,
@@ -273,7 +281,8 @@ bool sanctions_act(const struct domain *d, enum game_action action,
     }
     if (store_failed)
         return false;
-    audit_action(d, action, &t, p, &o);
+    if (!audit_action(d, action, &t, p, &o, r))
+        return false;
     *message = o.message;
     if (o.status == DOMAIN_OK)
         return domain_ok(r);

@@ -58,12 +58,12 @@ bool voice_region_create(const struct domain *d, const struct voice_region *in,
     BSON_APPEND_BOOL(&after, "deprecated", region.deprecated);
     BSON_APPEND_BOOL(&after, "custom", region.custom);
     BSON_APPEND_BOOL(&after, "first", first);
-    journal_audit(d, "voice_region.create", "voice_region", region.id, NULL, &after);
-    bson_destroy(&after);
     if (first && store_guilds_assign_first_region(d->db, region.id, NULL, &e) != STORE_OK)
         log_error("first region %s not assigned to guilds (rid=%s): %s", region.id,
                   d->request_id ? d->request_id : "-", e.message);
-    return domain_ok(r);
+    bool recorded = journal_audit(d, "voice_region.create", "voice_region", region.id, NULL, &after, r);
+    bson_destroy(&after);
+    return recorded;
 }
 
 static bool existing_region(const struct domain *d, const char *id, struct voice_region *out,
@@ -93,9 +93,9 @@ bool voice_server_create(const struct domain *d, const char *region, const char 
         return domain_store_error(r, &e);
     bson_t after = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&after, "region_id", vr.id);
-    journal_audit(d, "voice_server.create", "voice_server", host, NULL, &after);
+    bool recorded = journal_audit(d, "voice_server.create", "voice_server", host, NULL, &after, r);
     bson_destroy(&after);
-    return domain_ok(r);
+    return recorded;
 }
 
 static void guild_left_region(int64_t guild_id, void *ctx)
@@ -116,7 +116,7 @@ bool voice_region_deprecate(const struct domain *d, const char *region, struct d
     bson_t after = BSON_INITIALIZER;
     BSON_APPEND_BOOL(&after, "deprecated", true);
     BSON_APPEND_INT64(&after, "guilds_moved", moved);
-    journal_audit(d, "voice_region.deprecate", "voice_region", vr.id, NULL, &after);
+    bool recorded = journal_audit(d, "voice_region.deprecate", "voice_region", vr.id, NULL, &after, r);
     bson_destroy(&after);
-    return domain_ok(r);
+    return recorded;
 }

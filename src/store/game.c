@@ -352,6 +352,14 @@ enum store_status store_game_user_set_rights(struct db *db, const char *id, unsi
     return s;
 }
 
+enum store_status store_game_user_revoke_tokens(struct db *db, const char *id, bson_error_t *e)
+{
+    bson_t set = BSON_INITIALIZER;
+    enum store_status s = update_user(db, id, &set, e);
+    bson_destroy(&set);
+    return s;
+}
+
 enum store_status store_game_user_set_password(struct db *db, const char *id,
                                                const char *password_hash, bson_error_t *e)
 {

@@ -152,15 +152,17 @@ static enum store_status marker_check(struct db *db, bson_error_t *e)
     return s;
 }
 
-/* Seen once in this process: the marker is never removed by Warden itself. */
+/*
+ * Seen once in this process: the marker is never removed by Warden itself.
+ * Only a check sets it, never store_schema_ensure: the master ensures the
+ * schema before it forks, and a flag set there would be inherited by every
+ * worker, which must each see the marker for themselves.
+ */
 static bool schema_seen;
 
 bool store_schema_ensure(struct db *db, bson_error_t *e)
 {
-    if (!create_indexes(db, e))
-        return false;
-    schema_seen = true;
-    return true;
+    return create_indexes(db, e);
 }
 
 bool store_schema_ready(struct db *db, bson_error_t *e)

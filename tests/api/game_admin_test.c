@@ -1203,3 +1203,39 @@ Test(game_admin, long_multibyte_text_is_recorded_whole_or_refused)
         free(text);
     }
 }
+
+/* Keys the database would refuse in a stored document (a dot, an empty key,
+ * nested arrays; a leading $ the JSON reader refuses already) and unknown
+ * keys of every type are not stored: the audit entry's parameters hold only
+ * the known, validated ones, so the entry is written and the action is on
+ * record. */
+Test(game_admin, audit_parameters_are_only_the_known_validated_ones)
+{
+    struct fx_game_user mod;
+    struct gs_target t;
+    gs_moderator(&mod);
+    gs_target(&t, "", 1, 2, "203.0.113.15");
+    static const char *const bodies[] = {
+        "{\"duration\": 2, \"reason\": \"dots\", \"a.b\": 1, \"x.y.z\": {\"c.d\": 2}}",
+        "{\"duration\": 2, \"reason\": \"empty\", \"\": 3}",
+        "{\"duration\": 2, \"reason\": \"nested\", \"n\": [[1, [2]], [[[]]]]}",
+    };
+    const char *actions[] = {"mute", "unmute", "mute"};
+    for (size_t i = 0; i < 3; i++) {
+        struct http_response r;
+        gs_action(&mod, "users", t.user.name, actions[i], bodies[i], &r);
+        cr_expect_eq(r.status, 200, "%s: %s", bodies[i], r.body);
+        http_response_free(&r);
+    }
+    char filter[200];
+    snprintf(filter, sizeof filter, "{\"action\": {\"$in\": [\"game.mute\", \"game.unmute\"]}, \"target.id\": \"%s\"}",
+             t.user.id);
+    cr_expect_eq(fx_db_count("audit_log", filter), 3, "every action is on record");
+    snprintf(filter, sizeof filter, "{\"action\": \"game.mute\", \"target.id\": \"%s\", \"after.parameters.reason\": \"dots\"}",
+             t.user.id);
+    bson_t a = BSON_INITIALIZER;
+    cr_assert(fx_db_find_one("audit_log", filter, &a));
+    cr_expect_eq(fx_count(&a, "after.parameters"), 2, "only duration and reason are stored");
+    cr_expect_eq(fx_int(&a, "after.parameters.duration", -1), 2);
+    bson_destroy(&a);
+}

@@ -655,3 +655,62 @@ Test(auth_game, auth_errors_come_before_validation_errors)
     expect_answer("bad body, bad token", &r, 401, DENIED);
     http_response_free(&r);
 }
+
+/* A ban ends the account's tokens at once, on every game route, and for
+ * good: lifting the ban does not bring the old tokens back. */
+Test(auth_game, a_ban_revokes_tokens_at_once)
+{
+    struct fx_game_user moderator, target;
+    fx_game_user(&moderator, "Api UserQuery Ban", true);
+    fx_game_user(&target, "Api UserQuery", true);
+    cr_assert_eq(authorized_status(target.auth), 200);
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/users/%s", target.name);
+    struct http_response r;
+    fx_request("GET", path, target.auth, NULL, &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_response_free(&r);
+
+    /* Banned: every game route refuses its tokens. */
+    const char *routes[] = {"/api/v1/info/authorized", "/api/v1/players/online", path};
+    snprintf(path, sizeof path, "/api/v1/users/%s/admin/ban", target.name);
+    fx_request("POST", path, moderator.auth, "{\"duration\": 2, \"reason\": \"revocation\"}", &r);
+    cr_assert_eq(r.status, 200, "ban: %ld %s", r.status, r.body);
+    http_response_free(&r);
+    snprintf(path, sizeof path, "/api/v1/users/%s", target.name);
+    for (size_t i = 0; i < 3; i++) {
+        fx_request("GET", routes[i], target.auth, NULL, &r);
+        expect_answer(routes[i], &r, 401, DENIED);
+        http_response_free(&r);
+    }
+    fx_request("POST", "/api/v1/players/nosuchplayer1/admin/kick", target.auth, NULL, &r);
+    expect_answer("an admin route while banned", &r, 401, DENIED);
+    http_response_free(&r);
+    refresh(target.refresh_token, &r);
+    expect_answer("refresh while banned", &r, 400, INVALID_TOKEN);
+    http_response_free(&r);
+
+    /* Even a token minted with the current stamp is refused while the ban lasts. */
+    char stamp[TOKEN_STAMP_SIZE], token[TOKEN_MAX], auth[TOKEN_MAX + 32];
+    stored_stamp(target.id, stamp);
+    int64_t now = (int64_t)time(NULL);
+    forge(target.id, stamp, now, now + 120, token);
+    bearer(auth, sizeof auth, token);
+    cr_expect_eq(authorized_status(auth), 401, "a fresh token of a banned account");
+
+    /* Lifted: the old tokens stay dead, a new login works. */
+    snprintf(path, sizeof path, "/api/v1/users/%s/admin/unban", target.name);
+    fx_request("POST", path, moderator.auth, NULL, &r);
+    cr_assert_eq(r.status, 200, "unban: %ld %s", r.status, r.body);
+    http_response_free(&r);
+    cr_expect_eq(authorized_status(target.auth), 401, "the old access token came back");
+    refresh(target.refresh_token, &r);
+    expect_answer("the old refresh token after the unban", &r, 400, INVALID_TOKEN);
+    http_response_free(&r);
+    char access[TOKEN_MAX], fresh[TOKEN_MAX + 32];
+    grant_plain(target.name, target.password, &r);
+    expect_tokens("after the unban", &r, access, sizeof access, NULL);
+    http_response_free(&r);
+    bearer(fresh, sizeof fresh, access);
+    cr_expect_eq(authorized_status(fresh), 200);
+}

@@ -75,6 +75,11 @@ int fx_ctl(char **output, const char *const *argv)
     return run_ctl(NULL, output, argv);
 }
 
+int fx_ctl_at(const struct stack *s, char **output, const char *const *argv)
+{
+    return run_ctl(s, output, argv);
+}
+
 void fx_ctl_ok(const struct stack *s, char *line, size_t size, const char *const *argv)
 {
     char *out = NULL;

@@ -30,6 +30,9 @@ void fx_unique(char *out, size_t size, const char *prefix);
  * output (stdout + stderr) into *output if non-NULL (free it). Returns the
  * exit status. argv: NULL-terminated arguments after "wardenctl". */
 int fx_ctl(char **output, const char *const *argv);
+struct stack;
+/* The same against a stack's database and secret (NULL: the shared stack). */
+int fx_ctl_at(const struct stack *s, char **output, const char *const *argv);
 
 struct stack;
 

@@ -62,6 +62,7 @@ enum domain_status {
     DOMAIN_REFUSED,     /* a rule refuses the operation (taken, expired, already done...) */
     DOMAIN_FORBIDDEN,   /* the actor may not do this */
     DOMAIN_STORE_ERROR, /* the database failed: error says how */
+    DOMAIN_UNRECORDED,  /* done (or refused), but its audit entry could not be written */
 };
 
 struct domain_result {
@@ -69,7 +70,7 @@ struct domain_result {
     const char *message;  /* every status but OK and STORE_ERROR; static or in the arena */
     const char *field;    /* DOMAIN_INVALID */
     int code;             /* a Discord error code for chat NOT_FOUNDs, else 0 */
-    bson_error_t error;   /* DOMAIN_STORE_ERROR */
+    bson_error_t error;   /* DOMAIN_STORE_ERROR, DOMAIN_UNRECORDED */
 };
 
 /** Helpers for operations: set r and return false (OK: true). */

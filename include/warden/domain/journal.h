@@ -6,10 +6,14 @@
  *
  * The actor and request id come from the struct domain, so an entry is the
  * same whether the API or wardenctl made the change. Each record is built as
- * BSON once, by the operation, and written after the mutation itself. If one
- * cannot be written the mutation has still happened, so the caller's success
- * stands (a retry would apply it twice); the loss is logged as an error with
- * the request id for the operator to reconcile.
+ * BSON once, by the operation, and written after the mutation itself, as the
+ * operation's last step.
+ *
+ * An audit entry that cannot be written is never a silent success: the
+ * operation answers DOMAIN_UNRECORDED (the API a 500 saying so, wardenctl a
+ * failure) and the loss is logged as an error with the request id, so the
+ * operator sees it, even though the change itself was made (undoing it could
+ * fail in turn). A lost outbox event is logged as an error; the change stands.
  */
 #ifndef WARDEN_DOMAIN_JOURNAL_H
 #define WARDEN_DOMAIN_JOURNAL_H
@@ -21,12 +25,17 @@
 #include "warden/domain/domain.h"
 #include "warden/store/events.h"
 
-/** The audit entry of a mutation; before/after may be NULL. false: lost (logged). */
+/**
+ * The audit entry of a mutation; before/after may be NULL. Written: r is
+ * DOMAIN_OK and true. Lost: logged, r is DOMAIN_UNRECORDED, false.
+ */
 bool journal_audit(const struct domain *d, const char *action, const char *target_type,
-                   const char *target_id, const bson_t *before, const bson_t *after);
+                   const char *target_id, const bson_t *before, const bson_t *after,
+                   struct domain_result *r);
 /** journal_audit with a numeric target id. */
 bool journal_audit_id(const struct domain *d, const char *action, const char *target_type,
-                      int64_t target_id, const bson_t *before, const bson_t *after);
+                      int64_t target_id, const bson_t *before, const bson_t *after,
+                      struct domain_result *r);
 /** A gateway event; guild_id/user_id 0 = absent; data NULL = {}. false: lost (logged). */
 bool journal_gateway_event(const struct domain *d, const char *type, int64_t guild_id,
                            int64_t user_id, const bson_t *data);

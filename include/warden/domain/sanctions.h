@@ -3,7 +3,9 @@
  * ban, mute, unban, unmute, warpto, warptoloc, kick, kill.
  *
  * Effects are documents: sanctions (one per user and kind,
- * store/sanctions.h) and game_commands for the game server. Every action
+ * store/sanctions.h) and game_commands for the game server. A ban also ends
+ * every token the account holds, at once and for good (a new security
+ * stamp; auth refuses a banned account's tokens in the meantime). Every action
  * that reaches a target leaves an audit entry "game.<action>" with its
  * known parameters (never the raw body) and its result, refusals included.
  *

@@ -110,6 +110,11 @@ enum store_status store_game_user_find_by_name(struct db *db, const char *name,
 /** Replace the rights and rotate the security stamp (revokes tokens). */
 enum store_status store_game_user_set_rights(struct db *db, const char *id, unsigned rights,
                                              bson_error_t *e);
+/**
+ * Rotate the security stamp alone: every access and refresh token issued
+ * so far stops working (a ban). STORE_NOT_FOUND: no such user.
+ */
+enum store_status store_game_user_revoke_tokens(struct db *db, const char *id, bson_error_t *e);
 /** Replace the password hash and rotate the security stamp. */
 enum store_status store_game_user_set_password(struct db *db, const char *id,
                                                const char *password_hash, bson_error_t *e);
