@@ -133,10 +133,17 @@ bool accounts_update_flags(const struct domain *d, int64_t id, int64_t set, int6
     int64_t flags = (out->flags & ~clear) | set;
     if (flags == out->flags)
         return domain_ok(r);
-    if (staff == STAFF_BIT_LOCKED && (flags & USER_FLAG_STAFF) != (out->flags & USER_FLAG_STAFF))
+    bool staff_changes = (flags & USER_FLAG_STAFF) != (out->flags & USER_FLAG_STAFF);
+    if (staff == STAFF_BIT_LOCKED && staff_changes)
         return domain_fail(r, DOMAIN_FORBIDDEN, "you can not change a users staff badge");
+    /* Two writes that cannot undo each other: the other bits in the users
+     * document, the staff bit as its grant (store/users.h says why). */
     bson_error_t e;
-    enum store_status s = store_users_set_flags(d->db, id, flags, &e);
+    enum store_status s = STORE_OK;
+    if ((flags & ~(int64_t)USER_FLAG_STAFF) != (out->flags & ~(int64_t)USER_FLAG_STAFF))
+        s = store_users_set_flags(d->db, id, flags, &e);
+    if (s == STORE_OK && staff_changes)
+        s = store_users_set_staff(d->db, id, flags & USER_FLAG_STAFF, &e);
     if (s != STORE_OK)
         return user_status(s, &e, r);
     struct user before = *out;

@@ -14,7 +14,9 @@
 
 #include <mongoc/mongoc.h>
 
+#include "warden/log.h"
 #include "warden/store/db.h"
+#include "warden/store/users.h"
 #include "warden/clock.h"
 #include "warden/doc.h"
 
@@ -27,10 +29,13 @@ struct index_spec {
 
 /*
  * The schema's version, recorded in the marker once every index below
- * exists. Add 1 whenever this list changes: workers of a release then wait
- * (503) until its indexes are in place rather than run without them.
+ * exists and every step of the data's own shape has run. Add 1 whenever
+ * either changes: workers of a release then wait (503) until its schema is
+ * in place rather than run without it.
+ *   1  the indexes below
+ *   2  the staff bit as a grant of its own (store_users_staff_to_grants)
  */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 static const struct index_spec indexes[] = {
     {"users", "username_discriminator", {"username", "discriminator"}, true},
@@ -162,6 +167,18 @@ static bool schema_seen;
 
 bool store_schema_ensure(struct db *db, bson_error_t *e)
 {
+    /* Steps of the data's shape run only for a database behind this release
+     * (one walk of the users), before the marker says the schema is in place. */
+    enum store_status s = marker_check(db, e);
+    if (s == STORE_ERROR)
+        return false;
+    if (s == STORE_NOT_FOUND) {
+        int64_t moved;
+        if (store_users_staff_to_grants(db, &moved, e) != STORE_OK)
+            return false;
+        if (moved)
+            log_info("schema: the staff bit of %lld users moved to staff_grants", (long long)moved);
+    }
     return create_indexes(db, e);
 }
 

@@ -3,6 +3,7 @@
  * that walks them (see include/warden/store/user_search.h).
  */
 #include "warden/store/user_search.h"
+#include "warden/store/users.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -401,7 +402,7 @@ enum store_status store_user_search(struct db *db, const struct user_query *q, s
     const char *needle = q->username && *q->username ? q->username : NULL;
     char prefixes[MAX_LISTS + 1][KEY_SIZE];
     size_t n_lists = posting_prefixes(needle, q->discriminator, prefixes, MAX_LISTS + 1);
-    if (n_lists == 0)
-        return search_walk(db, q, out, n, e);
-    return search_postings(db, q, prefixes, n_lists, out, n, e);
+    enum store_status s = n_lists == 0 ? search_walk(db, q, out, n, e)
+                                       : search_postings(db, q, prefixes, n_lists, out, n, e);
+    return s == STORE_OK ? store_users_add_staff_bits(db, *out, *n, e) : s;
 }

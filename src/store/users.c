@@ -38,6 +38,7 @@
 #define USER_EMAILS "user_emails"
 #define USER_TAGS "user_tags"
 #define USERNAME_JOINS "username_joins"
+#define STAFF_GRANTS "staff_grants"
 #define JOIN_ATTEMPTS 64
 #define ORDINAL_DIGITS 10
 /* Random draws before the claims of the name are read. */
@@ -56,7 +57,8 @@ void store_users_from_doc(const bson_t *doc, struct user *out)
     doc_string(doc, "discriminator", out->discriminator, sizeof out->discriminator);
     doc_string(doc, "email", out->email, sizeof out->email);
     doc_string(doc, "password_hash", out->password_hash, sizeof out->password_hash);
-    out->flags = doc_int(doc, "flags", 0);
+    /* The staff bit is a grant of its own (store_users_add_staff_bits). */
+    out->flags = doc_int(doc, "flags", 0) & ~(int64_t)USER_FLAG_STAFF;
     doc_string(doc, "avatar", out->avatar, sizeof out->avatar);
     doc_string(doc, "bio", out->bio, sizeof out->bio);
     out->accent_color = doc_has(doc, "accent_color") ? doc_int(doc, "accent_color", -1) : -1;
@@ -71,8 +73,63 @@ static enum store_status get_by(struct db *db, const bson_t *filter, struct user
 {
     bson_t doc = BSON_INITIALIZER;
     enum store_status s = store_find_one(db_collection(db, USERS), filter, NULL, &doc, e);
-    if (s == STORE_OK)
+    if (s == STORE_OK) {
         store_users_from_doc(&doc, out);
+        s = store_users_add_staff_bits(db, out, 1, e);
+    }
+    bson_destroy(&doc);
+    return s;
+}
+
+/* The users a grant lookup marks. */
+struct staff_page {
+    struct user *users;
+    size_t n;
+};
+
+static bool grant_seen(const bson_t *doc, void *ctx)
+{
+    struct staff_page *page = ctx;
+    int64_t id = doc_int(doc, "_id", 0);
+    for (size_t i = 0; i < page->n; i++)
+        if (page->users[i].id == id)
+            page->users[i].flags |= USER_FLAG_STAFF;
+    return true;
+}
+
+enum store_status store_users_add_staff_bits(struct db *db, struct user *users, size_t n,
+                                             bson_error_t *e)
+{
+    if (n == 0)
+        return STORE_OK;
+    bson_t filter = BSON_INITIALIZER;
+    struct store_in in;
+    store_in_begin(&filter, &in);
+    for (size_t i = 0; i < n; i++)
+        store_in_int64(&in, users[i].id);
+    store_in_end(&filter, &in);
+    struct staff_page page = {users, n};
+    enum store_status s = store_each(db_collection(db, STAFF_GRANTS), &filter, NULL, grant_seen,
+                                     &page, e);
+    bson_destroy(&filter);
+    return s;
+}
+
+enum store_status store_users_set_staff(struct db *db, int64_t id, bool staff, bson_error_t *e)
+{
+    bson_t doc = BSON_INITIALIZER;
+    BSON_APPEND_INT64(&doc, "_id", id);
+    enum store_status s;
+    if (staff) {
+        BSON_APPEND_DATE_TIME(&doc, "granted_at", clock_wall_ms());
+        s = store_insert(db_collection(db, STAFF_GRANTS), &doc, e);
+        if (s == STORE_DUPLICATE)
+            s = STORE_OK; /* already staff */
+    } else {
+        s = store_delete(db_collection(db, STAFF_GRANTS), &doc, false, NULL, e);
+        if (s == STORE_NOT_FOUND)
+            s = STORE_OK;
+    }
     bson_destroy(&doc);
     return s;
 }
@@ -359,7 +416,7 @@ void store_users_build_doc(bson_t *doc, int64_t id, const struct user_new *in,
     BSON_APPEND_UTF8(doc, "discriminator", discriminator);
     BSON_APPEND_UTF8(doc, "email", in->email);
     BSON_APPEND_UTF8(doc, "password_hash", in->password_hash);
-    BSON_APPEND_INT64(doc, "flags", in->flags);
+    BSON_APPEND_INT64(doc, "flags", in->flags & ~(int64_t)USER_FLAG_STAFF);
     BSON_APPEND_NULL(doc, "avatar");
     BSON_APPEND_UTF8(doc, "bio", "");
     BSON_APPEND_NULL(doc, "accent_color");
@@ -473,7 +530,7 @@ static enum store_status set_field(struct db *db, int64_t id, const bson_t *set,
 enum store_status store_users_set_flags(struct db *db, int64_t id, int64_t flags, bson_error_t *e)
 {
     bson_t set = BSON_INITIALIZER;
-    BSON_APPEND_INT64(&set, "flags", flags);
+    BSON_APPEND_INT64(&set, "flags", flags & ~(int64_t)USER_FLAG_STAFF);
     enum store_status s = set_field(db, id, &set, e);
     bson_destroy(&set);
     return s;
@@ -535,6 +592,9 @@ enum store_status store_users_soft_delete(struct db *db, int64_t id, struct user
         if (s != STORE_DUPLICATE) /* the new name clashed with another deleted user: draw again */
             break;
     }
+    if (s != STORE_OK)
+        return s;
+    s = store_users_set_staff(db, id, false, e); /* a deleted user holds no grant */
     if (s != STORE_OK)
         return s;
     bson_error_t ignored;
@@ -664,4 +724,34 @@ void store_users_append_public(bson_t *doc, const struct user *u)
     else
         BSON_APPEND_NULL(doc, "accent_color");
     BSON_APPEND_BOOL(doc, "premium", u->premium);
+}
+
+static enum store_status grant_legacy_staff(struct db *db, bson_t **docs, size_t n, void *ctx,
+                                            bson_error_t *e)
+{
+    int64_t *moved = ctx;
+    for (size_t i = 0; i < n; i++) {
+        int64_t flags = doc_int(docs[i], "flags", 0);
+        if (!(flags & USER_FLAG_STAFF))
+            continue;
+        int64_t id = doc_int(docs[i], "_id", 0);
+        /* The grant first: the user is staff throughout. */
+        enum store_status s = store_users_set_staff(db, id, true, e);
+        if (s == STORE_OK)
+            s = store_users_set_flags(db, id, flags, e);
+        if (s != STORE_OK && s != STORE_NOT_FOUND)
+            return s;
+        (*moved)++;
+    }
+    return STORE_OK;
+}
+
+enum store_status store_users_staff_to_grants(struct db *db, int64_t *moved, bson_error_t *e)
+{
+    bson_t projection = BSON_INITIALIZER;
+    BSON_APPEND_INT32(&projection, "flags", 1);
+    *moved = 0;
+    enum store_status s = store_walk(db, USERS, &projection, 256, grant_legacy_staff, moved, NULL, e);
+    bson_destroy(&projection);
+    return s;
 }

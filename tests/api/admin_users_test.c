@@ -73,6 +73,20 @@ static void user_filter(char *out, size_t size, const char *id)
     snprintf(out, size, "{\"_id\": {\"$numberLong\": \"%s\"}}", id);
 }
 
+/* A user's flags as stored: the users document's, and the staff bit as its
+ * grant document in staff_grants (store/users.h says why it lives apart). */
+static int64_t stored_flags(const char *id)
+{
+    char filter[96];
+    user_filter(filter, sizeof filter, id);
+    bson_t stored = BSON_INITIALIZER;
+    cr_assert(fx_db_find_one("users", filter, &stored), "no user %s", id);
+    int64_t flags = fx_int(&stored, "flags", -1);
+    bson_destroy(&stored);
+    cr_expect_eq(flags & 1, 0, "the users document holds the staff bit itself");
+    return flags | (fx_db_count("staff_grants", filter) ? 1 : 0);
+}
+
 /* Store n users called name directly in the database at mongodb_uri (NULL:
  * the shared stack's), without password (they never log in), discriminators
  * first_discriminator, first_discriminator + 1, ...; ids above every
@@ -787,11 +801,7 @@ Test(admin_users, patch_flags_is_stored_and_announced)
     fx_request("PATCH", path, staff.auth, "{\"flags\": 3}", &r);
     cr_expect_eq(r.status, 200, "%s", r.body);
     http_response_free(&r);
-    user_filter(filter, sizeof filter, other_staff.id);
-    bson_init(&stored);
-    cr_assert(fx_db_find_one("users", filter, &stored));
-    cr_expect_eq(fx_int(&stored, "flags", -1), 3);
-    bson_destroy(&stored);
+    cr_expect_eq(stored_flags(other_staff.id), 3);
 }
 
 Test(admin_users, patch_cannot_change_the_staff_bit)
@@ -826,11 +836,7 @@ Test(admin_users, patch_cannot_change_the_staff_bit)
     }
     for (int k = 0; k < 2; k++) {
         char filter[160];
-        user_filter(filter, sizeof filter, targets[k]->id);
-        bson_t stored = BSON_INITIALIZER;
-        cr_assert(fx_db_find_one("users", filter, &stored));
-        cr_expect_eq(fx_int(&stored, "flags", -1), k, "flags unchanged");
-        bson_destroy(&stored);
+        cr_expect_eq(stored_flags(targets[k]->id), k, "flags unchanged");
         snprintf(filter, sizeof filter,
                  "{\"type\": \"USER_UPDATE\", \"user_id\": {\"$numberLong\": \"%s\"}}", targets[k]->id);
         cr_expect_eq(fx_db_count("gateway_events", filter), updates_before[k], "no USER_UPDATE");

@@ -16,6 +16,12 @@
  * username_joins: {_id: "<username>#<ordinal, 10 digits>", user_id, created_at}
  *   one per creation under the name, never deleted: the highest ordinal
  *   bounds the name's users from above without a count.
+ * staff_grants: {_id: Int64 user id, granted_at}
+ *   the staff bit (1) of a user's flags. It is a document of its own, so that
+ *   no write of `flags` (which FerretDB v1 applies as a read and a rewrite of
+ *   the whole document) can restore or grant it: it is granted by an insert
+ *   and revoked by a delete, both by _id, and only store_users_set_staff
+ *   does either. The flags read from a users document never carry it.
  */
 #ifndef WARDEN_STORE_USERS_H
 #define WARDEN_STORE_USERS_H
@@ -78,7 +84,20 @@ enum store_status store_users_find_by_tag(struct db *db, const char *username,
                                           const char *discriminator, struct user *out,
                                           bson_error_t *e);
 
+/** Set the flags other than staff (its bit in flags is ignored). */
 enum store_status store_users_set_flags(struct db *db, int64_t id, int64_t flags, bson_error_t *e);
+/** Grant (an insert) or revoke (a delete) the staff bit; doing either twice is STORE_OK. */
+enum store_status store_users_set_staff(struct db *db, int64_t id, bool staff, bson_error_t *e);
+/**
+ * Schema step of version 2: the staff bit of users stored by an earlier
+ * release (in users.flags) becomes a grant, and leaves the flags. Run only
+ * while the schema is being set up (no request writes then); idempotent.
+ * *moved counts the users converted.
+ */
+enum store_status store_users_staff_to_grants(struct db *db, int64_t *moved, bson_error_t *e);
+/** Set the staff bit in the flags of each of users that holds a grant (one query). */
+enum store_status store_users_add_staff_bits(struct db *db, struct user *users, size_t n,
+                                             bson_error_t *e);
 enum store_status store_users_set_password(struct db *db, int64_t id, const char *password_hash,
                                            bson_error_t *e);
 
