@@ -268,22 +268,32 @@ int stack_log_path(const struct stack *s, char *buf, size_t size)
 int stack_start(struct stack *s, const char *const *extra_pool_args)
 {
     const char *tmp = getenv("TMPDIR");
+    char dir[STACK_STR_MAX];
+
+    if (tmp == NULL || *tmp == '\0')
+        tmp = "/tmp";
+    if (snprintf(dir, sizeof dir, "%s/warden-stack-XXXXXX", tmp) >= (int)sizeof dir) {
+        fprintf(stderr, "stack: TMPDIR too long\n");
+        return -1;
+    }
+    if (mkdtemp(dir) == NULL) {
+        fprintf(stderr, "stack: mkdtemp %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    return stack_start_in(s, dir, extra_pool_args);
+}
+
+int stack_start_in(struct stack *s, const char *dir, const char *const *extra_pool_args)
+{
     const char *bin = getenv("WARDEN_BIN_DIR");
     const char *more[] = {"--bin", NULL, "--port", "auto", NULL};
 
     memset(s, 0, sizeof *s);
-    if (tmp == NULL || *tmp == '\0')
-        tmp = "/tmp";
     if (bin == NULL || *bin == '\0')
         bin = "build/release";
     more[1] = bin;
-
-    if (snprintf(s->dir, sizeof s->dir, "%s/warden-stack-XXXXXX", tmp) >= (int)sizeof s->dir) {
-        fprintf(stderr, "stack: TMPDIR too long\n");
-        return -1;
-    }
-    if (mkdtemp(s->dir) == NULL) {
-        fprintf(stderr, "stack: mkdtemp %s: %s\n", s->dir, strerror(errno));
+    if (copy_str(s->dir, sizeof s->dir, dir) != 0) {
+        fprintf(stderr, "stack: directory name too long: %s\n", dir);
         return -1;
     }
     if (run_script("start", s->dir, more, extra_pool_args) != 0 || load_env(s) != 0) {

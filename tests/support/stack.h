@@ -45,6 +45,11 @@ struct stack {
  * running and the directory is removed (kept if WARDEN_KEEP_STACK is set). */
 int stack_start(struct stack *s, const char *const *extra_pool_args);
 
+/* The same in dir, a directory that exists already (what `make run` does
+ * with var/); like one stack_start made, it is removed on failure and by
+ * stack_stop. */
+int stack_start_in(struct stack *s, const char *dir, const char *const *extra_pool_args);
+
 /* Stop all three processes (bounded waits, then SIGKILL) and remove the
  * directory. Returns -1 if the pool's log holds a sanitizer report (printed
  * to stderr; the directory is then kept), else 0. The directory is also kept
