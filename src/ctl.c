@@ -570,7 +570,7 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
                 bson_iter_document(&w, &len, &data);
                 if (!bson_init_static(&worker, data, len))
                     continue;
-                char state[16], current[256] = "-";
+                char state[16], current[400] = "-";
                 doc_string(&worker, "state", state, sizeof state);
                 bson_iter_t cur, field;
                 if (bson_iter_init_find(&cur, &worker, "current") && BSON_ITER_HOLDS_DOCUMENT(&cur) &&
@@ -588,7 +588,13 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
                         else if (strcmp(k, "elapsed_ms") == 0)
                             elapsed = (long long)bson_iter_as_int64(&field);
                     }
-                    snprintf(current, sizeof current, "%s %s (%lld ms)", method, path, elapsed);
+                    /* Request bytes must not reach the operator's terminal raw
+                     * (C1 controls, bidi overrides): escaped as in the log. */
+                    char shown_method[64], shown_path[256];
+                    log_escape(shown_method, sizeof shown_method, method, strlen(method), false);
+                    log_escape(shown_path, sizeof shown_path, path, strlen(path), false);
+                    snprintf(current, sizeof current, "%s %s (%lld ms)", shown_method, shown_path,
+                             elapsed);
                 }
                 printf("%-5lld %-8lld %-9s %-9lld %s\n", (long long)doc_int(&worker, "slot", 0),
                        (long long)doc_int(&worker, "pid", 0), state,
