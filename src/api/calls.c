@@ -9,6 +9,7 @@
 #include "warden/domain/accounts.h"
 #include "warden/error.h"
 #include "warden/fields.h"
+#include "warden/store.h"
 #include "warden/parse.h"
 
 struct domain api_domain(struct app *app, struct request *req)
@@ -64,9 +65,11 @@ void api_fail(struct response *res, const struct request *req, const struct doma
         return;
     case DOMAIN_UNRECORDED:
         /* The journal logged the loss with this request's id; the client is
-         * told plainly rather than handed a success without a record. */
+         * told plainly rather than handed a success without a record: 503
+         * when the database went away between the change and its record. */
         res->db_failed = true;
-        error_send(res, req, 500, r->message);
+        error_send(res, req, store_error_kind(&r->error) == STORE_UNAVAILABLE ? 503 : 500,
+                   r->message);
         return;
     }
 }
