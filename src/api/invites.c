@@ -136,8 +136,9 @@ static void html_escaped(struct buf *b, const char *s)
  * the link back to the form keeps the invite code the user posted. */
 static void answer_as_html(const struct request *req, struct response *res)
 {
-    struct query_param fields[8];
-    int n_fields = request_parse_urlencoded(req->arena, req->body, req->body_len, fields, 8);
+    struct query_param fields[BODY_MAX_MEMBERS];
+    int n_fields = request_parse_urlencoded(req->arena, req->body, req->body_len, fields,
+                                            BODY_MAX_MEMBERS);
     const char *code = NULL;
     for (int i = 0; i < n_fields; i++)
         if (strcmp(fields[i].name, "invcode") == 0 && store_invite_code_valid(fields[i].value))
