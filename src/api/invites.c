@@ -54,8 +54,11 @@ void api_admin_invites_list(struct app *app, struct request *req, struct respons
     jsonw_array_end(&w);
 }
 
+/* 0 is in the range but not allowed: the domain refuses it (invites.h). */
+_Static_assert(INVITE_MAX_USES_LIMIT == 1000000, "max_uses' message states the limit");
 static const struct field_rule create_rules[] = {
-    {"max_uses", FIELD_INTEGER, FIELD_REQUIRED | FIELD_BOUNDED, -1, INVITE_MAX_USES_LIMIT, NULL, NULL},
+    {"max_uses", FIELD_INTEGER, FIELD_REQUIRED | FIELD_BOUNDED, -1, INVITE_MAX_USES_LIMIT, NULL,
+     "must be -1 (unlimited) or an integer in 1..1000000"},
 };
 const struct route_body api_invite_create_body = ROUTE_BODY(create_rules, 0, 0);
 
