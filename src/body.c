@@ -13,7 +13,8 @@
 #include "warden/log.h"
 #include "warden/utf8.h"
 
-#define BODY_FORM_FIELDS_MAX 32
+/* What the JSON reader may build of a client's text (body.h). */
+static const struct json_limits body_limits = {BODY_MAX_MEMBERS, BODY_MAX_MEMBERS};
 
 bool body_content_type_is(const char *content_type, const char *media_type)
 {
@@ -36,11 +37,33 @@ static bool blank(const char *s, size_t len)
     return true;
 }
 
+/*
+ * 400 for a body past BODY_MAX_MEMBERS, stating the limit: what (keys,
+ * elements, fields), in which top-level field when there is one (field may
+ * be NULL or ""), and of what (a JSON object, a JSON array, a form).
+ */
+static void send_too_many(const struct request *req, struct response *res, const char *what,
+                          const char *field, const char *container)
+{
+    bool game = req->realm == REALM_GAME;
+    char where[96] = "";
+    if (field && *field)
+        snprintf(where, sizeof where, " in '%.60s'", field);
+    char msg[192];
+    snprintf(msg, sizeof msg, "%s%s%s: %s may have at most %d%s", game ? "Too many " : "too many ",
+             what, where, container, BODY_MAX_MEMBERS, game ? "." : "");
+    error_send(res, req, 400, msg);
+}
+
 static bool read_form(const struct request *req, struct response *res, bson_t *out)
 {
-    struct query_param pairs[BODY_FORM_FIELDS_MAX];
+    struct query_param pairs[BODY_MAX_MEMBERS];
     int n = request_parse_urlencoded(req->arena, req->body, req->body_len, pairs,
-                                     BODY_FORM_FIELDS_MAX);
+                                     BODY_MAX_MEMBERS);
+    if (n == -2) {
+        send_too_many(req, res, "fields", NULL, "a form");
+        return false;
+    }
     if (n < 0) {
         error_send(res, req, 400, req->realm == REALM_GAME ? "Malformed form body." : "bad payload");
         return false;
@@ -95,10 +118,14 @@ bool body_read_object(const struct request *req, struct response *res, unsigned 
     }
 
     struct json_error err;
-    if (json_parse_object(req->body, req->body_len, out, &err) < 0) {
+    if (json_parse_object_limited(req->body, req->body_len, &body_limits, out, &err) < 0) {
         log_debug("rejected body (rid=%s): %s at byte %lu", req->request_id, err.message,
                   (unsigned long)err.offset);
-        if (err.operator_key && err.field[0]) {
+        if (err.problem == JSON_TOO_MANY_KEYS) {
+            send_too_many(req, res, "keys", err.field, "a JSON object");
+        } else if (err.problem == JSON_TOO_MANY_ELEMENTS) {
+            send_too_many(req, res, "elements", err.field, "a JSON array");
+        } else if (err.problem == JSON_OPERATOR_KEY && err.field[0]) {
             /* {"field": {"$gt": ""}}: name the field, like any other bad value. */
             struct field_error fe = {err.field, "must not contain keys starting with '$'"};
             error_send_fields(res, req, &fe, 1);

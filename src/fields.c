@@ -97,17 +97,22 @@ static void check_value(const struct field_rule *rule, const bson_iter_t *it,
     }
     if (!(rule->flags & FIELD_BOUNDED))
         return;
-    if (rule->kind == FIELD_INTEGER) {
-        int64_t v = integer_value(it);
-        if (v < rule->min)
+    if (rule->kind == FIELD_INTEGER || rule->kind == FIELD_NUMBER) {
+        bool below, above;
+        if (rule->kind == FIELD_INTEGER) {
+            int64_t v = integer_value(it);
+            below = v < rule->min;
+            above = v > rule->max;
+        } else {
+            double v = t == BSON_TYPE_DOUBLE ? bson_iter_double(it) : (double)integer_value(it);
+            below = v < (double)rule->min;
+            above = v > (double)rule->max;
+        }
+        if ((below || above) && rule->check_message)
+            fields_error(out, rule->name, rule->check_message);
+        else if (below)
             fields_error(out, rule->name, arena_printf(a, "min value is %lld", (long long)rule->min));
-        else if (v > rule->max)
-            fields_error(out, rule->name, arena_printf(a, "max value is %lld", (long long)rule->max));
-    } else if (rule->kind == FIELD_NUMBER) {
-        double v = t == BSON_TYPE_DOUBLE ? bson_iter_double(it) : (double)integer_value(it);
-        if (v < (double)rule->min)
-            fields_error(out, rule->name, arena_printf(a, "min value is %lld", (long long)rule->min));
-        else if (v > (double)rule->max)
+        else if (above)
             fields_error(out, rule->name, arena_printf(a, "max value is %lld", (long long)rule->max));
     } else if (rule->kind == FIELD_LIST) {
         bson_iter_t child;

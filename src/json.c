@@ -3,8 +3,9 @@
  *
  * A recursive-descent parser over the raw bytes; depth is bounded so the
  * recursion is too. Duplicate keys are found by sorting an object's keys when
- * it closes (O(n log n), so a body of a hundred thousand keys cannot make a
- * worker spin).
+ * it closes (O(n log n), so even text read without a key limit, a hundred
+ * thousand keys, cannot make a worker spin). Key and element limits are
+ * checked before the next member is parsed, so nothing past them is built.
  */
 #include "warden/json.h"
 
@@ -27,16 +28,23 @@ struct parser {
     size_t pos;
     struct json_error *err;
     struct buf scratch; /* decoded string being built */
+    struct json_limits limits; /* 0: no limit */
 };
 
-static int fail(struct parser *p, const char *message)
+static int fail_as(struct parser *p, enum json_problem problem, const char *message)
 {
     if (p->err && !p->err->message[0]) {
+        p->err->problem = problem;
         p->err->offset = p->pos;
         snprintf(p->err->message, sizeof p->err->message, "%s", message);
         snprintf(p->err->field, sizeof p->err->field, "%s", p->field ? p->field : "");
     }
     return -1;
+}
+
+static int fail(struct parser *p, const char *message)
+{
+    return fail_as(p, JSON_MALFORMED, message);
 }
 
 static void skip_ws(struct parser *p)
@@ -237,6 +245,11 @@ static int parse_object_body(struct parser *p, bson_t *obj, int depth)
         skip_ws(p);
         if (p->pos >= p->len || p->s[p->pos] != '"')
             return fail(p, "expected a string key");
+        if (p->limits.max_keys && count >= p->limits.max_keys) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "more than %zu keys in an object", p->limits.max_keys);
+            return fail_as(p, JSON_TOO_MANY_KEYS, msg);
+        }
         size_t key_pos = p->pos;
         if (parse_string(p) < 0)
             return -1;
@@ -245,9 +258,7 @@ static int parse_object_body(struct parser *p, bson_t *obj, int depth)
         if (key[0] == '$') {
             free(key);
             p->pos = key_pos;
-            if (p->err)
-                p->err->operator_key = true;
-            return fail(p, "keys starting with '$' are not allowed");
+            return fail_as(p, JSON_OPERATOR_KEY, "keys starting with '$' are not allowed");
         }
         skip_ws(p);
         if (p->pos >= p->len || p->s[p->pos] != ':') {
@@ -290,6 +301,11 @@ static int parse_array_body(struct parser *p, bson_t *arr, int depth)
     }
     for (uint32_t i = 0;; i++) {
         skip_ws(p);
+        if (p->limits.max_elements && i >= p->limits.max_elements) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "more than %zu elements in an array", p->limits.max_elements);
+            return fail_as(p, JSON_TOO_MANY_ELEMENTS, msg);
+        }
         char key_buf[16];
         const char *key;
         size_t key_len = bson_uint32_to_string(i, &key, key_buf, sizeof key_buf);
@@ -371,7 +387,15 @@ static int parse_value(struct parser *p, bson_t *doc, const char *key, size_t ke
 
 int json_parse_object(const char *text, size_t len, bson_t *out, struct json_error *err)
 {
-    struct parser p = {text, NULL, len, 0, err, BUF_INIT};
+    return json_parse_object_limited(text, len, NULL, out, err);
+}
+
+int json_parse_object_limited(const char *text, size_t len, const struct json_limits *limits,
+                              bson_t *out, struct json_error *err)
+{
+    struct parser p = {text, NULL, len, 0, err, BUF_INIT, {0, 0}};
+    if (limits)
+        p.limits = *limits;
     if (err)
         memset(err, 0, sizeof *err);
     int rc;

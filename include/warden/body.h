@@ -4,6 +4,12 @@
  * JSON bodies go through the strict reader (json.h); form bodies
  * (application/x-www-form-urlencoded) become an object of strings. The
  * result still has to pass fields_validate before any value is used.
+ *
+ * Every body is read within BODY_MAX_MEMBERS: no JSON object (the top
+ * level's or a nested one) may hold more keys, no JSON array more elements,
+ * and no form more fields. Past it the answer is a 400 that states the
+ * limit, before any handler or the database sees the body: a body of twenty
+ * thousand keys once cost the database seconds to store.
  */
 #ifndef WARDEN_BODY_H
 #define WARDEN_BODY_H
@@ -18,11 +24,18 @@
 #define BODY_ACCEPT_FORM 1u  /* also take a urlencoded form */
 #define BODY_OPTIONAL 2u     /* an empty body reads as {} */
 
+/* Keys of any JSON object, elements of any JSON array, fields of a form.
+ * Every route's own rules stay within it (the longest list a route takes,
+ * guild features, is 64 long). */
+#define BODY_MAX_MEMBERS 64
+
 /**
  * Read req's body into out (bson_init'ed by the caller, destroyed by the
  * caller in every case). Returns true, or false after answering 400:
  * chat "No JSON provided" (no body, or not a JSON content type) or "bad
  * payload" (malformed); game {"Message": "..."} describing the problem.
+ * Past BODY_MAX_MEMBERS the message states the limit in both realms, e.g.
+ * "too many keys: a JSON object may have at most 64".
  */
 bool body_read_object(const struct request *req, struct response *res, unsigned flags, bson_t *out);
 

@@ -11,6 +11,11 @@
  * Messages follow the chat API's (Cerberus) wording: "required field",
  * "unknown field", "null value not allowed", "must be of string type",
  * "min length is N", ...
+ *
+ * null is never "absent": a field given as null is refused with "null value
+ * not allowed", in both APIs, unless its rule carries FIELD_NULLABLE. Only
+ * fields the specs (shared/spec/) call nullable carry it: of every route,
+ * POST /guilds' region alone ("an existing region or null").
  */
 #ifndef WARDEN_FIELDS_H
 #define WARDEN_FIELDS_H
@@ -32,7 +37,7 @@ enum field_kind {
 };
 
 #define FIELD_REQUIRED 1u
-#define FIELD_NULLABLE 2u
+#define FIELD_NULLABLE 2u     /* null is a value (only where the spec says so; see above) */
 #define FIELD_BOUNDED 4u      /* min/max apply (length of strings and lists, value of numbers) */
 
 struct field_rule {
@@ -42,6 +47,9 @@ struct field_rule {
     int64_t min, max;
     /* Extra format check for strings; check_message is used when it fails. */
     bool (*check)(const char *s, size_t len);
+    /* For a bounded integer or number, a check_message replaces "min value is
+     * N" / "max value is N" for a value out of range: a message that states
+     * the whole rule ("must be an integer in 0..255"). */
     const char *check_message;
 };
 

@@ -25,14 +25,20 @@ static bool guid_or_empty(const char *s, size_t len)
     return len == 0 || guid_parse(s, canonical);
 }
 
+/*
+ * No field is nullable: the spec names none, so null is "null value not
+ * allowed" like any other value of the wrong type, never "absent" (leave
+ * the key out for that). duration's range (1..36500 days) belongs to ban and
+ * mute only, so the domain checks it (domain/sanctions.h).
+ */
 static const struct field_rule body_rules[] = {
     {"duration", FIELD_INTEGER, 0, 0, 0, NULL, NULL},
-    {"reason", FIELD_STRING, FIELD_NULLABLE | FIELD_BOUNDED, 0, 1024, NULL, NULL},
-    {"moderator", FIELD_STRING, FIELD_NULLABLE | FIELD_BOUNDED, 0, 64, NULL, NULL},
+    {"reason", FIELD_STRING, FIELD_BOUNDED, 0, 1024, NULL, NULL},
+    {"moderator", FIELD_STRING, FIELD_BOUNDED, 0, 64, NULL, NULL},
     {"ip", FIELD_BOOLEAN, 0, 0, 0, NULL, NULL},
-    {"mapid", FIELD_STRING, FIELD_NULLABLE, 0, 0, guid_or_empty, "must be a GUID"},
-    {"x", FIELD_INTEGER, FIELD_BOUNDED, 0, 255, NULL, NULL},
-    {"y", FIELD_INTEGER, FIELD_BOUNDED, 0, 255, NULL, NULL},
+    {"mapid", FIELD_STRING, 0, 0, 0, guid_or_empty, "must be a GUID, or empty for the current map"},
+    {"x", FIELD_INTEGER, FIELD_BOUNDED, 0, 255, NULL, "must be an integer in 0..255"},
+    {"y", FIELD_INTEGER, FIELD_BOUNDED, 0, 255, NULL, "must be an integer in 0..255"},
 };
 #define BODY_KEYS (FIELDS_ALLOW_UNKNOWN | FIELDS_CASE_INSENSITIVE)
 const struct route_body api_game_action_body = ROUTE_BODY(body_rules, BODY_OPTIONAL, BODY_KEYS);

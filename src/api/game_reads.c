@@ -18,6 +18,10 @@
 
 #define PAGE_SIZE_MIN 5
 #define PAGE_SIZE_MAX 100
+/* page * pageSize is the number of players skipped: far from overflow. */
+#define PAGE_MAX 1000000000
+
+_Static_assert(PAGE_MAX == 1000000000, "page's message states the limit");
 
 static void view_sanction(struct jsonw *w, const char *key, const struct sanction *s, bool active)
 {
@@ -160,13 +164,13 @@ void api_game_players_online(struct app *app, struct request *req, struct respon
     int64_t page = 0, size = PAGE_SIZE_MIN;
     const char *page_text = request_query(req, "page");
     const char *size_text = request_query(req, "pageSize");
-    if (page_text && *page_text && parse_int64(page_text, 0, 1000000000, &page) < 0) {
-        error_send(res, req, 400, "page: must be an integer of at least 0");
+    if (page_text && *page_text && parse_int64(page_text, 0, PAGE_MAX, &page) < 0) {
+        error_send(res, req, 400, "page: must be an integer in 0..1000000000");
         return;
     }
     if (size_text && *size_text) {
         if (parse_int64(size_text, INT64_MIN, INT64_MAX, &size) < 0) {
-            error_send(res, req, 400, "pageSize: must be an integer");
+            error_send(res, req, 400, "pageSize: must be an integer (5..100; others are clamped)");
             return;
         }
         /* Clamped as upstream does, not refused. */

@@ -23,6 +23,8 @@
 #include "warden/store/voice.h"
 #include "warden/view.h"
 
+/* region is the one field of either API that the spec calls nullable ("an
+ * existing, non-deprecated region or null"): null means no region. */
 static const struct field_rule create_rules[] = {
     {"name", FIELD_STRING, FIELD_REQUIRED | FIELD_BOUNDED, 2, 100, NULL, NULL},
     {"region", FIELD_STRING, FIELD_NULLABLE | FIELD_BOUNDED, 1, VOICE_TEXT_MAX, NULL, NULL},

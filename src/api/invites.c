@@ -54,8 +54,11 @@ void api_admin_invites_list(struct app *app, struct request *req, struct respons
     jsonw_array_end(&w);
 }
 
+/* 0 is in the range but not allowed: the domain refuses it (invites.h). */
+_Static_assert(INVITE_MAX_USES_LIMIT == 1000000, "max_uses' message states the limit");
 static const struct field_rule create_rules[] = {
-    {"max_uses", FIELD_INTEGER, FIELD_REQUIRED | FIELD_BOUNDED, -1, INVITE_MAX_USES_LIMIT, NULL, NULL},
+    {"max_uses", FIELD_INTEGER, FIELD_REQUIRED | FIELD_BOUNDED, -1, INVITE_MAX_USES_LIMIT, NULL,
+     "must be -1 (unlimited) or an integer in 1..1000000"},
 };
 const struct route_body api_invite_create_body = ROUTE_BODY(create_rules, 0, 0);
 
@@ -136,8 +139,9 @@ static void html_escaped(struct buf *b, const char *s)
  * the link back to the form keeps the invite code the user posted. */
 static void answer_as_html(const struct request *req, struct response *res)
 {
-    struct query_param fields[8];
-    int n_fields = request_parse_urlencoded(req->arena, req->body, req->body_len, fields, 8);
+    struct query_param fields[BODY_MAX_MEMBERS];
+    int n_fields = request_parse_urlencoded(req->arena, req->body, req->body_len, fields,
+                                            BODY_MAX_MEMBERS);
     const char *code = NULL;
     for (int i = 0; i < n_fields; i++)
         if (strcmp(fields[i].name, "invcode") == 0 && store_invite_code_valid(fields[i].value))

@@ -3,8 +3,9 @@
  * register_inv, admin users, invites, voice, guilds, features; game:
  * oauth/token, admin actions): operator objects and "$" keys in every field,
  * malformed JSON (duplicate keys, invalid UTF-8, 1000-deep nesting, huge
- * numbers), oversized headers and bodies, NULs and dot segments in paths,
- * huge numbers in ids and query parameters.
+ * numbers), oversized headers and bodies, bodies past the reader's 64
+ * members (keys, nested keys, array elements, form fields), NULs and dot
+ * segments in paths, huge numbers in ids and query parameters.
  *
  * Each answer must be a 4xx; an answer that comes from the pool (it carries
  * X-Request-Id) must be JSON in its API's error shape; an answer nginx writes
@@ -549,8 +550,19 @@ static const struct request_case families[] = {
 };
 #define N_FAMILIES (sizeof families / sizeof *families)
 
-/* The family's body rewritten: first key repeated, a "$" key, or padded past 1 MiB. */
-enum rewrite { DUPLICATE_KEY, DOLLAR_KEY, DOLLAR_KEY_LAST, OVERSIZED };
+/* The family's body rewritten: first key repeated, a "$" key, padded past 1 MiB,
+ * or past the reader's limit of 64 members (keys at the top level or in a
+ * nested object, elements of an array). */
+enum rewrite { DUPLICATE_KEY, DOLLAR_KEY, DOLLAR_KEY_LAST, OVERSIZED, MANY_KEYS, MANY_NESTED_KEYS,
+               MANY_ELEMENTS };
+
+/* '"<prefix>0": 0, ..., "<prefix>{n-1}": n-1' into out at o; returns the new o. */
+static size_t many_members(char *out, size_t o, int n, const char *prefix)
+{
+    for (int i = 0; i < n; i++)
+        o += (size_t)sprintf(out + o, "%s\"%s%d\": %d", i ? ", " : "", prefix, i, i);
+    return o;
+}
 
 static char *rewrite_body(const char *body, enum rewrite how, size_t *len)
 {
@@ -577,6 +589,27 @@ static char *rewrite_body(const char *body, enum rewrite how, size_t *len)
         sprintf(out + n + pad, "\", %s", body + 1);
         break;
     }
+    case MANY_KEYS:
+    case MANY_NESTED_KEYS:
+    case MANY_ELEMENTS: {
+        out = malloc(strlen(body) + 65 * 24 + 64);
+        cr_assert(out);
+        size_t o = (size_t)sprintf(out, "{");
+        if (how == MANY_KEYS) {
+            o = many_members(out, o, 65, "extra");
+        } else if (how == MANY_NESTED_KEYS) {
+            o += (size_t)sprintf(out + o, "\"extra\": {");
+            o = many_members(out, o, 65, "k");
+            out[o++] = '}';
+        } else {
+            o += (size_t)sprintf(out + o, "\"extra\": [");
+            for (int i = 0; i < 65; i++)
+                o += (size_t)sprintf(out + o, "%s%d", i ? ", " : "", i);
+            out[o++] = ']';
+        }
+        sprintf(out + o, ", %s", body + 1);
+        break;
+    }
     }
     *len = strlen(out);
     return out;
@@ -597,6 +630,9 @@ Test(hostile, malformed_bodies_on_every_route, .fini = stop_private_stack, .time
         {DOLLAR_KEY, "$ key first", 400, 499},
         {DOLLAR_KEY_LAST, "$ key last", 400, 499},
         {OVERSIZED, "body over 1 MiB", 413, 413},
+        {MANY_KEYS, "65 keys and more", 400, 400},
+        {MANY_NESTED_KEYS, "a nested object of 65 keys", 400, 400},
+        {MANY_ELEMENTS, "an array of 65 elements", 400, 400},
     };
     for (size_t f = 0; f < N_FAMILIES; f++) {
         for (size_t k = 0; k < sizeof rewrites / sizeof *rewrites; k++) {
@@ -639,6 +675,17 @@ Test(hostile, malformed_bodies_on_every_route, .fini = stop_private_stack, .time
         {"/api/oauth/token", "grant_type=password&grant_type=refresh_token&refresh_token=x"},
         {"/api/oauth/token", "grant_type=password&username=%FF&password=y"},
         {"/api/oauth/token", "grant_type=refresh_token&refresh_token=%00"},
+        /* 65 fields: past the form limit */
+        {"/api/v6/auth/register_inv",
+         "username=hostile&email=f7@example.com&password=password123&invcode=@INVITE@"
+         "&a1&a2&a3&a4&a5&a6&a7&a8&a9&a10&a11&a12&a13&a14&a15&a16&a17&a18&a19&a20&a21&a22"
+         "&a23&a24&a25&a26&a27&a28&a29&a30&a31&a32&a33&a34&a35&a36&a37&a38&a39&a40&a41&a42"
+         "&a43&a44&a45&a46&a47&a48&a49&a50&a51&a52&a53&a54&a55&a56&a57&a58&a59&a60&a61"},
+        {"/api/oauth/token",
+         "grant_type=password&username=x&password=y"
+         "&a1&a2&a3&a4&a5&a6&a7&a8&a9&a10&a11&a12&a13&a14&a15&a16&a17&a18&a19&a20&a21&a22"
+         "&a23&a24&a25&a26&a27&a28&a29&a30&a31&a32&a33&a34&a35&a36&a37&a38&a39&a40&a41&a42"
+         "&a43&a44&a45&a46&a47&a48&a49&a50&a51&a52&a53&a54&a55&a56&a57&a58&a59&a60&a61&a62"},
     };
     for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
         char *body = expand(&w, forms[i].body);

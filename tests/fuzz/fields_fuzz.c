@@ -1,6 +1,7 @@
 /*
- * fields_fuzz: a body through json_parse_object and then fields_validate, as
- * body_read_fields does for every handler that takes one.
+ * fields_fuzz: a body through json_parse_object_limited (a request body's
+ * limits) and then fields_validate, as body_read_fields does for every
+ * handler that takes one.
  *
  * Input: the body. When its first byte is 0x00..0x03 it is the validation
  * options instead (FIELDS_ALLOW_UNKNOWN, FIELDS_CASE_INSENSITIVE) and the
@@ -155,7 +156,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bson_t doc;
     bson_init(&doc);
     struct json_error err;
-    if (json_parse_object((const char *)data, size, &doc, &err) < 0) {
+    static const struct json_limits body_limits = {64, 64}; /* body.h's BODY_MAX_MEMBERS */
+    if (json_parse_object_limited((const char *)data, size, &body_limits, &doc, &err) < 0) {
         bson_destroy(&doc);
         return 0;
     }

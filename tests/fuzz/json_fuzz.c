@@ -9,6 +9,12 @@
  * is accepted holds no '$' key, no number a double cannot hold (1e400 is
  * refused) and only valid UTF-8, and renders to JSON that the reader accepts
  * again, into the very same document, which renders to the same text.
+ *
+ * The same text read within limits (json_parse_object_limited, with small
+ * limits so that the fuzzer reaches them, and with a request body's): it is
+ * accepted, into the same document, exactly when the text is accepted without
+ * limits and no object or array of it is larger than they allow; otherwise
+ * the refusal says which limit, unless the text is refused anyway.
  */
 #include <math.h>
 #include <string.h>
@@ -57,6 +63,54 @@ static void walk(bson_iter_t *it, bool in_object)
     }
 }
 
+/* The most keys of any object and elements of any array, at any depth. */
+static void largest(bson_iter_t *it, bool in_object, size_t *keys, size_t *elements)
+{
+    size_t n = 0;
+    while (bson_iter_next(it)) {
+        n++;
+        bson_type_t t = bson_iter_type(it);
+        if (t == BSON_TYPE_DOCUMENT || t == BSON_TYPE_ARRAY) {
+            bson_iter_t child;
+            FUZZ_CHECK(bson_iter_recurse(it, &child));
+            largest(&child, t == BSON_TYPE_DOCUMENT, keys, elements);
+        }
+    }
+    size_t *most = in_object ? keys : elements;
+    if (n > *most)
+        *most = n;
+}
+
+/* text read within limits, against what the unlimited reading gave (doc, or
+ * NULL when it refused the text). */
+static void check_limited(const char *text, size_t size, const bson_t *doc,
+                          const struct json_limits *limits)
+{
+    bson_t limited;
+    bson_init(&limited);
+    struct json_error err;
+    int rc = json_parse_object_limited(text, size, limits, &limited, &err);
+    if (rc < 0)
+        FUZZ_CHECK(err.message[0] != '\0' && err.offset <= size);
+    if (!doc) {
+        FUZZ_CHECK(rc < 0); /* limits only ever refuse more */
+    } else {
+        size_t keys = 0, elements = 0;
+        bson_iter_t it;
+        FUZZ_CHECK(bson_iter_init(&it, doc));
+        largest(&it, true, &keys, &elements);
+        bool within = keys <= limits->max_keys && elements <= limits->max_elements;
+        FUZZ_CHECK((rc == 0) == within);
+        if (rc == 0)
+            FUZZ_CHECK(bson_equal(doc, &limited));
+        else if (err.problem == JSON_TOO_MANY_KEYS)
+            FUZZ_CHECK(keys > limits->max_keys);
+        else
+            FUZZ_CHECK(err.problem == JSON_TOO_MANY_ELEMENTS && elements > limits->max_elements);
+    }
+    bson_destroy(&limited);
+}
+
 static void report(const char *what, const char *text, size_t len, const struct json_error *err)
 {
     fprintf(stderr, "%s: %s at byte %zu\n--- text ---\n%.*s\n------------\n", what,
@@ -70,12 +124,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bson_t doc;
     bson_init(&doc);
     struct json_error err;
+    static const struct json_limits small = {3, 3}, body = {64, 64};
     if (json_parse_object(text, size, &doc, &err) < 0) {
         FUZZ_CHECK(err.message[0] != '\0');
         FUZZ_CHECK(err.offset <= size);
+        FUZZ_CHECK(err.problem == JSON_MALFORMED || err.problem == JSON_OPERATOR_KEY);
+        check_limited(text, size, NULL, &small);
+        check_limited(text, size, NULL, &body);
         bson_destroy(&doc);
         return 0;
     }
+    check_limited(text, size, &doc, &small);
+    check_limited(text, size, &doc, &body);
     FUZZ_CHECK(err.message[0] == '\0');
     bson_iter_t it;
     FUZZ_CHECK(bson_iter_init(&it, &doc));

@@ -9,6 +9,7 @@
 
 #include "warden/arena.h"
 #include "warden/body.h"
+#include "warden/buf.h"
 #include "warden/json.h"
 
 static struct arena *arena;
@@ -260,6 +261,94 @@ Test(body, game_form_errors_are_in_the_game_shape)
 {
     cr_assert_not(read_body(REALM_GAME, form_type, "a=1&a=2", BODY_ACCEPT_FORM));
     assert_game_400("Malformed form body.");
+}
+
+/* --- the member limit (BODY_MAX_MEMBERS) ------------------------------------------- */
+
+/* {"k0":0,...} with n keys; or, when inner is set, {"name":"x","<inner>":{n keys}}. */
+static char *object_of(int n, const char *inner)
+{
+    struct buf b = BUF_INIT;
+    if (inner)
+        buf_printf(&b, "{\"name\":\"x\",\"%s\":", inner);
+    buf_putc(&b, '{');
+    for (int i = 0; i < n; i++)
+        buf_printf(&b, "%s\"k%d\":%d", i ? "," : "", i, i);
+    buf_putc(&b, '}');
+    if (inner)
+        buf_putc(&b, '}');
+    char *text = arena_strdup(arena, buf_cstr(&b));
+    buf_free(&b);
+    return text;
+}
+
+/* {"features":[n strings]} */
+static char *list_of(int n)
+{
+    struct buf b = BUF_INIT;
+    buf_puts(&b, "{\"features\":[");
+    for (int i = 0; i < n; i++)
+        buf_printf(&b, "%s\"F%d\"", i ? "," : "", i);
+    buf_puts(&b, "]}");
+    char *text = arena_strdup(arena, buf_cstr(&b));
+    buf_free(&b);
+    return text;
+}
+
+/* k0=0&k1=1&... with n fields (and empty pairs between them, which do not count). */
+static char *form_of(int n)
+{
+    struct buf b = BUF_INIT;
+    for (int i = 0; i < n; i++)
+        buf_printf(&b, "%sk%d=%d", i ? "&&" : "", i, i);
+    char *text = arena_strdup(arena, buf_cstr(&b));
+    buf_free(&b);
+    return text;
+}
+
+Test(body, objects_of_up_to_the_limit_are_read)
+{
+    cr_assert(read_chat("application/json", object_of(BODY_MAX_MEMBERS, NULL), 0));
+    cr_assert_eq(bson_count_keys(&out), BODY_MAX_MEMBERS);
+    cr_assert(read_chat("application/json", object_of(BODY_MAX_MEMBERS, "extra"), 0));
+    cr_assert(read_body(REALM_GAME, "application/json", object_of(BODY_MAX_MEMBERS, NULL), 0));
+    cr_assert(read_chat("application/json", list_of(BODY_MAX_MEMBERS), 0));
+}
+
+Test(body, one_key_past_the_limit_is_refused_naming_it)
+{
+    cr_assert_not(read_chat("application/json", object_of(BODY_MAX_MEMBERS + 1, NULL), 0));
+    assert_chat_400("too many keys: a JSON object may have at most 64");
+    cr_assert_not(read_chat("application/json", object_of(BODY_MAX_MEMBERS + 1, "extra"), 0));
+    assert_chat_400("too many keys in 'extra': a JSON object may have at most 64");
+    cr_assert_not(read_body(REALM_GAME, "application/json", object_of(BODY_MAX_MEMBERS + 1, NULL), 0));
+    assert_game_400("Too many keys: a JSON object may have at most 64.");
+    cr_assert_not(read_body(REALM_GAME, NULL, object_of(20000, "Reason"), BODY_OPTIONAL));
+    assert_game_400("Too many keys in 'Reason': a JSON object may have at most 64.");
+}
+
+Test(body, one_element_past_the_limit_is_refused_naming_it)
+{
+    cr_assert_not(read_chat("application/json", list_of(BODY_MAX_MEMBERS + 1), 0));
+    assert_chat_400("too many elements in 'features': a JSON array may have at most 64");
+    cr_assert_not(read_body(REALM_GAME, "application/json", list_of(5000), 0));
+    assert_game_400("Too many elements in 'features': a JSON array may have at most 64.");
+}
+
+Test(body, forms_of_up_to_the_limit_are_read)
+{
+    cr_assert(read_chat(form_type, form_of(BODY_MAX_MEMBERS), BODY_ACCEPT_FORM));
+    cr_assert_eq(bson_count_keys(&out), BODY_MAX_MEMBERS);
+    assert_out_string("k63", "63");
+    cr_assert(read_body(REALM_GAME, form_type, form_of(BODY_MAX_MEMBERS), BODY_ACCEPT_FORM));
+}
+
+Test(body, one_form_field_past_the_limit_is_refused_naming_it)
+{
+    cr_assert_not(read_chat(form_type, form_of(BODY_MAX_MEMBERS + 1), BODY_ACCEPT_FORM));
+    assert_chat_400("too many fields: a form may have at most 64");
+    cr_assert_not(read_body(REALM_GAME, form_type, form_of(20000), BODY_ACCEPT_FORM));
+    assert_game_400("Too many fields: a form may have at most 64.");
 }
 
 Test(body, content_type_matching)

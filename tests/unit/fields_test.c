@@ -197,6 +197,14 @@ Test(fields, unbounded_string_ignores_min_and_max)
     ASSERT_VALID("{\"s\":\"much longer than six\"}", rules);
 }
 
+static bool is_lowercase_for_null(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < 'a' || s[i] > 'z')
+            return false;
+    return true;
+}
+
 static const struct field_rule age_rule[] = {
     {.name = "age", .kind = FIELD_INTEGER, .flags = FIELD_BOUNDED, .min = -5, .max = 10},
 };
@@ -235,6 +243,49 @@ Test(fields, number_value_bounds)
     ASSERT_ONE_ERROR("{\"x\":10.5}", rules, "x", "max value is 10");
     ASSERT_ONE_ERROR("{\"x\":-0.001}", rules, "x", "min value is 0");
     ASSERT_ONE_ERROR("{\"x\":11}", rules, "x", "max value is 10");
+}
+
+/* A rule's own message states its whole range, for a value past either end. */
+Test(fields, range_message_of_the_rule)
+{
+    static const struct field_rule rules[] = {
+        {.name = "x", .kind = FIELD_INTEGER, .flags = FIELD_BOUNDED, .min = 0, .max = 255,
+         .check_message = "must be an integer in 0..255"},
+        {.name = "r", .kind = FIELD_NUMBER, .flags = FIELD_BOUNDED, .min = -1, .max = 1,
+         .check_message = "must be a number in -1..1"},
+    };
+    ASSERT_VALID("{\"x\":0,\"r\":-1}", rules);
+    ASSERT_VALID("{\"x\":255,\"r\":1.0}", rules);
+    ASSERT_ONE_ERROR("{\"x\":256}", rules, "x", "must be an integer in 0..255");
+    ASSERT_ONE_ERROR("{\"x\":-1}", rules, "x", "must be an integer in 0..255");
+    ASSERT_ONE_ERROR("{\"r\":1.5}", rules, "r", "must be a number in -1..1");
+    ASSERT_ONE_ERROR("{\"r\":-2}", rules, "r", "must be a number in -1..1");
+    ASSERT_ONE_ERROR("{\"x\":\"1\"}", rules, "x", "must be of integer type");
+    ASSERT_ONE_ERROR("{\"x\":null}", rules, "x", "null value not allowed");
+}
+
+/* null is refused for every kind of field that is not nullable, bounded or
+ * checked ones included: never read as "absent". */
+Test(fields, null_is_refused_for_every_kind)
+{
+    static const struct field_rule rules[] = {
+        {.name = "s", .kind = FIELD_STRING, .flags = FIELD_BOUNDED, .min = 0, .max = 4},
+        {.name = "i", .kind = FIELD_INTEGER},
+        {.name = "b", .kind = FIELD_BOOLEAN},
+        {.name = "n", .kind = FIELD_NUMBER},
+        {.name = "l", .kind = FIELD_LIST, .flags = FIELD_BOUNDED, .min = 0, .max = 4},
+        {.name = "g", .kind = FIELD_STRING, .check = is_lowercase_for_null, .check_message = "lower"},
+    };
+    static const char *const names[] = {"s", "i", "b", "n", "l", "g"};
+    for (size_t i = 0; i < N_RULES(rules); i++) {
+        char json[32];
+        snprintf(json, sizeof json, "{\"%s\":null}", names[i]);
+        ASSERT_ONE_ERROR(json, rules, names[i], "null value not allowed");
+        cr_assert_eq(validate_opts(json, rules, N_RULES(rules), FIELDS_ALLOW_UNKNOWN |
+                                   FIELDS_CASE_INSENSITIVE), 1, "%s, game options", json);
+    }
+    cr_assert_eq(validate_opts("{\"S\":null}", rules, N_RULES(rules), FIELDS_CASE_INSENSITIVE), 1);
+    cr_assert_str_eq(errors.items[0].field, "s", "named by the rule, as in the game's messages");
 }
 
 Test(fields, list_length_bounds)

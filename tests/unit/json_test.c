@@ -309,6 +309,114 @@ Test(json, duplicate_among_many_keys)
     cr_assert(strstr(err.message, "duplicate key 'k0'") != NULL, "message: %s", err.message);
 }
 
+/* --- limits on keys and elements ------------------------------------------------ */
+
+static const struct json_limits four = {4, 3};
+
+static int parse_limited(const char *text, const struct json_limits *limits)
+{
+    bson_reinit(&doc);
+    memset(&err, 0, sizeof err);
+    return json_parse_object_limited(text, strlen(text), limits, &doc, &err);
+}
+
+static void assert_limited_accepts(const char *text)
+{
+    cr_assert_eq(parse_limited(text, &four), 0, "refused %s: %s", text, err.message);
+    cr_assert_eq(err.problem, JSON_MALFORMED, "no problem recorded");
+}
+
+/* Refused for problem, at the byte where needle starts, inside top-level field. */
+static void assert_limited_refuses(const char *text, enum json_problem problem, const char *needle,
+                                   const char *field)
+{
+    cr_assert_eq(parse_limited(text, &four), -1, "accepted %s", text);
+    cr_assert_eq(err.problem, problem, "%s: problem %d (%s)", text, err.problem, err.message);
+    cr_assert_eq(err.offset, (size_t)(strstr(text, needle) - text), "%s: offset %zu", text, err.offset);
+    cr_assert_str_eq(err.field, field, "%s", text);
+}
+
+Test(json, keys_up_to_the_limit_are_read)
+{
+    assert_limited_accepts("{\"a\":1,\"b\":2,\"c\":3,\"d\":4}");
+    cr_assert_eq(bson_count_keys(&doc), 4);
+    assert_limited_accepts("{\"o\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4},\"p\":[{\"a\":1,\"b\":2,\"c\":3,\"d\":4}]}");
+    assert_limited_accepts("{}");
+}
+
+Test(json, one_key_past_the_limit_is_refused_where_it_starts)
+{
+    assert_limited_refuses("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5}", JSON_TOO_MANY_KEYS, "\"e\"", "");
+    cr_assert(strstr(err.message, "more than 4 keys") != NULL, "message: %s", err.message);
+    /* nested objects, in an object and in an array, name the top-level field */
+    assert_limited_refuses("{\"x\":1,\"o\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5}}", JSON_TOO_MANY_KEYS,
+                           "\"e\"", "o");
+    assert_limited_refuses("{\"l\":[{\"a\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5}}]}",
+                           JSON_TOO_MANY_KEYS, "\"e\"", "l");
+    /* even when the extra key is malformed, a repeat or a '$' key: the count comes first */
+    assert_limited_refuses("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"$e\":5}", JSON_TOO_MANY_KEYS, "\"$e\"", "");
+    assert_limited_refuses("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"a\":5}", JSON_TOO_MANY_KEYS, "\"a\":5", "");
+}
+
+Test(json, elements_up_to_the_limit_are_read)
+{
+    assert_limited_accepts("{\"l\":[1,2,3],\"m\":[[1,2,3],[],[\"x\",null,true]]}");
+    assert_int64("l.2", 3);
+    assert_limited_accepts("{\"l\":[]}");
+}
+
+Test(json, one_element_past_the_limit_is_refused_where_it_starts)
+{
+    assert_limited_refuses("{\"l\":[1,2,3,4]}", JSON_TOO_MANY_ELEMENTS, "4", "l");
+    cr_assert(strstr(err.message, "more than 3 elements") != NULL, "message: %s", err.message);
+    assert_limited_refuses("{\"m\":[[1,2,3],[1,2,3,\"x\"]]}", JSON_TOO_MANY_ELEMENTS, "\"x\"", "m");
+    assert_limited_refuses("{\"o\":{\"l\":[{},{},{},{\"k\":1}]}}", JSON_TOO_MANY_ELEMENTS, "{\"k\"", "o");
+}
+
+/* The reader stops at the limit: the partial document holds no more than it. */
+Test(json, a_huge_object_is_never_built)
+{
+    const struct json_limits limits = {64, 64};
+    struct buf text = BUF_INIT;
+    buf_putc(&text, '{');
+    for (int i = 0; i < 50000; i++)
+        buf_printf(&text, "%s\"k%d\":%d", i ? "," : "", i, i);
+    buf_putc(&text, '}');
+    bson_reinit(&doc);
+    cr_assert_eq(json_parse_object_limited(text.data, text.len, &limits, &doc, &err), -1);
+    cr_assert_eq(err.problem, JSON_TOO_MANY_KEYS);
+    cr_assert_eq(bson_count_keys(&doc), 64, "built %u keys", bson_count_keys(&doc));
+    buf_reset(&text);
+    buf_puts(&text, "{\"l\":[");
+    for (int i = 0; i < 50000; i++)
+        buf_printf(&text, "%s%d", i ? "," : "", i);
+    buf_puts(&text, "]}");
+    bson_reinit(&doc);
+    cr_assert_eq(json_parse_object_limited(text.data, text.len, &limits, &doc, &err), -1);
+    cr_assert_eq(err.problem, JSON_TOO_MANY_ELEMENTS);
+    buf_free(&text);
+}
+
+Test(json, zero_or_no_limits_count_nothing)
+{
+    const struct json_limits none = {0, 0};
+    const char *text = "{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"l\":[1,2,3,4,5,6]}";
+    cr_assert_eq(parse_limited(text, &none), 0, "%s", err.message);
+    cr_assert_eq(parse_limited(text, NULL), 0, "%s", err.message);
+    cr_assert_eq(parse_len(text, strlen(text)), 0, "json_parse_object counts nothing");
+}
+
+Test(json, other_problems_are_malformed_or_operator_keys)
+{
+    cr_assert_eq(parse_limited("{\"a\":1,\"a\":2}", &four), -1);
+    cr_assert_eq(err.problem, JSON_MALFORMED);
+    cr_assert_eq(parse_limited("{\"a\":", &four), -1);
+    cr_assert_eq(err.problem, JSON_MALFORMED);
+    cr_assert_eq(parse_limited("{\"a\":{\"$gt\":1}}", &four), -1);
+    cr_assert_eq(err.problem, JSON_OPERATOR_KEY);
+    cr_assert_str_eq(err.field, "a");
+}
+
 Test(json, dollar_keys_are_refused_at_any_depth)
 {
     assert_refuses("{\"$where\":\"1\"}");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "warden/api.h"
+#include "warden/body.h"
 #include "warden/fields.h"
 #include "warden/scoreboard.h"
 
@@ -32,6 +33,45 @@ Test(routes, body_rules_are_counted_and_data_routes_need_the_database)
                           strcmp(r->pattern, "/status") == 0;
         bool needs_db = r->auth != AUTH_NONE || (r->flags & ROUTE_NEEDS_DB);
         cr_expect_eq(needs_db, !operations, "%s %s", r->method, r->pattern);
+    }
+}
+
+/* null is "null value not allowed" everywhere but where the specs call a field
+ * nullable (shared/spec/): POST /guilds' region, and nothing else. */
+Test(routes, only_the_fields_the_specs_call_nullable_take_null)
+{
+    size_t nullable = 0;
+    for (size_t i = 0; i < api_routes_count; i++) {
+        const struct route *r = &api_routes[i];
+        for (size_t k = 0; r->body && k < r->body->n_rules; k++) {
+            const struct field_rule *f = &r->body->rules[k];
+            if (!(f->flags & FIELD_NULLABLE))
+                continue;
+            nullable++;
+            cr_expect(strcmp(r->method, "POST") == 0 && strcmp(r->pattern, "/api/v6/guilds") == 0 &&
+                          strcmp(f->name, "region") == 0,
+                      "%s %s: '%s' takes null, which its spec does not say", r->method, r->pattern,
+                      f->name);
+        }
+    }
+    cr_expect_eq(nullable, 1, "POST /guilds' region takes null");
+}
+
+/* No rule asks for more than the body reader builds (body.h). */
+Test(routes, list_rules_stay_within_the_body_limit)
+{
+    for (size_t i = 0; i < api_routes_count; i++) {
+        const struct route *r = &api_routes[i];
+        if (!r->body)
+            continue;
+        cr_expect_leq(r->body->n_rules, BODY_MAX_MEMBERS, "%s %s", r->method, r->pattern);
+        for (size_t k = 0; k < r->body->n_rules; k++) {
+            const struct field_rule *f = &r->body->rules[k];
+            if (f->kind == FIELD_LIST)
+                cr_expect(f->flags & FIELD_BOUNDED && f->max <= BODY_MAX_MEMBERS,
+                          "%s %s: list '%s' may be longer than a body's array", r->method,
+                          r->pattern, f->name);
+        }
     }
 }
 
