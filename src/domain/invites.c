@@ -21,7 +21,7 @@ bool invites_create(const struct domain *d, int64_t max_uses, struct invite *out
                     struct domain_result *r)
 {
     if (max_uses == 0 || max_uses < -1 || max_uses > INVITE_MAX_USES_LIMIT)
-        return domain_invalid(r, "max_uses", "must be -1 (unlimited) or at least 1");
+        return domain_invalid(r, "max_uses", "must be -1 (unlimited) or an integer in 1..1000000");
     bson_error_t e;
     if (store_invite_create(d->db, max_uses, out, &e) != STORE_OK)
         return domain_store_error(r, &e);
