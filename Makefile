@@ -201,7 +201,7 @@ install: all
 	install -m 0755 $(WARDENCTL) $(DESTDIR)$(PREFIX)/bin/wardenctl
 	install -m 0644 nginx/html/* $(DESTDIR)$(PREFIX)/share/warden/html/
 	install -d $(DESTDIR)$(PREFIX)/share/warden/nginx
-	install -m 0644 nginx/warden.conf nginx/warden-locations.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/
+	install -m 0644 nginx/warden.conf nginx/warden-http.conf nginx/warden-locations.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/
 	install -d $(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/warden
 	install -m 0644 systemd/warden.service systemd/warden.socket $(DESTDIR)/lib/systemd/system/
 	test -e $(DESTDIR)/etc/warden/warden.env || install -m 0640 systemd/warden.env.example $(DESTDIR)/etc/warden/warden.env

@@ -3,6 +3,13 @@
  *
  * A linear scan: the table has a few dozen entries and each comparison stops
  * at the first differing segment, which is cheaper than building a tree.
+ *
+ * Literal segments compare byte for byte: no case folding, and an empty or
+ * dot segment ("//", "/./", "/../") matches nothing. The only latitude is one
+ * trailing slash and the v7-v9 aliases, and nginx's rate limit on the routes
+ * that hash a password is drawn around exactly that (nginx/warden-http.conf,
+ * $warden_auth_client, matches the path nginx normalised, so anything laxer
+ * here must stay under its prefixes).
  */
 #include "warden/router.h"
 

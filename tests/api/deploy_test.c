@@ -121,23 +121,30 @@ static const char *shared_url(void)
 
 /* nginx/warden.conf inside a minimal nginx.conf whose every path is in a temp
  * dir; its `listen` lines become one unix socket there, so neither port 80
- * nor root is needed, and snippets/ is the temp dir's own. */
+ * nor root is needed, and snippets/ (warden-http.conf, warden-locations.conf)
+ * is the temp dir's own. */
 Test(deploy, production_site_passes_nginx_t)
 {
-    char dir[64], site_src[PATH_MAX], locations[PATH_MAX], path[PATH_MAX + 64];
+    static const char *const snippets[] = {"warden-http.conf", "warden-locations.conf"};
+    char dir[64], site_src[PATH_MAX], snippet[PATH_MAX], path[PATH_MAX + 64];
     char *site, *line, *save = NULL, *conf;
-    size_t cap;
+    size_t cap, i;
     int listen_seen = 0;
     FILE *out;
 
     make_temp_dir(dir, sizeof dir);
     repo_path("nginx/warden.conf", site_src);
-    repo_path("nginx/warden-locations.conf", locations);
 
     snprintf(path, sizeof path, "%s/snippets", dir);
     cr_assert_eq(mkdir(path, 0755), 0, "mkdir %s: %s", path, strerror(errno));
-    snprintf(path, sizeof path, "%s/snippets/warden-locations.conf", dir);
-    cr_assert_eq(symlink(locations, path), 0, "symlink %s: %s", path, strerror(errno));
+    for (i = 0; i < sizeof snippets / sizeof *snippets; i++) {
+        char rel[64];
+
+        snprintf(rel, sizeof rel, "nginx/%s", snippets[i]);
+        repo_path(rel, snippet);
+        snprintf(path, sizeof path, "%s/snippets/%s", dir, snippets[i]);
+        cr_assert_eq(symlink(snippet, path), 0, "symlink %s: %s", path, strerror(errno));
+    }
 
     site = read_file(site_src);
     snprintf(path, sizeof path, "%s/warden.conf", dir);

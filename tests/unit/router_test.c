@@ -147,6 +147,21 @@ Test(router, two_trailing_slashes_are_not)
     assert_not_found("GET", "/api/v6/admin/users/42//");
 }
 
+/* What nginx normalises away before its rate limit looks at the path (case
+ * aside, which its match ignores) is no route here: only the one trailing
+ * slash and the aliases spell a route differently (nginx/warden-http.conf). */
+Test(router, other_spellings_of_a_path_are_not_routes)
+{
+    static const char *const paths[] = {
+        "/API/v6/admin/users", "/api/v6/ADMIN/users", "/api/V7/admin/users", "/api/v6/admin/Users",
+        "/api/v6//admin/users", "//api/v6/admin/users", "/api/v6/admin//users",
+        "/api/v6/./admin/users", "/api/v6/admin/./users", "/api/v6/x/../admin/users",
+        "/api/v6/admin/users/x/..",
+    };
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+        assert_not_found("GET", paths[i]);
+}
+
 Test(router, chat_versions_7_to_9_alias_v6)
 {
     static const char *const paths[] = {

@@ -75,6 +75,28 @@ Test(routes, list_rules_stay_within_the_body_limit)
     }
 }
 
+/* Routes that anyone may call with a body (login, registration, the token
+ * grant) hash a password per request, so nginx throttles them per client; it
+ * does so by path prefix (nginx/warden-http.conf, $warden_auth_client), and a
+ * new such route outside those prefixes would not be. */
+Test(routes, routes_open_to_anyone_with_a_body_are_under_the_throttled_prefixes)
+{
+    size_t open = 0;
+
+    for (size_t i = 0; i < api_routes_count; i++) {
+        const struct route *r = &api_routes[i];
+
+        if (r->auth != AUTH_NONE || !r->body)
+            continue;
+        open++;
+        cr_expect(strncmp(r->pattern, "/api/v6/auth/", 13) == 0 ||
+                      strncmp(r->pattern, "/api/oauth/", 11) == 0,
+                  "%s %s: anyone may call it with a body, outside nginx's throttled prefixes",
+                  r->method, r->pattern);
+    }
+    cr_expect_eq(open, 4, "login, register, register_inv, token: %zu routes", open);
+}
+
 Test(routes, counters_sum_over_slots_by_class_and_latency_bucket)
 {
     struct scoreboard *sb = scoreboard_create(3);
