@@ -3,6 +3,7 @@
  */
 #include "warden/snowflake.h"
 
+#include <sodium.h>
 #include <time.h>
 
 #include "warden/clock.h"
@@ -10,6 +11,18 @@
 static unsigned snowflake_worker, snowflake_process;
 static int64_t last_ms = -1;
 static unsigned counter;
+
+/*
+ * Where the counter starts in each millisecond. A pool process owns its
+ * process field and starts at 0. wardenctl's runs all share field 31 and may
+ * run at once, so each millisecond of theirs starts at a random point of the
+ * counter's lower half: two runs in one millisecond rarely meet, and the
+ * stores that insert such ids take a new one on a duplicate key anyway.
+ */
+static unsigned counter_start(void)
+{
+    return snowflake_process == SNOWFLAKE_CTL_PROCESS ? randombytes_uniform(2048) : 0;
+}
 
 void snowflake_init(unsigned worker, unsigned process)
 {
@@ -25,17 +38,18 @@ int64_t snowflake_next(void)
     if (ms < last_ms)
         ms = last_ms; /* clock stepped back: keep counting within the last millisecond */
     if (ms == last_ms) {
-        counter = (counter + 1) & 4095;
-        if (counter == 0) {
-            /* 4096 ids in one millisecond: borrow the next one. */
+        counter++;
+        if (counter > 4095) {
+            /* The counter is spent in this millisecond: borrow the next one. */
             ms = last_ms + 1;
             while (clock_wall_ms() - SNOWFLAKE_EPOCH_MS < ms) {
                 struct timespec pause = {0, 100 * 1000};
                 nanosleep(&pause, NULL);
             }
+            counter = counter_start();
         }
     } else {
-        counter = 0;
+        counter = counter_start();
     }
     last_ms = ms;
     return ms << 22 | (int64_t)snowflake_worker << 17 | (int64_t)snowflake_process << 12 | counter;

@@ -7,11 +7,29 @@
 #include "warden/snowflake.h"
 #include "warden/clock.h"
 
+/*
+ * Insert fields under a new snowflake _id. A duplicate key means two
+ * wardenctl runs drew the same id in one millisecond (they share a process
+ * field): draw again, as a unique-key insert should.
+ */
+static enum store_status insert_new(struct db *db, const char *collection, const bson_t *fields,
+                                    bson_error_t *e)
+{
+    enum store_status s = STORE_DUPLICATE;
+    for (int attempt = 0; attempt < 8 && s == STORE_DUPLICATE; attempt++) {
+        bson_t doc = BSON_INITIALIZER;
+        BSON_APPEND_INT64(&doc, "_id", snowflake_next());
+        bson_concat(&doc, fields);
+        s = store_insert(db_collection(db, collection), &doc, e);
+        bson_destroy(&doc);
+    }
+    return s;
+}
+
 enum store_status store_gateway_event(struct db *db, const char *type, int64_t guild_id,
                                       int64_t user_id, const bson_t *data, bson_error_t *e)
 {
     bson_t doc = BSON_INITIALIZER;
-    BSON_APPEND_INT64(&doc, "_id", snowflake_next());
     BSON_APPEND_UTF8(&doc, "type", type);
     if (guild_id)
         BSON_APPEND_INT64(&doc, "guild_id", guild_id);
@@ -25,7 +43,7 @@ enum store_status store_gateway_event(struct db *db, const char *type, int64_t g
         bson_destroy(&empty);
     }
     BSON_APPEND_DATE_TIME(&doc, "created_at", clock_wall_ms());
-    enum store_status s = store_insert(db_collection(db, "gateway_events"), &doc, e);
+    enum store_status s = insert_new(db, "gateway_events", &doc, e);
     bson_destroy(&doc);
     return s;
 }
@@ -33,7 +51,6 @@ enum store_status store_gateway_event(struct db *db, const char *type, int64_t g
 enum store_status store_game_command(struct db *db, const struct game_command *cmd, bson_error_t *e)
 {
     bson_t doc = BSON_INITIALIZER;
-    BSON_APPEND_INT64(&doc, "_id", snowflake_next());
     BSON_APPEND_UTF8(&doc, "type", cmd->type);
     BSON_APPEND_UTF8(&doc, "player_id", cmd->player_id);
     BSON_APPEND_UTF8(&doc, "user_id", cmd->user_id);
@@ -45,7 +62,7 @@ enum store_status store_game_command(struct db *db, const struct game_command *c
     if (cmd->reason)
         BSON_APPEND_UTF8(&doc, "reason", cmd->reason);
     BSON_APPEND_DATE_TIME(&doc, "created_at", clock_wall_ms());
-    enum store_status s = store_insert(db_collection(db, "game_commands"), &doc, e);
+    enum store_status s = insert_new(db, "game_commands", &doc, e);
     bson_destroy(&doc);
     return s;
 }
@@ -53,7 +70,6 @@ enum store_status store_game_command(struct db *db, const struct game_command *c
 enum store_status store_audit(struct db *db, const struct audit_entry *entry, bson_error_t *e)
 {
     bson_t doc = BSON_INITIALIZER, actor, target;
-    BSON_APPEND_INT64(&doc, "_id", snowflake_next());
     BSON_APPEND_DOCUMENT_BEGIN(&doc, "actor", &actor);
     BSON_APPEND_UTF8(&actor, "realm", entry->actor.realm);
     if (entry->actor.game_id)
@@ -73,7 +89,7 @@ enum store_status store_audit(struct db *db, const struct audit_entry *entry, bs
         BSON_APPEND_DOCUMENT(&doc, "after", entry->after);
     BSON_APPEND_UTF8(&doc, "request_id", entry->request_id ? entry->request_id : "");
     BSON_APPEND_DATE_TIME(&doc, "created_at", clock_wall_ms());
-    enum store_status s = store_insert(db_collection(db, "audit_log"), &doc, e);
+    enum store_status s = insert_new(db, "audit_log", &doc, e);
     bson_destroy(&doc);
     return s;
 }

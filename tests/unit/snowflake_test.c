@@ -199,3 +199,27 @@ Test(snowflake, unique_across_hosts_with_the_same_process_field, .timeout = 60)
     const unsigned fields[CHILDREN][2] = {{0, 0}, {1, 0}, {2, 0}, {0, 1}, {1, 1}, {31, 1}};
     run_children(fields);
 }
+
+/* wardenctl's runs share process field 31 and start each millisecond at a
+ * random point of the counter; within one run ids still strictly increase,
+ * also past the end of the counter, and keep the fields they were given. */
+Test(snowflake, wardenctl_ids_start_anywhere_and_still_increase)
+{
+    snowflake_init(3, SNOWFLAKE_CTL_PROCESS);
+    int64_t previous = snowflake_next();
+    for (int i = 0; i < 20000; i++) {
+        int64_t id = snowflake_next();
+        cr_assert_gt(id, previous, "id %d: %lld after %lld", i, (long long)id, (long long)previous);
+        cr_assert_eq((id >> 17) & 31, 3);
+        cr_assert_eq((id >> 12) & 31, SNOWFLAKE_CTL_PROCESS);
+        previous = id;
+    }
+    /* Over many runs (re-initialised), the first counter of a millisecond varies. */
+    unsigned seen_nonzero = 0;
+    for (int run = 0; run < 64; run++) {
+        snowflake_init(3, SNOWFLAKE_CTL_PROCESS);
+        if ((snowflake_next() & 4095) != 0)
+            seen_nonzero++;
+    }
+    cr_expect_gt(seen_nonzero, 32, "the counter starts at 0 in %u of 64 runs", 64 - seen_nonzero);
+}
