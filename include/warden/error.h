@@ -11,8 +11,8 @@
  * setting it up), and anything unexpected is 500 with the detail logged
  * under the request id and never sent to the client.
  */
-#ifndef WARDEN_ERRORS_H
-#define WARDEN_ERRORS_H
+#ifndef WARDEN_ERROR_H
+#define WARDEN_ERROR_H
 
 #include <bson/bson.h>
 #include <stddef.h>

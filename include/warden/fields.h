@@ -14,7 +14,7 @@
  *
  * null is never "absent": a field given as null is refused with "null value
  * not allowed", in both APIs, unless its rule carries FIELD_NULLABLE. Only
- * fields the specs (shared/spec/) call nullable carry it: of every route,
+ * fields the APIs call nullable (README, "APIs") carry it: of every route,
  * POST /guilds' region alone ("an existing region or null").
  */
 #ifndef WARDEN_FIELDS_H

@@ -1,10 +1,10 @@
 /*
- * valid: the format rules of names, emails and passwords, as the specs
- * state them (shared/spec/). Plain functions of (text, length) so they plug
- * into field rules (fields.h) and wardenctl alike.
+ * valid: the format rules of names, emails and passwords, as the APIs
+ * state them (README, "APIs"). Plain functions of (text, length) so they
+ * plug into field rules (fields.h) and wardenctl alike.
  */
-#ifndef WARDEN_VALIDATORS_H
-#define WARDEN_VALIDATORS_H
+#ifndef WARDEN_VALID_H
+#define WARDEN_VALID_H
 
 #include <stdbool.h>
 #include <stddef.h>

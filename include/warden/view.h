@@ -1,10 +1,10 @@
 /*
  * view: the JSON shapes of stored objects, as the specs define them
- * (shared/spec/chat-admin.md, "Objects"). Handlers render through these so
+ * (the README's APIs section). Handlers render through these so
  * one object always looks the same on every route.
  */
-#ifndef WARDEN_VIEWS_H
-#define WARDEN_VIEWS_H
+#ifndef WARDEN_VIEW_H
+#define WARDEN_VIEW_H
 
 #include <bson/bson.h>
 

@@ -3,7 +3,7 @@
  * in place (see include/warden/store.h).
  *
  * FerretDB v1 lacks partial, sparse, collation and TTL indexes, so only plain
- * and unique compound indexes appear here (see DESIGN.md, Data).
+ * and unique compound indexes appear here (README, "Data").
  *
  * Only set-up runs this: the pool's master at start (or the process it
  * forks to retry while the database is down), `wardenctl migrate` and the
