@@ -7,8 +7,8 @@
  * waits long on a database that is down; the client reconnects by itself when
  * the database comes back.
  */
-#ifndef WARDEN_DB_H
-#define WARDEN_DB_H
+#ifndef WARDEN_STORE_DB_H
+#define WARDEN_STORE_DB_H
 
 #include <mongoc/mongoc.h>
 #include <stdbool.h>
