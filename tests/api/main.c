@@ -6,7 +6,9 @@
  * WARDEN_TEST_MONGODB_URI, read with stack_shared_url() and
  * stack_shared_mongodb_uri(); WARDEN_SECRET_FILE names the pool's secret.
  * A test that must break the stack (stop the pool, crash the database)
- * starts a private one with stack_start() instead.
+ * starts a private one with stack_start() instead. WARDEN_ENV_FILE is set
+ * empty, so that no wardenctl a test runs reads the machine's
+ * /etc/warden/warden.env (tests/api/ctl_options_test.c sets its own).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -25,6 +27,11 @@ int main(int argc, char *argv[])
     if (!criterion_handle_args(argc, argv, true)) {
         criterion_finalize(tests);
         return 0;
+    }
+    if (setenv("WARDEN_ENV_FILE", "", 1) != 0) {
+        perror("tests/api: setenv");
+        criterion_finalize(tests);
+        return 1;
     }
     if (stack_start(&stack, NULL) != 0) {
         fprintf(stderr, "tests/api: the stack did not start (see above); no test was run\n");
