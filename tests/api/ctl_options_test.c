@@ -5,7 +5,8 @@
  * WARDEN_ENV_FILE (so that no test reads /etc/warden/warden.env), a `make run`
  * stack's var/stack.env found from the checkout, --version, `help COMMAND`
  * for every command, exit status 2 for every kind of usage error,
- * `bootstrap-staff` end to end, and the README's wardenctl lines.
+ * `bootstrap-staff` end to end, the README's wardenctl lines, and its
+ * Quick start's wardenctl block and game walk-through run as written.
  *
  * Each test runs in a process of its own, so it sets and unsets variables
  * freely; wardenctl then runs with exactly that environment, in the
@@ -724,4 +725,143 @@ Test(ctl_options, readme_wardenctl_lines_are_commands)
     }
     run_free(&list);
     free(readme);
+}
+
+/* --- the README's blocks, run as written ---------------------------------------------- */
+
+/* The first n ```sh blocks of README.md after the line that starts with
+ * `after`, joined (malloc'd). */
+static char *readme_blocks(const char *after, int n)
+{
+    char *readme = slurp("README.md");
+    char *at = strstr(readme, after);
+    cr_assert(at && (at == readme || at[-1] == '\n'), "README.md has no line starting %s", after);
+    size_t cap = strlen(at) + 1, len = 0;
+    char *out = calloc(1, cap);
+    cr_assert(out);
+    for (int i = 0; i < n; i++) {
+        char *start = strstr(at, "\n```sh\n");
+        cr_assert(start, "README.md: %d ```sh blocks after %s", i, after);
+        start += strlen("\n```sh\n");
+        char *end = strstr(start, "\n```\n");
+        cr_assert(end);
+        memcpy(out + len, start, (size_t)(end - start) + 1);
+        len += (size_t)(end - start) + 1;
+        at = end + 1;
+    }
+    free(readme);
+    return out;
+}
+
+/* Run script with sh -e in cwd, wardenctl first on PATH; its stdout and stderr. */
+static int run_script(const char *cwd, const char *script, char **output)
+{
+    const char *dir = getenv("WARDEN_BIN_DIR");
+    char here[PATH_MAX], path[PATH_MAX * 2 + 600];
+    cr_assert(getcwd(here, sizeof here));
+    const char *bin_dir = dir && *dir ? dir : "build/release";
+    snprintf(path, sizeof path, "%s%s%s:%s", bin_dir[0] == '/' ? "" : here, bin_dir[0] == '/' ? "" : "/",
+             bin_dir, getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+    cr_assert_eq(setenv("PATH", path, 1), 0);
+    cr_assert_eq(setenv("CTL_CWD", cwd, 1), 0);
+    cr_assert_eq(setenv("CTL_SCRIPT", script, 1), 0);
+    return stack_run((const char *const[]){"sh", "-c", "cd \"$CTL_CWD\" && exec sh -ec \"$CTL_SCRIPT\" 2>&1", NULL},
+                     output);
+}
+
+/* *Quick start*: after `make run`, from the checkout's root, with wardenctl
+ * on PATH and nothing else set: var/stack.env and var/staff-user as make
+ * run leaves them. */
+Test(ctl_options, readme_quick_start_wardenctl_block_runs)
+{
+    struct fx_chat_user staff;
+    fx_chat_user(&staff, true);
+    const char *socket = getenv("WARDEN_TEST_SOCKET");
+    cr_assert(socket && *socket, "no WARDEN_TEST_SOCKET from the runner");
+    char dir[64], var[96], path[128], text[1024];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(var, sizeof var, "%s/var", dir);
+    cr_assert_eq(mkdir(var, 0700), 0);
+    snprintf(path, sizeof path, "%s/stack.env", var);
+    snprintf(text, sizeof text, "WARDEN_URL=%s\nWARDEN_MONGODB_URI=%s\nWARDEN_SECRET_FILE=%s\nWARDEN_LISTEN=unix:%s\n",
+             stack_shared_url(), stack_shared_mongodb_uri(), secret_file(), socket);
+    write_file(path, text);
+    snprintf(path, sizeof path, "%s/staff-user", var);
+    snprintf(text, sizeof text, "%s %s %s\n", staff.username, staff.discriminator, staff.password);
+    write_file(path, text);
+    bare_environment();
+    unsetenv("WARDEN_ENV_FILE");
+
+    char *script = readme_blocks("`wardenctl` (below) works on the dev stack too.", 1);
+    cr_expect_neq(strstr(script, "wardenctl make-invite"), NULL, "%s", script);
+    char *out = NULL;
+    int rc = run_script(dir, script, &out);
+    cr_expect_eq(rc, 0, "the Quick start block failed (%d):\n%s\n---\n%s", rc, script, out);
+    cr_expect_neq(strstr(out, "SLOT  PID"), NULL, "no status: %s", out);
+    /* The token the last line printed is the staff user's. */
+    char *last = out + strlen(out);
+    while (last > out && last[-1] == '\n')
+        *--last = '\0';
+    while (last > out && last[-1] != '\n')
+        last--;
+    char auth[400];
+    snprintf(auth, sizeof auth, "Authorization: %s", last);
+    struct http_response h;
+    fx_request("GET", "/api/v6/users/@me", auth, NULL, &h);
+    cr_expect_eq(h.status, 200, "the token line %s: %s", last, h.body);
+    cr_expect_neq(strstr(h.body, staff.id), NULL, "%s", h.body);
+    http_response_free(&h);
+    free(out);
+    free(script);
+    stack_remove_dir(dir);
+}
+
+/* The game walk-through: its set-up through wardenctl, then its requests,
+ * each answering what the README says (its "# ..." lines), against the
+ * shared stack (its URL in place of the README's). wardenctl finds the
+ * stack as `make run`'s paste line lets it: WARDEN_ENV_FILE. */
+Test(ctl_options, readme_game_walk_through_runs)
+{
+    char dir[64], path[96], text[1024];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/stack.env", dir);
+    snprintf(text, sizeof text, "WARDEN_MONGODB_URI=%s\nWARDEN_SECRET_FILE=%s\n", stack_shared_mongodb_uri(),
+             secret_file());
+    write_file(path, text);
+    bare_environment();
+    cr_assert_eq(setenv("WARDEN_ENV_FILE", path, 1), 0);
+
+    char *blocks = readme_blocks("Walk-through, from the set-up", 2);
+    static const char readme_url[] = "URL=http://127.0.0.1:8080\n";
+    char *url_line = strstr(blocks, readme_url);
+    cr_assert(url_line, "no %s in %s", readme_url, blocks);
+    size_t size = strlen(blocks) + STACK_STR_MAX + 16;
+    char *script = malloc(size);
+    cr_assert(script);
+    snprintf(script, size, "%.*sURL=%s\n%s", (int)(url_line - blocks), blocks, stack_shared_url(),
+             url_line + strlen(readme_url));
+    char *out = NULL;
+    int rc = run_script(dir, script, &out);
+    cr_expect_eq(rc, 0, "the walk-through failed (%d):\n%s\n---\n%s", rc, script, out);
+
+    /* Each "# <answer>" line, in order. */
+    const char *from = out;
+    int answers = 0;
+    for (const char *line = script; (line = strstr(line, "\n# ")); line++) {
+        char expected[256];
+        size_t n = strcspn(line + 3, "\n");
+        cr_assert(n < sizeof expected);
+        memcpy(expected, line + 3, n);
+        expected[n] = '\0';
+        const char *found = strstr(from, expected);
+        cr_expect(found, "README's answer %s is not what came:\n%s", expected, out);
+        if (found)
+            from = found + n;
+        answers++;
+    }
+    cr_expect_geq(answers, 2, "the walk-through shows no answers");
+    free(out);
+    free(script);
+    free(blocks);
+    stack_remove_dir(dir);
 }

@@ -4,7 +4,8 @@
  * Tests run in processes of their own and find the stack through the
  * environment: WARDEN_TEST_URL (base URL, no trailing slash) and
  * WARDEN_TEST_MONGODB_URI, read with stack_shared_url() and
- * stack_shared_mongodb_uri(); WARDEN_SECRET_FILE names the pool's secret.
+ * stack_shared_mongodb_uri(); WARDEN_SECRET_FILE names the pool's secret,
+ * WARDEN_TEST_SOCKET the pool's unix socket (for `wardenctl status`).
  * A test that must break the stack (stop the pool, crash the database)
  * starts a private one with stack_start() instead. WARDEN_ENV_FILE is set
  * empty, so that no wardenctl a test runs reads the machine's
@@ -43,6 +44,7 @@ int main(int argc, char *argv[])
      * the shared pool's secret. */
     if (setenv(STACK_SHARED_URL_ENV, stack.url, 1) != 0 ||
         setenv(STACK_SHARED_MONGODB_URI_ENV, stack.mongodb_uri, 1) != 0 ||
+        setenv("WARDEN_TEST_SOCKET", stack.socket, 1) != 0 ||
         (secret_file != NULL && *secret_file != '\0' &&
          setenv("WARDEN_SECRET_FILE", secret_file, 1) != 0)) {
         perror("tests/api: setenv");
