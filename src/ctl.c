@@ -1061,12 +1061,20 @@ static int load_settings(const struct globals *g, char *err, size_t err_size)
     } else {
         path = DEFAULT_ENV_FILE;
     }
-    if (!path || (!must_exist && access(path, F_OK) != 0))
+    /* "Exists" is anything but ENOENT: a file that cannot be read is an
+     * error to report, never a reason to fall back to another database. */
+    if (!path || (!must_exist && access(path, F_OK) != 0 && errno == ENOENT))
         return 0;
     struct env_apply a = {env_given("WARDEN_SECRET") || env_given("WARDEN_SECRET_FILE")};
     if (envfile_read(path, apply_assignment, &a, err, err_size) < 0) {
         if (!*err)
             goto nomem;
+        /* The service's file is root:warden 0640: say what to do about it. */
+        if (!must_exist && errno == EACCES) {
+            size_t n = strlen(err);
+            snprintf(err + n, err_size - n,
+                     " (run wardenctl as root or in the file's group, or give --env-file FILE)");
+        }
         return -1;
     }
     return 0;

@@ -130,7 +130,9 @@ int envfile_read(const char *path, envfile_fn fn, void *ctx, char *err, size_t e
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        snprintf(err, err_size, "cannot open %s: %s", path, strerror(errno));
+        int e = errno;
+        snprintf(err, err_size, "cannot open %s: %s", path, strerror(e));
+        errno = e;
         return -1;
     }
     static char text[ENVFILE_MAX_SIZE + 1];

@@ -32,7 +32,8 @@ int envfile_parse(const char *text, size_t len, const char *source, envfile_fn f
 /**
  * Read the file at path whole (unbuffered, wiped after: it may hold a
  * secret) and parse it as envfile_parse does. Returns 0, or -1 with one
- * line in err (cannot open, too large, malformed).
+ * line in err (cannot open, too large, malformed); when the file cannot be
+ * opened, errno is open's.
  */
 int envfile_read(const char *path, envfile_fn fn, void *ctx, char *err, size_t err_size);
 
