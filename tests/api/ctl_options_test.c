@@ -362,6 +362,25 @@ Test(ctl_options, env_file_gives_the_uri_and_the_secret)
     stack_remove_dir(dir);
 }
 
+/* The shipped example (installed as /etc/warden/warden.env) is a file
+ * wardenctl reads: every line parses and every value it sets is valid. */
+Test(ctl_options, the_shipped_env_example_is_readable)
+{
+    bare_environment();
+    struct run r;
+    ctl(&r, (const char *const[]){"--env-file", "systemd/warden.env.example", "--mongodb-uri",
+                                  stack_shared_mongodb_uri(), "list-invites", NULL});
+    cr_expect_eq(r.status, 0, "%d %s", r.status, r.err);
+    cr_expect_str_eq(r.err, "");
+    run_free(&r);
+    /* Its WARDEN_SECRET is empty until the operator fills it in. */
+    ctl(&r, (const char *const[]){"--env-file", "systemd/warden.env.example", "--mongodb-uri",
+                                  stack_shared_mongodb_uri(), "token", "someone", "1", NULL});
+    cr_expect_eq(r.status, 2, "%d %s", r.status, r.err);
+    cr_expect_neq(strstr(r.err, "no secret"), NULL, "%s", r.err);
+    run_free(&r);
+}
+
 Test(ctl_options, the_environment_wins_over_the_file)
 {
     struct fx_chat_user u;
