@@ -24,8 +24,6 @@
 #include "warden/buf.h"
 #include "warden/parse.h"
 
-#define WARDEN_VERSION "0.1.0"
-
 #define FIELD(member) offsetof(struct config, member), sizeof(((struct config *)0)->member)
 
 static const struct config_option options[] = {

@@ -1,10 +1,16 @@
 /*
  * wardenctl: the management CLI, the instance's manage.py.
  *
- * Reads WARDEN_MONGODB_URI (and WARDEN_SECRET for `token`). Every command
- * prints its result on stdout and exits 0; a failure prints one line on
- * stderr and exits 1 (not found, refused) or 2 (usage). A PASSWORD argument
- * of "-" is read from standard input instead, so it stays out of `ps`.
+ * Settings: WARDEN_MONGODB_URI (and the secret for `token` and
+ * `bootstrap-staff`), each from, first that gives it: a global option
+ * (--mongodb-uri, --secret-file), the environment, an env file (--env-file;
+ * else $WARDEN_ENV_FILE; else a `make run` stack's var/stack.env in the
+ * current directory when no URI is given; else /etc/warden/warden.env if it
+ * exists). Global options go before the command only: after it, any word is
+ * a command's argument. Every command prints its result on stdout and exits
+ * 0; a failure prints one line on stderr and exits 1 (not found, refused) or
+ * 2 (usage, configuration). A PASSWORD argument of "-" is read from standard
+ * input instead, so it stays out of `ps`.
  *
  * Mutations go through the same domain operations as the API
  * (include/warden/domain/), so each leaves the same audit entry and outbox
@@ -20,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "warden/arena.h"
 #include "warden/config.h"
@@ -43,6 +50,7 @@
 #include "warden/parse.h"
 #include "warden/format.h"
 #include "warden/doc.h"
+#include "warden/envfile.h"
 #include "warden/valid.h"
 
 #define EXIT_NOT_FOUND 1
@@ -61,7 +69,12 @@ struct command {
     int min_args, max_args; /* -1: no maximum */
     bool needs_db;
     int (*run)(struct ctl *ctl, int argc, char **argv);
-    const char *help;
+    /* The arguments' own rules, checked before any connection, so that a
+     * usage error is status 2 whatever the database's state; NULL: none.
+     * A "-" password is read (and checked) later, by run. */
+    int (*check)(int argc, char **argv);
+    const char *help; /* one line, for the list of commands */
+    const char *doc;  /* `wardenctl help COMMAND`: what it does, its arguments, what it prints */
 };
 
 static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -136,11 +149,64 @@ static int64_t flag_bit(const char *name)
     return 0;
 }
 
-static int find_user(struct ctl *ctl, const char *username, const char *discriminator, struct user *u)
+/* --- argument rules, checked before the database is reached ----------------------- */
+
+static int check_discriminator(const char *discriminator)
 {
     int64_t d;
     if (parse_int64(discriminator, 1, 9999, &d) < 0)
         return fail(EXIT_USAGE, "invalid discriminator '%s' (expected 0001..9999)", discriminator);
+    return 0;
+}
+
+/* A chat password given on the command line ("-" is read later). */
+static int check_chat_password(const char *password)
+{
+    if (!password || strlen(password) < CHAT_PASSWORD_MIN || strlen(password) > CHAT_PASSWORD_MAX)
+        return fail(EXIT_USAGE, "the password needs %d..%d characters", CHAT_PASSWORD_MIN,
+                    CHAT_PASSWORD_MAX);
+    return 0;
+}
+
+static int check_new_chat_user(int argc, char **argv)
+{
+    if (!valid_chat_username(argv[0], strlen(argv[0])))
+        return fail(EXIT_USAGE, "invalid username (2..30 of letters, digits, '_' and space)");
+    if (!valid_email(argv[1], strlen(argv[1])))
+        return fail(EXIT_USAGE, "invalid email address");
+    if (argc > 2 && strcmp(argv[2], "-") != 0)
+        return check_chat_password(argv[2]);
+    return 0;
+}
+
+static int check_user_tag(int argc, char **argv)
+{
+    (void)argc;
+    return check_discriminator(argv[1]);
+}
+
+static int check_user_flag(int argc, char **argv)
+{
+    (void)argc;
+    if (!flag_bit(argv[2]))
+        return fail(EXIT_USAGE, "unknown flag '%s' (see wardenctl help)", argv[2]);
+    return check_discriminator(argv[1]);
+}
+
+static int check_set_password(int argc, char **argv)
+{
+    (void)argc;
+    int rc = check_discriminator(argv[1]);
+    if (!rc && strcmp(argv[2], "-") != 0)
+        rc = check_chat_password(argv[2]);
+    return rc;
+}
+
+static int find_user(struct ctl *ctl, const char *username, const char *discriminator, struct user *u)
+{
+    int64_t d;
+    if (check_discriminator(discriminator) || parse_int64(discriminator, 1, 9999, &d) < 0)
+        return EXIT_USAGE;
     char tag[8];
     snprintf(tag, sizeof tag, "%04d", (int)d);
     struct domain_result r;
@@ -182,13 +248,9 @@ static int cmd_add_user(struct ctl *ctl, int argc, char **argv)
     MEM_WIPE_ON_RETURN(buf);
     const char *username = argv[0], *email = argv[1];
     const char *password = password_argument(argv[2], buf, sizeof buf);
-    if (!valid_chat_username(username, strlen(username)))
-        return fail(EXIT_USAGE, "invalid username (2..30 of letters, digits, '_' and space)");
-    if (!valid_email(email, strlen(email)))
-        return fail(EXIT_USAGE, "invalid email address");
-    if (!password || strlen(password) < CHAT_PASSWORD_MIN || strlen(password) > CHAT_PASSWORD_MAX)
-        return fail(EXIT_USAGE, "the password needs %d..%d characters", CHAT_PASSWORD_MIN,
-                    CHAT_PASSWORD_MAX);
+    int rc = check_new_chat_user(2, argv);
+    if (rc || (rc = check_chat_password(password)))
+        return rc;
     struct account_new in = {username, email, password, strlen(password), 0};
     struct user u;
     struct domain_result r;
@@ -228,20 +290,14 @@ static int cmd_unmake_staff(struct ctl *ctl, int argc, char **argv)
 
 static int cmd_set_flag(struct ctl *ctl, int argc, char **argv)
 {
-    (void)argc;
-    int64_t bit = flag_bit(argv[2]);
-    if (!bit)
-        return fail(EXIT_USAGE, "unknown flag '%s' (see wardenctl help)", argv[2]);
-    return change_flags(ctl, argv, bit, true);
+    int rc = check_user_flag(argc, argv);
+    return rc ? rc : change_flags(ctl, argv, flag_bit(argv[2]), true);
 }
 
 static int cmd_unset_flag(struct ctl *ctl, int argc, char **argv)
 {
-    (void)argc;
-    int64_t bit = flag_bit(argv[2]);
-    if (!bit)
-        return fail(EXIT_USAGE, "unknown flag '%s' (see wardenctl help)", argv[2]);
-    return change_flags(ctl, argv, bit, false);
+    int rc = check_user_flag(argc, argv);
+    return rc ? rc : change_flags(ctl, argv, flag_bit(argv[2]), false);
 }
 
 static int cmd_set_password(struct ctl *ctl, int argc, char **argv)
@@ -250,11 +306,11 @@ static int cmd_set_password(struct ctl *ctl, int argc, char **argv)
     char buf[CHAT_PASSWORD_MAX + 2];
     MEM_WIPE_ON_RETURN(buf);
     const char *password = password_argument(argv[2], buf, sizeof buf);
-    if (!password || strlen(password) < CHAT_PASSWORD_MIN || strlen(password) > CHAT_PASSWORD_MAX)
-        return fail(EXIT_USAGE, "the password needs %d..%d characters", CHAT_PASSWORD_MIN,
-                    CHAT_PASSWORD_MAX);
+    int rc = check_chat_password(password);
+    if (rc)
+        return rc;
     struct user u;
-    int rc = find_user(ctl, argv[0], argv[1], &u);
+    rc = find_user(ctl, argv[0], argv[1], &u);
     if (rc)
         return rc;
     struct domain_result r;
@@ -266,18 +322,79 @@ static int cmd_set_password(struct ctl *ctl, int argc, char **argv)
     return 0;
 }
 
-static int cmd_token(struct ctl *ctl, int argc, char **argv)
+/* The secret that keys tokens, from the environment (or the env file): ready
+ * for accounts_token. Exit status 2 without one. */
+static int load_token_key(struct ctl *ctl)
 {
-    (void)argc;
     char err[256];
     if (config_load_environment(&ctl->cfg, err, sizeof err) < 0)
         return fail(EXIT_USAGE, "%s", err);
-    struct user u;
-    int rc = find_user(ctl, argv[0], argv[1], &u);
-    if (rc)
-        return rc;
     ctl->key = (struct token_key){ctl->cfg.secret, ctl->cfg.secret_len};
     ctl->domain.key = &ctl->key;
+    return 0;
+}
+
+static int cmd_token(struct ctl *ctl, int argc, char **argv)
+{
+    (void)argc;
+    int rc = load_token_key(ctl);
+    if (rc)
+        return rc;
+    struct user u;
+    rc = find_user(ctl, argv[0], argv[1], &u);
+    if (rc)
+        return rc;
+    char token[TOKEN_MAX];
+    MEM_WIPE_ON_RETURN(token);
+    if (!accounts_token(&ctl->domain, &u, token))
+        return fail(1, "token minting failed");
+    puts(token);
+    return 0;
+}
+
+/*
+ * The first staff member of a new instance, in one step: add-user, then
+ * make-staff, then token, each through the same domain operation as its own
+ * command (so user.create and user.update are audited, USER_UPDATE is sent).
+ * The secret is checked first, so a missing one leaves no half-made account.
+ * Without a PASSWORD one is drawn (24 hex digits) and printed.
+ */
+static int cmd_bootstrap_staff(struct ctl *ctl, int argc, char **argv)
+{
+    char buf[CHAT_PASSWORD_MAX + 2];
+    MEM_WIPE_ON_RETURN(buf);
+    char drawn[25];
+    MEM_WIPE_ON_RETURN(drawn);
+    const char *username = argv[0], *email = argv[1], *password;
+    if (argc == 3) {
+        password = password_argument(argv[2], buf, sizeof buf);
+    } else {
+        unsigned char raw[12];
+        randombytes_buf(raw, sizeof raw);
+        sodium_bin2hex(drawn, sizeof drawn, raw, sizeof raw);
+        mem_wipe(raw, sizeof raw);
+        password = drawn;
+    }
+    int rc = check_new_chat_user(2, argv);
+    if (rc || (rc = check_chat_password(password)) || (rc = load_token_key(ctl)))
+        return rc;
+    struct account_new in = {username, email, password, strlen(password), 0};
+    struct user u;
+    struct domain_result r;
+    if (!accounts_create(&ctl->domain, &in, &u, &r))
+        return refused(&r, "user");
+    printf("%lld %s#%s\n", (long long)u.id, u.username, u.discriminator);
+    fflush(stdout);
+    bool changed;
+    if (!accounts_update_flags(&ctl->domain, u.id, USER_FLAG_STAFF, 0, STAFF_BIT_FREE, &u, &changed,
+                               &r)) {
+        fprintf(stderr, "wardenctl: %s#%s was created but is not staff; finish with "
+                        "`wardenctl make-staff '%s' %s`\n",
+                u.username, u.discriminator, u.username, u.discriminator);
+        return refused(&r, "user");
+    }
+    if (argc < 3)
+        printf("password %s\n", drawn);
     char token[TOKEN_MAX];
     MEM_WIPE_ON_RETURN(token);
     if (!accounts_token(&ctl->domain, &u, token))
@@ -306,6 +423,48 @@ static int game_fail(const struct domain_result *r, const char *what, const char
     return refused(r, what);
 }
 
+static int check_game_password(const char *password)
+{
+    return password && *password ? 0 : fail(EXIT_USAGE, "the password must not be empty");
+}
+
+static int check_game_new_user(int argc, char **argv)
+{
+    if (!valid_game_name(argv[0], strlen(argv[0])))
+        return fail(EXIT_USAGE, "invalid name (2..20 letters and digits)");
+    if (!valid_email(argv[1], strlen(argv[1])))
+        return fail(EXIT_USAGE, "invalid email address");
+    return argc > 2 && strcmp(argv[2], "-") != 0 ? check_game_password(argv[2]) : 0;
+}
+
+/* The RIGHT... arguments as bits into *bits (may be NULL). */
+static int game_rights_of(int argc, char **argv, unsigned *bits)
+{
+    unsigned all = 0;
+    for (int i = 1; i < argc; i++) {
+        unsigned bit = store_game_right_parse(argv[i]);
+        if (!bit)
+            return fail(EXIT_USAGE,
+                        "unknown right '%s' (Editor, Ban, Kick, Mute, Api, UserQuery, UserManage)",
+                        argv[i]);
+        all |= bit;
+    }
+    if (bits)
+        *bits = all;
+    return 0;
+}
+
+static int check_game_rights(int argc, char **argv)
+{
+    return game_rights_of(argc, argv, NULL);
+}
+
+static int check_game_set_password(int argc, char **argv)
+{
+    (void)argc;
+    return strcmp(argv[1], "-") != 0 ? check_game_password(argv[1]) : 0;
+}
+
 static int cmd_game_add_user(struct ctl *ctl, int argc, char **argv)
 {
     (void)argc;
@@ -313,12 +472,9 @@ static int cmd_game_add_user(struct ctl *ctl, int argc, char **argv)
     MEM_WIPE_ON_RETURN(buf);
     const char *name = argv[0], *email = argv[1];
     const char *password = password_argument(argv[2], buf, sizeof buf);
-    if (!valid_game_name(name, strlen(name)))
-        return fail(EXIT_USAGE, "invalid name (2..20 letters and digits)");
-    if (!valid_email(email, strlen(email)))
-        return fail(EXIT_USAGE, "invalid email address");
-    if (!password || !*password)
-        return fail(EXIT_USAGE, "the password must not be empty");
+    int rc = check_game_new_user(2, argv);
+    if (rc || (rc = check_game_password(password)))
+        return rc;
     struct game_user u;
     struct domain_result r;
     bool ok = game_account_create(&ctl->domain, name, email, password, &u, &r);
@@ -331,14 +487,9 @@ static int cmd_game_add_user(struct ctl *ctl, int argc, char **argv)
 static int change_rights(struct ctl *ctl, int argc, char **argv, bool grant)
 {
     unsigned bits = 0;
-    for (int i = 1; i < argc; i++) {
-        unsigned bit = store_game_right_parse(argv[i]);
-        if (!bit)
-            return fail(EXIT_USAGE,
-                        "unknown right '%s' (Editor, Ban, Kick, Mute, Api, UserQuery, UserManage)",
-                        argv[i]);
-        bits |= bit;
-    }
+    int rc = game_rights_of(argc, argv, &bits);
+    if (rc)
+        return rc;
     char id[GUID_STRING_SIZE];
     struct game_key key;
     struct game_user u;
@@ -371,8 +522,9 @@ static int cmd_game_set_password(struct ctl *ctl, int argc, char **argv)
     char buf[1100];
     MEM_WIPE_ON_RETURN(buf);
     const char *password = password_argument(argv[1], buf, sizeof buf);
-    if (!password || !*password)
-        return fail(EXIT_USAGE, "the password must not be empty");
+    int rc = check_game_password(password);
+    if (rc)
+        return rc;
     char id[GUID_STRING_SIZE];
     struct game_key key;
     struct game_user u;
@@ -418,17 +570,35 @@ static int parse_options(int argc, char **argv, int first, struct ctl_options *o
     return 0;
 }
 
-static int cmd_game_add_player(struct ctl *ctl, int argc, char **argv)
+/* game-add-player's arguments: its options into *o, the map into map. */
+static int game_add_player_args(int argc, char **argv, struct ctl_options *o, char map[GUID_STRING_SIZE])
 {
-    struct ctl_options o = {NULL, NULL, 0, 0};
-    int rc = parse_options(argc, argv, 2, &o, "map x y");
+    *o = (struct ctl_options){NULL, NULL, 0, 0};
+    int rc = parse_options(argc, argv, 2, o, "map x y");
     if (rc)
         return rc;
-    char map[GUID_STRING_SIZE] = "00000000-0000-0000-0000-000000000000";
-    if (o.map && !guid_parse(o.map, map))
+    snprintf(map, GUID_STRING_SIZE, "%s", "00000000-0000-0000-0000-000000000000");
+    if (o->map && !guid_parse(o->map, map))
         return fail(EXIT_USAGE, "--map must be a GUID");
     if (!valid_game_name(argv[1], strlen(argv[1])))
         return fail(EXIT_USAGE, "invalid player name (2..20 letters and digits)");
+    return 0;
+}
+
+static int check_game_add_player(int argc, char **argv)
+{
+    struct ctl_options o;
+    char map[GUID_STRING_SIZE];
+    return game_add_player_args(argc, argv, &o, map);
+}
+
+static int cmd_game_add_player(struct ctl *ctl, int argc, char **argv)
+{
+    struct ctl_options o;
+    char map[GUID_STRING_SIZE];
+    int rc = game_add_player_args(argc, argv, &o, map);
+    if (rc)
+        return rc;
     char id[GUID_STRING_SIZE];
     struct game_key owner;
     struct player p;
@@ -441,21 +611,38 @@ static int cmd_game_add_player(struct ctl *ctl, int argc, char **argv)
     return 0;
 }
 
-static int cmd_game_presence(struct ctl *ctl, int argc, char **argv)
+/* game-presence's arguments: its options into *o, the presence into *online. */
+static int game_presence_args(int argc, char **argv, struct ctl_options *o, bool *online)
 {
-    struct ctl_options o = {NULL, NULL, 0, 0};
-    int rc = parse_options(argc, argv, 2, &o, "ip");
+    *o = (struct ctl_options){NULL, NULL, 0, 0};
+    int rc = parse_options(argc, argv, 2, o, "ip");
     if (rc)
         return rc;
-    bool online;
     if (strcmp(argv[1], "online") == 0)
-        online = true;
+        *online = true;
     else if (strcmp(argv[1], "offline") == 0)
-        online = false;
+        *online = false;
     else
         return fail(EXIT_USAGE, "presence must be online or offline");
-    if (o.ip && (strlen(o.ip) > 45 || strspn(o.ip, "0123456789abcdefABCDEF.:") != strlen(o.ip)))
+    if (o->ip && (strlen(o->ip) > 45 || strspn(o->ip, "0123456789abcdefABCDEF.:") != strlen(o->ip)))
         return fail(EXIT_USAGE, "--ip must be an IPv4 or IPv6 address");
+    return 0;
+}
+
+static int check_game_presence(int argc, char **argv)
+{
+    struct ctl_options o;
+    bool online;
+    return game_presence_args(argc, argv, &o, &online);
+}
+
+static int cmd_game_presence(struct ctl *ctl, int argc, char **argv)
+{
+    struct ctl_options o;
+    bool online;
+    int rc = game_presence_args(argc, argv, &o, &online);
+    if (rc)
+        return rc;
     char id[GUID_STRING_SIZE];
     struct game_key key;
     struct player p;
@@ -470,11 +657,27 @@ static int cmd_game_presence(struct ctl *ctl, int argc, char **argv)
 
 /* --- instance invites ------------------------------------------------------ */
 
+/* MAX_USES into *max_uses (-1 when left out). */
+static int make_invite_args(int argc, char **argv, int64_t *max_uses)
+{
+    *max_uses = -1;
+    if (argc == 1 && (parse_int64(argv[0], -1, INVITE_MAX_USES_LIMIT, max_uses) < 0 || *max_uses == 0))
+        return fail(EXIT_USAGE, "MAX_USES must be -1 (unlimited) or 1..%d", INVITE_MAX_USES_LIMIT);
+    return 0;
+}
+
+static int check_make_invite(int argc, char **argv)
+{
+    int64_t max_uses;
+    return make_invite_args(argc, argv, &max_uses);
+}
+
 static int cmd_make_invite(struct ctl *ctl, int argc, char **argv)
 {
-    int64_t max_uses = -1;
-    if (argc == 1 && (parse_int64(argv[0], -1, INVITE_MAX_USES_LIMIT, &max_uses) < 0 || max_uses == 0))
-        return fail(EXIT_USAGE, "MAX_USES must be -1 (unlimited) or 1..%d", INVITE_MAX_USES_LIMIT);
+    int64_t max_uses;
+    int rc = make_invite_args(argc, argv, &max_uses);
+    if (rc)
+        return rc;
     struct invite inv;
     struct domain_result r;
     if (!invites_create(&ctl->domain, max_uses, &inv, &r))
@@ -622,90 +825,386 @@ static void operator_domain(struct ctl *ctl, struct arena *arena)
     };
 }
 
+
 /* --- dispatch ---------------------------------------------------------------- */
 
+#define USER_ARGS                                                                                      \
+    "  USERNAME        the user's name (quote it if it holds spaces)\n"                               \
+    "  DISCRIMINATOR   the four digits after '#' (1..9999; leading zeros optional)\n"
+#define PASSWORD_ARG "  PASSWORD        8..1024 characters; \"-\" reads it from the first line of standard input\n"
+#define GAME_NAME_ARG "  NAME            the game account's name (2..20 letters and digits) or its GUID\n"
+#define RIGHTS_TEXT                                                                                    \
+    "  RIGHT           Editor, Ban, Kick, Mute, Api, UserQuery, UserManage (any case):\n"             \
+    "                  Api is needed for a token and the /players routes, UserQuery\n"               \
+    "                  in addition for the /users routes. Editor, Mute, Kick and Ban\n"              \
+    "                  allow nothing by themselves: they rank accounts (as bits, Ban\n"              \
+    "                  highest), and no action applies to an account that outranks\n"             \
+    "                  the actor\n"
+
 static const struct command commands[] = {
-    {"status", "[--listen ADDR] [--json]", 0, 3, false, cmd_status,
-     "the pool's scoreboard, read from its socket (WARDEN_LISTEN)"},
-    {"migrate", "", 0, 0, true, cmd_migrate, "create the collections' indexes and the claims that lookups need (idempotent)"},
-    {"add-user", "USERNAME EMAIL PASSWORD", 3, 3, true, cmd_add_user, "create a chat user"},
-    {"make-staff", "USERNAME DISCRIMINATOR", 2, 2, true, cmd_make_staff, "set the staff flag"},
-    {"unmake-staff", "USERNAME DISCRIMINATOR", 2, 2, true, cmd_unmake_staff, "clear the staff flag"},
-    {"set-flag", "USERNAME DISCRIMINATOR FLAG", 3, 3, true, cmd_set_flag, "set a user flag"},
-    {"unset-flag", "USERNAME DISCRIMINATOR FLAG", 3, 3, true, cmd_unset_flag, "clear a user flag"},
-    {"set-password", "USERNAME DISCRIMINATOR PASSWORD", 3, 3, true, cmd_set_password,
-     "change a password (revokes the user's tokens)"},
-    {"token", "USERNAME DISCRIMINATOR", 2, 2, true, cmd_token, "print a token for the user"},
-    {"make-invite", "[MAX_USES]", 0, 1, true, cmd_make_invite,
-     "create an instance invite (-1 = unlimited, the default)"},
-    {"list-invites", "", 0, 0, true, cmd_list_invites, "list instance invites"},
-    {"delete-invite", "CODE", 1, 1, true, cmd_delete_invite, "delete an instance invite"},
-    {"game-add-user", "NAME EMAIL PASSWORD", 3, 3, true, cmd_game_add_user, "create a game account"},
-    {"game-grant", "NAME RIGHT...", 2, -1, true, cmd_game_grant, "grant rights (revokes tokens)"},
-    {"game-revoke", "NAME RIGHT...", 2, -1, true, cmd_game_revoke, "revoke rights (revokes tokens)"},
-    {"game-set-password", "NAME PASSWORD", 2, 2, true, cmd_game_set_password,
-     "change a game password (revokes tokens)"},
-    {"game-add-player", "USER NAME [--map GUID] [--x N] [--y N]", 2, 8, true, cmd_game_add_player,
-     "create a character"},
-    {"game-presence", "PLAYER online|offline [--ip ADDR]", 2, 4, true, cmd_game_presence,
-     "set presence as the game server does"},
+    {"status", "[--listen ADDR] [--json]", 0, 3, false, cmd_status, NULL,
+     "the pool's scoreboard, read from its socket (WARDEN_LISTEN)",
+     "Ask the running pool for its scoreboard over its FastCGI socket (as nginx\n"
+     "would ask for /status) and print one line about the pool and one per worker.\n"
+     "Needs no database.\n\n"
+     "arguments:\n"
+     "  --listen ADDR   the pool's socket, unix:/path or HOST:PORT (default: WARDEN_LISTEN,\n"
+     "                  else unix:/run/warden/warden.sock)\n"
+     "  --json          print the pool's JSON answer as it is\n"},
+    {"migrate", "", 0, 0, true, cmd_migrate, NULL,
+     "create the collections' indexes and the claims that lookups need (idempotent)",
+     "Put the database schema in place (every index, then the schema marker), drop\n"
+     "indexes an older release made, and write the claims and postings of data\n"
+     "stored without them. Idempotent: run it after every upgrade, before serving.\n"},
+    {"bootstrap-staff", "USERNAME EMAIL [PASSWORD|-]", 2, 3, true, cmd_bootstrap_staff, check_new_chat_user,
+     "create the first staff member and print its token",
+     "Create a chat user, make it staff and print a token for it: add-user, make-staff\n"
+     "and token in one step, audited as those are (user.create, user.update). The\n"
+     "secret (WARDEN_SECRET or WARDEN_SECRET_FILE) is checked before anything is\n"
+     "written.\n\n"
+     "arguments:\n"
+     "  USERNAME        2..30 of letters, digits, '_' and space\n"
+     "  EMAIL           the user's address (unique, in any case)\n"
+     "  PASSWORD        8..1024 characters; \"-\" reads it from standard input; left out,\n"
+     "                  24 random hex digits are drawn and printed\n\n"
+     "prints: \"<id> <username>#<discriminator>\", then \"password <drawn>\" when it drew\n"
+     "one, then the token alone on the last line.\n"},
+    {"add-user", "USERNAME EMAIL PASSWORD", 3, 3, true, cmd_add_user, check_new_chat_user, "create a chat user",
+     "Create a chat user (audited as user.create). A discriminator is drawn.\n\n"
+     "arguments:\n"
+     "  USERNAME        2..30 of letters, digits, '_' and space\n"
+     "  EMAIL           the user's address (unique, in any case)\n" PASSWORD_ARG "\n"
+     "prints: \"<id> <username>#<discriminator>\"\n"},
+    {"make-staff", "USERNAME DISCRIMINATOR", 2, 2, true, cmd_make_staff, check_user_tag, "set the staff flag",
+     "Make the user staff (audited as user.update, sent as USER_UPDATE).\n\n"
+     "arguments:\n" USER_ARGS},
+    {"unmake-staff", "USERNAME DISCRIMINATOR", 2, 2, true, cmd_unmake_staff, check_user_tag, "clear the staff flag",
+     "Take the staff flag away (audited as user.update, sent as USER_UPDATE).\n\n"
+     "arguments:\n" USER_ARGS},
+    {"set-flag", "USERNAME DISCRIMINATOR FLAG", 3, 3, true, cmd_set_flag, check_user_flag, "set a user flag",
+     "Set one of the user's public flags (audited as user.update).\n\n"
+     "arguments:\n" USER_ARGS "  FLAG            a flag's name, listed by `wardenctl help`\n"},
+    {"unset-flag", "USERNAME DISCRIMINATOR FLAG", 3, 3, true, cmd_unset_flag, check_user_flag, "clear a user flag",
+     "Clear one of the user's public flags (audited as user.update).\n\n"
+     "arguments:\n" USER_ARGS "  FLAG            a flag's name, listed by `wardenctl help`\n"},
+    {"set-password", "USERNAME DISCRIMINATOR PASSWORD", 3, 3, true, cmd_set_password, check_set_password,
+     "change a password (revokes the user's tokens)",
+     "Replace the user's password. Every token the user holds stops working; the\n"
+     "gateway is told to close the user's sessions (user.password, USER_DISCONNECT).\n\n"
+     "arguments:\n" USER_ARGS PASSWORD_ARG},
+    {"token", "USERNAME DISCRIMINATOR", 2, 2, true, cmd_token, check_user_tag, "print a token for the user",
+     "Print a chat API token for the user, alone on one line (for\n"
+     "`Authorization: <token>`). Needs the pool's secret: WARDEN_SECRET or\n"
+     "WARDEN_SECRET_FILE, or --secret-file.\n\n"
+     "arguments:\n" USER_ARGS},
+    {"make-invite", "[MAX_USES]", 0, 1, true, cmd_make_invite, check_make_invite,
+     "create an instance invite (-1 = unlimited, the default)",
+     "Create an instance invite (audited as invite.create) and print its code, for\n"
+     "invite_register.html?invite=CODE.\n\n"
+     "arguments:\n"
+     "  MAX_USES        -1 (unlimited, the default) or 1..1000000\n"},
+    {"list-invites", "", 0, 0, true, cmd_list_invites, NULL, "list instance invites",
+     "List the instance invites, oldest first: code, creation date, uses, maximum.\n"},
+    {"delete-invite", "CODE", 1, 1, true, cmd_delete_invite, NULL, "delete an instance invite",
+     "Delete an instance invite (audited as invite.delete).\n\n"
+     "arguments:\n"
+     "  CODE            the invite's code\n"},
+    {"game-add-user", "NAME EMAIL PASSWORD", 3, 3, true, cmd_game_add_user, check_game_new_user, "create a game account",
+     "Create a game account with no rights (audited as game_user.create); it logs in\n"
+     "at /api/oauth/token with the SHA-256 hex of PASSWORD once it has the Api right.\n\n"
+     "arguments:\n"
+     "  NAME            2..20 letters and digits\n"
+     "  EMAIL           the account's address\n"
+     "  PASSWORD        the plaintext, not empty; \"-\" reads it from standard input\n\n"
+     "prints: \"<guid> <name>\"\n"},
+    {"game-grant", "NAME RIGHT...", 2, -1, true, cmd_game_grant, check_game_rights, "grant rights (revokes tokens)",
+     "Grant rights to a game account (audited as game_user.rights). Its tokens stop\n"
+     "working.\n\n"
+     "arguments:\n" GAME_NAME_ARG RIGHTS_TEXT},
+    {"game-revoke", "NAME RIGHT...", 2, -1, true, cmd_game_revoke, check_game_rights, "revoke rights (revokes tokens)",
+     "Revoke rights of a game account (audited as game_user.rights). Its tokens stop\n"
+     "working.\n\n"
+     "arguments:\n" GAME_NAME_ARG RIGHTS_TEXT},
+    {"game-set-password", "NAME PASSWORD", 2, 2, true, cmd_game_set_password, check_game_set_password,
+     "change a game password (revokes tokens)",
+     "Replace a game account's password (audited as game_user.password). Its tokens\n"
+     "stop working.\n\n"
+     "arguments:\n" GAME_NAME_ARG
+     "  PASSWORD        the plaintext, not empty; \"-\" reads it from standard input\n"},
+    {"game-add-player", "USER NAME [--map GUID] [--x N] [--y N]", 2, 8, true, cmd_game_add_player, check_game_add_player,
+     "create a character",
+     "Create a character of a game account (audited as player.create), offline.\n\n"
+     "arguments:\n"
+     "  USER            the owning account's name or GUID\n"
+     "  NAME            the character's name (2..20 letters and digits)\n"
+     "  --map GUID      its map (default all zeros)\n"
+     "  --x N, --y N    its position, 0..255 (default 0)\n\n"
+     "prints: \"<guid> <name>\"\n"},
+    {"game-presence", "PLAYER online|offline [--ip ADDR]", 2, 4, true, cmd_game_presence, check_game_presence,
+     "set presence as the game server does",
+     "Set a character online or offline, writing what the game server writes\n"
+     "(audited as player.presence); for operators and tests.\n\n"
+     "arguments:\n"
+     "  PLAYER          the character's name or GUID\n"
+     "  online|offline  the new presence\n"
+     "  --ip ADDR       the connection's address (online)\n"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
+static const char global_options[] =
+    "options (before the command):\n"
+    "  --env-file FILE      read NAME=value settings from FILE\n"
+    "  --mongodb-uri URI    the database (wins over WARDEN_MONGODB_URI and the file)\n"
+    "  --secret-file FILE   the file holding the pool's secret (wins over WARDEN_SECRET,\n"
+    "                       WARDEN_SECRET_FILE and the file)\n"
+    "  --version            print wardenctl's version\n"
+    "  -h, --help           this text; `wardenctl help COMMAND` for one command\n";
+
 static void usage(FILE *out)
 {
-    fputs("usage: wardenctl COMMAND [ARGS...]\n\ncommands:\n", out);
+    fputs("usage: wardenctl [OPTIONS] COMMAND [ARGS...]\n\ncommands:\n", out);
     for (size_t i = 0; i < N_COMMANDS; i++) {
         char left[64];
         snprintf(left, sizeof left, "%s %s", commands[i].name, commands[i].args);
         fprintf(out, "  %-44s %s\n", left, commands[i].help);
     }
+    fputs("\n", out);
+    fputs(global_options, out);
     fputs("\nFLAG: ", out);
     for (size_t i = 0; i < sizeof user_flags / sizeof user_flags[0]; i++)
         fprintf(out, "%s%s", i ? ", " : "", user_flags[i].name);
     fputs("\nRIGHT: Editor, Ban, Kick, Mute, Api, UserQuery, UserManage\n"
           "PASSWORD \"-\" reads the password from standard input.\n"
-          "\nenvironment: WARDEN_MONGODB_URI (default mongodb://127.0.0.1:27017/warden),\n"
-          "WARDEN_SECRET or WARDEN_SECRET_FILE (for token), WARDEN_HOST_ID,\n"
-          "WARDEN_LISTEN (for status; default unix:/run/warden/warden.sock).\n",
+          "\nsettings: WARDEN_MONGODB_URI (default mongodb://127.0.0.1:27017/warden),\n"
+          "WARDEN_SECRET or WARDEN_SECRET_FILE (for token and bootstrap-staff), WARDEN_HOST_ID,\n"
+          "WARDEN_LISTEN (for status; default unix:/run/warden/warden.sock). Each comes from,\n"
+          "first that gives it: an option above, the environment, the env file. The env file\n"
+          "is --env-file FILE; else $WARDEN_ENV_FILE if set (empty: none); else ./var/stack.env\n"
+          "(a `make run` stack in this checkout) when it exists and no URI is given;\n"
+          "else /etc/warden/warden.env when it exists.\n",
           out);
+}
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void command_help(FILE *out, const struct command *cmd)
+{
+    fprintf(out, "usage: wardenctl [OPTIONS] %s%s%s\n\n%s", cmd->name, cmd->args[0] ? " " : "", cmd->args,
+            cmd->doc);
+}
+
+/* --- settings: options, the environment, the env file ----------------------------- */
+
+#define DEFAULT_ENV_FILE "/etc/warden/warden.env"
+#define STACK_ENV_FILE "var/stack.env"
+
+struct globals {
+    const char *env_file;    /* --env-file */
+    const char *mongodb_uri; /* --mongodb-uri */
+    const char *secret_file; /* --secret-file */
+};
+
+static bool env_given(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v;
+}
+
+/* The env file's assignments: WARDEN_* names only (a stack.env also holds
+ * ports and pids), and only where the environment gives nothing. The secret
+ * is one setting in two variables: either one in the environment (or
+ * --secret-file) leaves both of the file's aside. */
+struct env_apply {
+    bool secret_given;
+};
+
+static int apply_assignment(const char *name, const char *value, void *ctx)
+{
+    const struct env_apply *a = ctx;
+    if (strncmp(name, "WARDEN_", 7) != 0 || strcmp(name, "WARDEN_ENV_FILE") == 0)
+        return 0;
+    if (strcmp(name, "WARDEN_SECRET") == 0 || strcmp(name, "WARDEN_SECRET_FILE") == 0) {
+        if (a->secret_given)
+            return 0;
+    } else if (env_given(name)) {
+        return 0;
+    }
+    return setenv(name, value, 1) == 0 ? 0 : -1;
+}
+
+/* Options first, into the environment (an option wins over a variable); then
+ * the env file, under what the environment gives. Returns 0, or -1 with a
+ * line in err (exit status 2). */
+static int load_settings(const struct globals *g, char *err, size_t err_size)
+{
+    if (g->mongodb_uri && setenv("WARDEN_MONGODB_URI", g->mongodb_uri, 1) < 0)
+        goto nomem;
+    if (g->secret_file && (setenv("WARDEN_SECRET_FILE", g->secret_file, 1) < 0 || unsetenv("WARDEN_SECRET") < 0))
+        goto nomem;
+    const char *path = NULL;
+    bool must_exist = false;
+    const char *override = getenv("WARDEN_ENV_FILE");
+    if (g->env_file) {
+        path = g->env_file;
+        must_exist = true;
+    } else if (override) {
+        path = *override ? override : NULL;
+    } else if (!env_given("WARDEN_MONGODB_URI") && access(STACK_ENV_FILE, F_OK) == 0) {
+        path = STACK_ENV_FILE;
+        must_exist = true;
+    } else {
+        path = DEFAULT_ENV_FILE;
+    }
+    /* "Exists" is anything but ENOENT: a file that cannot be read is an
+     * error to report, never a reason to fall back to another database. */
+    if (!path || (!must_exist && access(path, F_OK) != 0 && errno == ENOENT))
+        return 0;
+    struct env_apply a = {env_given("WARDEN_SECRET") || env_given("WARDEN_SECRET_FILE")};
+    if (envfile_read(path, apply_assignment, &a, err, err_size) < 0) {
+        if (!*err)
+            goto nomem;
+        /* The service's file is root:warden 0640: say what to do about it. */
+        if (!must_exist && errno == EACCES) {
+            size_t n = strlen(err);
+            snprintf(err + n, err_size - n,
+                     " (run wardenctl as root or in the file's group, or give --env-file FILE)");
+        }
+        return -1;
+    }
+    return 0;
+nomem:
+    snprintf(err, err_size, "cannot set the environment: %s", strerror(errno));
+    return -1;
+}
+
+/* The value of a global option at argv[*i] ("--name VALUE" or "--name=VALUE"),
+ * advancing *i; NULL (usage error printed) when it has none. */
+static const char *option_value(int argc, char **argv, int *i, const char *name, bool *usage_error)
+{
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (arg[n] == '=')
+        return arg + n + 1;
+    if (*i + 1 >= argc) {
+        fail(EXIT_USAGE, "option %s needs a value", name);
+        *usage_error = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* Whether arg is one of the global options, spelt in full (with or without "=VALUE"). */
+static const char *global_option_name(const char *arg)
+{
+    static const char *const names[] = {"--env-file", "--mongodb-uri", "--secret-file", "--version"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t n = strlen(names[i]);
+        if (strncmp(arg, names[i], n) == 0 && (arg[n] == '\0' || arg[n] == '='))
+            return names[i];
+    }
+    return NULL;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
+    struct globals g = {NULL, NULL, NULL};
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *arg = argv[i];
+        const char *name = global_option_name(arg);
+        bool bad = false;
+        if (strcmp(arg, "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (name && strcmp(name, "--version") == 0 && arg[9] == '\0') {
+            puts("wardenctl " WARDEN_VERSION);
+            return 0;
+        } else if (name && strcmp(name, "--env-file") == 0) {
+            g.env_file = option_value(argc, argv, &i, name, &bad);
+        } else if (name && strcmp(name, "--mongodb-uri") == 0) {
+            g.mongodb_uri = option_value(argc, argv, &i, name, &bad);
+        } else if (name && strcmp(name, "--secret-file") == 0) {
+            g.secret_file = option_value(argc, argv, &i, name, &bad);
+        } else {
+            fprintf(stderr, "wardenctl: unknown option '%s' (see wardenctl help)\n", arg);
+            return EXIT_USAGE;
+        }
+        if (bad)
+            return EXIT_USAGE;
+        if ((g.env_file && !*g.env_file) || (g.mongodb_uri && !*g.mongodb_uri) ||
+            (g.secret_file && !*g.secret_file))
+            return fail(EXIT_USAGE, "option %s needs a value", name);
+    }
+    if (i >= argc) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(stdout);
+    const char *name = argv[i++];
+    int n_args = argc - i;
+    char **args = argv + i;
+    if (strcmp(name, "help") == 0) {
+        if (n_args == 0) {
+            usage(stdout);
+            return 0;
+        }
+        const struct command *cmd = n_args == 1 ? find_command(args[0]) : NULL;
+        if (n_args > 1)
+            return fail(EXIT_USAGE, "usage: wardenctl help [COMMAND]");
+        if (!cmd)
+            return fail(EXIT_USAGE, "unknown command '%s' (wardenctl help lists them)", args[0]);
+        command_help(stdout, cmd);
         return 0;
     }
-    const struct command *cmd = NULL;
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            cmd = &commands[i];
+    const struct command *cmd = find_command(name);
     if (!cmd) {
-        fprintf(stderr, "wardenctl: unknown command '%s'\n", argv[1]);
+        fprintf(stderr, "wardenctl: unknown command '%s'\n", name);
         usage(stderr);
         return EXIT_USAGE;
     }
-    int n_args = argc - 2;
+    if (n_args == 1 && (strcmp(args[0], "--help") == 0 || strcmp(args[0], "-h") == 0)) {
+        command_help(stdout, cmd);
+        return 0;
+    }
+    /* Global options go before the command: after it, they would be a
+     * command's argument (a password, a name), so they are refused. */
+    for (int k = 0; k < n_args; k++) {
+        const char *opt = global_option_name(args[k]);
+        if (opt)
+            return fail(EXIT_USAGE, "%s goes before the command: wardenctl %s%s %s ...", opt, opt,
+                        strcmp(opt, "--version") == 0 ? "" : " VALUE", cmd->name);
+    }
     if (n_args < cmd->min_args || (cmd->max_args >= 0 && n_args > cmd->max_args)) {
         fprintf(stderr, "usage: wardenctl %s %s\n", cmd->name, cmd->args);
         return EXIT_USAGE;
     }
+    if (cmd->check) {
+        int rc = cmd->check(n_args, args);
+        if (rc)
+            return rc;
+    }
 
     struct ctl ctl;
-    config_defaults(&ctl.cfg);
     char err[512];
-    if (config_parse(&ctl.cfg, 1, argv, err, sizeof err) < 0) /* environment only */
+    err[0] = '\0';
+    if (load_settings(&g, err, sizeof err) < 0)
+        return fail(EXIT_USAGE, "%s", err);
+    config_defaults(&ctl.cfg);
+    if (config_parse(&ctl.cfg, 1, argv, err, sizeof err) < 0) /* the environment only */
         return fail(EXIT_USAGE, "%s", err);
     if (sodium_init() < 0)
         return fail(1, "libsodium failed to initialise");
     log_open(NULL, LOG_ERROR);
     if (!cmd->needs_db)
-        return cmd->run(&ctl, n_args, argv + 2);
+        return cmd->run(&ctl, n_args, args);
     db_route_driver_log(); /* before init: its messages too */
     mongoc_init();
     snowflake_init((unsigned)ctl.cfg.host_id, SNOWFLAKE_CTL_PROCESS);
@@ -724,7 +1223,7 @@ int main(int argc, char **argv)
                            "(or start the pool) first")
                  : db_fail(&e);
     else
-        rc = cmd->run(&ctl, n_args, argv + 2);
+        rc = cmd->run(&ctl, n_args, args);
     arena_free(arena);
     db_free(ctl.db);
     mongoc_cleanup();

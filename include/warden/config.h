@@ -17,6 +17,9 @@
 
 #include "warden/log.h"
 
+/* The release, as `warden --version` and `wardenctl --version` print it. */
+#define WARDEN_VERSION "0.1.0"
+
 /* The scoreboard needs a slot per worker twice over during a rolling restart,
  * and snowflake ids carry the slot in 5 bits with 31 kept for wardenctl
  * (see snowflake.h): 15 workers use slots 0..29. */
