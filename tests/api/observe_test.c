@@ -5,9 +5,9 @@
  * Prometheus text (states that sum to the total, workers by slot and never
  * by pid, so that a recycle keeps the series), the shipped alert rules and
  * metrics checked with promtool where it is installed, the logrotate
- * snippet, the systemd unit's hardening, and `tools/stack run` (what `make
- * run` does) writing the pool's log to log/warden.log as well as the
- * terminal.
+ * snippet, the systemd unit's hardening (every system call the pool makes
+ * is in its SystemCallFilter), and `tools/stack run` (what `make run` does)
+ * writing the pool's log to log/warden.log as well as the terminal.
  *
  * Each test that breaks something or needs pool flags starts a private stack
  * (ps_stack, stopped by the fixture).
@@ -22,6 +22,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -522,5 +523,93 @@ Test(observe, stack_run_writes_the_pool_log_to_log_warden_log, .timeout = 120)
     cr_assert(in_file, "no 'pool started' in log/warden.log");
     cr_assert(access, "no access line in log/warden.log");
     cr_assert(on_terminal, "the pool's log is no longer on the terminal:\n%s", out);
+    free(out);
+}
+
+/* --- the unit's syscall filter ---------------------------------------------------- */
+
+/* The pool traced (strace -f, as a detached tracer so that the stack's pid is
+ * the pool's own) through a start, requests that reach the database and
+ * not, a log reopen (SIGUSR1), a rolling restart (SIGHUP) and a stop: every
+ * system call it made is in @system-service, the unit's SystemCallFilter. */
+Test(observe, every_syscall_of_the_pool_is_in_the_units_filter, .fini = ps_stop_private,
+     .timeout = 180)
+{
+    if (!have("strace") || !have("systemd-analyze"))
+        cr_skip_test("strace or systemd-analyze is not installed");
+    char bin_dir[] = "/tmp/warden-strace-XXXXXX", path[128], trace[128], cwd[512];
+    const char *real = getenv("WARDEN_BIN_DIR");
+
+    cr_assert_not_null(mkdtemp(bin_dir));
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    snprintf(trace, sizeof trace, "%s/trace", bin_dir);
+    {
+        char script[2048];
+
+        snprintf(path, sizeof path, "%s/warden", bin_dir);
+        snprintf(script, sizeof script,
+                 "#!/bin/sh\nexec strace -D -f -q -o '%s' '%s/%s/warden' \"$@\"\n", trace,
+                 real && *real == '/' ? "" : cwd, real && *real ? real : "build/release");
+        FILE *f = fopen(path, "w");
+        cr_assert_not_null(f);
+        fputs(script, f);
+        fclose(f);
+        chmod(path, 0700);
+        char target[1024];
+        snprintf(target, sizeof target, "%s/%s/wardenctl", real && *real == '/' ? "" : cwd,
+                 real && *real ? real : "build/release");
+        snprintf(path, sizeof path, "%s/wardenctl", bin_dir);
+        cr_assert_eq(symlink(target, path), 0, "%s", strerror(errno));
+    }
+    setenv("WARDEN_BIN_DIR", bin_dir, 1);
+    ps_start_private(NULL);
+    const char *paths[] = {"/healthz", "/status?format=prometheus", "/api/v6/users/@me", "/livez"};
+    for (size_t i = 0; i < 4; i++) {
+        struct http_response r;
+        char *url = http_url(ps_stack.url, "%s", paths[i]);
+
+        cr_assert_eq(http_get(url, &r), 0, "%s: %s", url, r.error);
+        cr_assert(r.status == 200 || r.status == 401, "%s: %ld", paths[i], r.status);
+        http_response_free(&r);
+        free(url);
+    }
+    kill(ps_stack.pool_pid, SIGUSR1);
+    kill(ps_stack.pool_pid, SIGHUP);
+    cr_assert(wait_until(logged, "rolling restart: 2 new workers serving", WAIT_LONG_MS),
+              "the rolling restart did not finish");
+    pid_t pool = ps_stack.pool_pid;
+    ps_finish_private();
+    {
+        /* The tracer writes the master's end last, once it has exited. */
+        char end[64];
+        snprintf(end, sizeof end, "\n%d +++ exited with ", (int)pool);
+        int64_t started = now_ms();
+        for (;;) {
+            char *t = ps_read_file(trace, NULL);
+            bool done = t && strstr(t, end);
+            free(t);
+            if (done)
+                break;
+            cr_assert_lt(now_ms() - started, 20000, "the trace does not show the pool's end");
+            sleep_ms(100);
+        }
+    }
+
+    char cmd[1024], *out = NULL;
+    /* The calls in the trace ("pid name(args) = ..."), less those of the
+     * filter set (the groups expanded), one per line. */
+    snprintf(cmd, sizeof cmd,
+             "expand() { systemd-analyze syscall-filter \"$1\" | sed -n '2,$p' | "
+             "sed 's/^ *//' | grep -v '^#' | grep -v '^$' | while read s; do "
+             "case $s in @*) expand \"$s\";; *) echo \"$s\";; esac; done; }; "
+             "expand @system-service | sort -u > '%s/allowed' && "
+             "sed -n 's/^[0-9]* *\\([a-z_0-9]*\\)(.*/\\1/p' '%s' | sort -u > '%s/used' && "
+             "test -s '%s/used' && comm -23 '%s/used' '%s/allowed'",
+             bin_dir, trace, bin_dir, bin_dir, bin_dir, bin_dir);
+    const char *argv[] = {"bash", "-c", cmd, NULL};
+    int rc = stack_run(argv, &out);
+    stack_remove_dir(bin_dir);
+    cr_assert_eq(rc, 0, "the trace could not be read (%d): %s", rc, out);
+    cr_assert_str_empty(out, "calls outside @system-service:\n%s", out);
     free(out);
 }
