@@ -193,12 +193,13 @@ test-api: $(BUILD)/tests/api all
 	$(TEST_ENV) WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) WARDEN_FERRETDB_STOCK=$(FERRETDB_STOCK) \
 	  $(BUILD)/tests/api --jobs 2
 
-# tests/api/observe_test.c checks systemd/warden.logrotate with `logrotate -d`.
+# tests/api/observe_test.c checks systemd/warden.logrotate with `logrotate -d`
+# and traces the pool with strace against the unit's SystemCallFilter.
 # It runs `promtool check rules|metrics` only where promtool is installed:
 # Debian's `prometheus` (the only package with promtool) is ~100 MB and, on a
 # host run by systemd, starts a Prometheus server, so it is not installed for
 # the tests; `apt-get install prometheus` runs those checks too.
-DEB_PACKAGES += logrotate
+DEB_PACKAGES += logrotate strace
 
 # --- install -----------------------------------------------------------------
 
