@@ -193,6 +193,14 @@ test-api: $(BUILD)/tests/api all
 	$(TEST_ENV) WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) WARDEN_FERRETDB_STOCK=$(FERRETDB_STOCK) \
 	  $(BUILD)/tests/api --jobs 2
 
+# tests/api/observe_test.c checks systemd/warden.logrotate with `logrotate -d`
+# and traces the pool with strace against the unit's SystemCallFilter.
+# It runs `promtool check rules|metrics` only where promtool is installed:
+# Debian's `prometheus` (the only package with promtool) is ~100 MB and, on a
+# host run by systemd, starts a Prometheus server, so it is not installed for
+# the tests; `apt-get install prometheus` runs those checks too.
+DEB_PACKAGES += logrotate strace
+
 # --- install -----------------------------------------------------------------
 
 install: all
@@ -204,7 +212,19 @@ install: all
 	install -m 0644 nginx/warden.conf nginx/warden-http.conf nginx/warden-locations.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/
 	install -d $(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/warden
 	install -m 0644 systemd/warden.service systemd/warden.socket $(DESTDIR)/lib/systemd/system/
-	test -e $(DESTDIR)/etc/warden/warden.env || install -m 0640 systemd/warden.env.example $(DESTDIR)/etc/warden/warden.env
+	@# root:warden 0640 (the secret and the database URI are in it; the pool,
+	@# as warden, reads it): group warden only where it exists (a DESTDIR
+	@# staging install as a user need not have it), else root's 0640 and a note.
+	@test -e $(DESTDIR)/etc/warden/warden.env || { \
+	  echo "install -m 0640 systemd/warden.env.example $(DESTDIR)/etc/warden/warden.env"; \
+	  install -m 0640 systemd/warden.env.example $(DESTDIR)/etc/warden/warden.env && \
+	  if getent group warden >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "chown root:warden $(DESTDIR)/etc/warden/warden.env"; chown root:warden $(DESTDIR)/etc/warden/warden.env; \
+	  else \
+	    echo "note: no group warden (or not root): $(DESTDIR)/etc/warden/warden.env left $$(id -un):$$(id -gn) 0640; chown root:warden it once the user exists"; \
+	  fi; }
+	install -d $(DESTDIR)/etc/logrotate.d
+	install -m 0644 systemd/warden.logrotate $(DESTDIR)/etc/logrotate.d/warden
 
 clean:
 	rm -rf build

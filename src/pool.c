@@ -214,8 +214,16 @@ static void reap(struct pool *p)
         if (w->killed_for_timeout) {
             log_warn("worker pid %d killed by --request-timeout was reaped", (int)pid);
         } else if (!clean && !expected) {
-            log_error("worker pid %d died (%s) after %llu ms", (int)pid, how,
-                      (unsigned long long)(lived / 1000));
+            if (s->state == SLOT_BUSY)
+                /* What it was doing: the request nginx now answers with a 502. */
+                log_error("worker pid %d in slot %d died (%s) after %llu ms, serving %s %s (rid=%s)",
+                          (int)pid, index, how, (unsigned long long)(lived / 1000), s->method,
+                          s->uri, s->request_id[0] ? s->request_id : "-");
+            else
+                log_error("worker pid %d in slot %d died (%s) after %llu ms, %s", (int)pid, index,
+                          how, (unsigned long long)(lived / 1000),
+                          s->state == SLOT_STARTING ? "while starting" : "between requests");
+            __atomic_add_fetch(&p->sb->crashes, 1, __ATOMIC_RELAXED);
             uint64_t now = clock_monotonic_us();
             /* A streak is crashes in a row: one long after the last starts afresh. */
             if (now - p->last_crash_us > CRASH_STREAK_RESET_US)
@@ -257,9 +265,10 @@ static void check_timeouts(struct pool *p)
         uint64_t started = s->request_started_us;
         if (started == 0 || now <= started || now - started <= limit)
             continue;
-        log_error("worker pid %d: request %s %s ran %llu s (over --request-timeout %d s); killing it",
-                  (int)s->pid, s->method, s->uri, (unsigned long long)((now - started) / 1000000),
-                  p->cfg->request_timeout_s);
+        log_error("worker pid %d: request %s %s (rid=%s) ran %llu s (over --request-timeout %d s); "
+                  "killing it",
+                  (int)s->pid, s->method, s->uri, s->request_id[0] ? s->request_id : "-",
+                  (unsigned long long)((now - started) / 1000000), p->cfg->request_timeout_s);
         p->watch[i].killed_for_timeout = true;
         __atomic_add_fetch(&p->sb->timeouts, 1, __ATOMIC_RELAXED);
         kill(s->pid, SIGKILL);

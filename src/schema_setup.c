@@ -34,15 +34,22 @@
  * attempt connects at once, where one that failed to reach the server
  * would wait out the driver's 5 s cool-down before trying again.
  */
-static bool attempt(const char *mongodb_uri, bson_error_t *e)
+static bool attempt(const char *mongodb_uri, bson_error_t *e, bool *unreachable)
 {
     char err[256];
+    *unreachable = false;
     struct db *db = db_new(mongodb_uri, err, sizeof err);
     if (!db) {
         bson_set_error(e, 0, 0, "%s", err);
         return false;
     }
-    bool ok = store_schema_ensure(db, e);
+    /* A ping first, so that a database that is down says so in its own words
+     * rather than as a failed index creation. */
+    bool ok = db_ping(db, e);
+    if (!ok)
+        *unreachable = true;
+    else
+        ok = store_schema_ensure(db, e);
     db_free(db);
     return ok;
 }
@@ -50,13 +57,19 @@ static bool attempt(const char *mongodb_uri, bson_error_t *e)
 bool schema_setup_once(const char *mongodb_uri)
 {
     bson_error_t e;
-    if (attempt(mongodb_uri, &e)) {
+    bool unreachable;
+    if (attempt(mongodb_uri, &e, &unreachable)) {
         log_info("database schema in place");
         return true;
     }
-    log_warn("database schema not in place yet (%s); retrying in the background, requests "
-             "that need the database answer 503 meanwhile",
-             e.message);
+    if (unreachable)
+        log_warn("database unreachable at start-up: the first ping failed (%s); retrying in the "
+                 "background, requests that need the database answer 503 meanwhile",
+                 e.message);
+    else
+        log_warn("database schema not in place yet (%s); retrying in the background, requests "
+                 "that need the database answer 503 meanwhile",
+                 e.message);
     return false;
 }
 
@@ -111,10 +124,11 @@ _Noreturn static void run_child(const char *mongodb_uri, pid_t master_pid)
     uint64_t wait_us = RETRY_FIRST_US, last_logged = clock_monotonic_us();
     unsigned attempts = 0;
     bson_error_t e;
+    bool unreachable;
     for (;;) {
         back_off(wait_us);
         attempts++;
-        if (attempt(mongodb_uri, &e))
+        if (attempt(mongodb_uri, &e, &unreachable))
             break;
         uint64_t now = clock_monotonic_us();
         if (now - last_logged >= FAILURE_LOG_EVERY_US) {

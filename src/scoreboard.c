@@ -107,10 +107,12 @@ static void copy_field(char *dst, size_t size, const char *src)
     dst[n] = '\0';
 }
 
-void scoreboard_request_begin(struct scoreboard_slot *slot, const char *method, const char *path)
+void scoreboard_request_begin(struct scoreboard_slot *slot, const char *method, const char *path,
+                              const char *request_id)
 {
     copy_field(slot->method, sizeof slot->method, method);
     copy_field(slot->uri, sizeof slot->uri, path);
+    copy_field(slot->request_id, sizeof slot->request_id, request_id ? request_id : "");
     slot->request_started_ms = clock_wall_ms();
     slot->request_started_us = clock_monotonic_us();
     __atomic_store_n(&slot->state, SLOT_BUSY, __ATOMIC_RELEASE);

@@ -120,7 +120,7 @@ static void serve_one(struct app *app, FCGX_Request *fr, struct arena *arena, st
     uint64_t started = clock_monotonic_us();
     struct request req;
     fastcgi_read_request(fr, &req, arena, app->cfg->body_limit);
-    scoreboard_request_begin(app->slot, req.method, req.path);
+    scoreboard_request_begin(app->slot, req.method, req.path, req.request_id);
 
     response_reset(res);
     dispatch_request(app, &req, res);

@@ -24,7 +24,8 @@
 /**
  * One attempt, in the calling process, with a client it creates and
  * destroys: true when the schema is in place (logged at info), false after
- * logging why not. Waits at most what the driver's timeouts allow (2 s of
+ * logging why not, in one warning (a failed ping first: "database
+ * unreachable at start-up"). Waits at most what the driver's timeouts allow (2 s of
  * server selection by default when the database is down).
  */
 bool schema_setup_once(const char *mongodb_uri);

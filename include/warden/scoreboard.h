@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #define SCOREBOARD_URI_MAX 200
+#define SCOREBOARD_RID_MAX 65   /* request ids are tokens of at most 64 bytes (request.c) */
 
 enum slot_state {
     SLOT_EMPTY = 0,  /* no process */
@@ -35,6 +36,7 @@ struct scoreboard_slot {
     volatile uint64_t request_started_us;/* monotonic, for the timeout check */
     char method[12];
     char uri[SCOREBOARD_URI_MAX];        /* path only: queries may carry secrets */
+    char request_id[SCOREBOARD_RID_MAX]; /* for the master's lines about this request */
 };
 
 /*
@@ -63,6 +65,7 @@ struct scoreboard {
     volatile uint64_t slow_requests;
     volatile uint64_t respawns;
     volatile uint64_t timeouts;          /* workers killed by --request-timeout */
+    volatile uint64_t crashes;           /* workers that died unasked (not recycled, not stopped) */
     struct scoreboard_slot slots[];
 };
 
@@ -73,8 +76,10 @@ void scoreboard_destroy(struct scoreboard *sb);
 /** Name of a slot's state for status output ("stopping" when retiring). */
 const char *scoreboard_state_name(const struct scoreboard_slot *slot);
 
-/** Worker side: mark the start and the end of a request in its own slot. */
-void scoreboard_request_begin(struct scoreboard_slot *slot, const char *method, const char *path);
+/** Worker side: mark the start and the end of a request in its own slot
+ * (request_id may be NULL). */
+void scoreboard_request_begin(struct scoreboard_slot *slot, const char *method, const char *path,
+                              const char *request_id);
 void scoreboard_request_end(struct scoreboard_slot *slot);
 
 /** Worker side: count one answered request of route (an index below SCOREBOARD_ROUTES_MAX). */

@@ -34,6 +34,18 @@ static uint64_t answered(const struct route_counters *c)
     return n;
 }
 
+/* Database failures over every route, the unrouted included. */
+static uint64_t db_errors_total(const struct scoreboard *sb)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i <= api_routes_count && i < SCOREBOARD_ROUTES_MAX; i++) {
+        struct route_counters c;
+        scoreboard_route_totals(sb, i, &c);
+        n += c.db_errors;
+    }
+    return n;
+}
+
 /* Each route's counters summed over the slots, and its method and pattern. */
 struct route_totals {
     struct route_counters c;
@@ -110,6 +122,8 @@ static void status_json(struct app *app, struct response *res)
     jsonw_kv_int(&w, "slow_requests", (int64_t)sb->slow_requests);
     jsonw_kv_int(&w, "respawns", (int64_t)sb->respawns);
     jsonw_kv_int(&w, "timeouts", (int64_t)sb->timeouts);
+    jsonw_kv_int(&w, "crashes", (int64_t)sb->crashes);
+    jsonw_kv_int(&w, "db_errors", (int64_t)db_errors_total(sb));
     jsonw_key(&w, "listen_queue");
     if (queue >= 0)
         jsonw_int(&w, queue);
@@ -207,22 +221,41 @@ static void status_prometheus(struct app *app, struct response *res)
     buf_printf(b, "warden_respawns_total %llu\n", (unsigned long long)sb->respawns);
     metric(b, "warden_request_timeouts_total", "counter", "Workers killed by --request-timeout.");
     buf_printf(b, "warden_request_timeouts_total %llu\n", (unsigned long long)sb->timeouts);
-    metric(b, "warden_workers", "gauge", "Worker processes by state.");
+    metric(b, "warden_worker_crashes_total", "counter",
+           "Workers that died unasked (a signal or an error exit; not recycled, not stopped).");
+    buf_printf(b, "warden_worker_crashes_total %llu\n", (unsigned long long)sb->crashes);
+    metric(b, "warden_db_errors_total", "counter", "Answers that were a database failure, all routes.");
+    buf_printf(b, "warden_db_errors_total %llu\n", (unsigned long long)db_errors_total(sb));
+    /* The states partition the live processes, so that sum() is the total;
+     * the total is its own metric rather than a state. */
+    metric(b, "warden_workers", "gauge", "Worker processes by state (sum: warden_worker_processes).");
     buf_printf(b, "warden_workers{state=\"active\"} %d\n", t.active);
     buf_printf(b, "warden_workers{state=\"idle\"} %d\n", t.idle);
-    buf_printf(b, "warden_workers{state=\"total\"} %d\n", t.total);
+    buf_printf(b, "warden_workers{state=\"starting\"} %d\n", t.total - t.active - t.idle);
+    metric(b, "warden_worker_processes", "gauge", "Live worker processes.");
+    buf_printf(b, "warden_worker_processes %d\n", t.total);
     metric(b, "warden_workers_wanted", "gauge", "Configured number of workers.");
     buf_printf(b, "warden_workers_wanted %d\n", sb->workers_wanted);
     if (queue >= 0) {
         metric(b, "warden_listen_queue", "gauge", "Connections waiting in the accept queue.");
         buf_printf(b, "warden_listen_queue %d\n", queue);
     }
-    metric(b, "warden_worker_requests_total", "counter", "Requests served by each live worker.");
+    /* Per worker by slot, never by pid: a pid label would start a new series
+     * on every recycle. A slot's counter restarts from 0 with its new process,
+     * which rate() reads as a counter reset. */
+    metric(b, "warden_worker_requests_total", "counter",
+           "Requests served by the process in each live slot.");
     for (int i = 0; i < sb->capacity; i++) {
         const struct scoreboard_slot *s = &sb->slots[i];
         if (s->state != SLOT_EMPTY)
-            buf_printf(b, "warden_worker_requests_total{slot=\"%d\",pid=\"%d\"} %llu\n", i,
-                       (int)s->pid, (unsigned long long)s->requests);
+            buf_printf(b, "warden_worker_requests_total{slot=\"%d\"} %llu\n", i,
+                       (unsigned long long)s->requests);
+    }
+    metric(b, "warden_worker_pid", "gauge", "Process id of the worker in each live slot.");
+    for (int i = 0; i < sb->capacity; i++) {
+        const struct scoreboard_slot *s = &sb->slots[i];
+        if (s->state != SLOT_EMPTY)
+            buf_printf(b, "warden_worker_pid{slot=\"%d\"} %d\n", i, (int)s->pid);
     }
     routes_prometheus(sb, b);
     metric(b, "warden_uptime_seconds", "gauge", "Seconds since the pool started.");

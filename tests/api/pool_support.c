@@ -360,6 +360,32 @@ bool ps_log_contains(const char *text)
     return found;
 }
 
+bool ps_access_rid(const char *text, char *rid, size_t size)
+{
+    char path[STACK_STR_MAX + 32];
+    char *log, *at, *line_end, *id;
+    bool found = false;
+
+    snprintf(path, sizeof path, "%s/log/nginx-access.log", ps_stack.dir);
+    log = ps_read_file(path, NULL);
+    if (log != NULL && (at = strstr(log, text)) != NULL) {
+        line_end = strchr(at, '\n');
+        if (line_end != NULL)
+            *line_end = '\0';
+        id = strstr(at, " rid=");
+        if (id != NULL) {
+            size_t n = strcspn(id + 5, " ");
+            if (n > 0 && n < size) {
+                memcpy(rid, id + 5, n);
+                rid[n] = '\0';
+                found = true;
+            }
+        }
+    }
+    free(log);
+    return found;
+}
+
 /* --- load ---------------------------------------------------------------------------- */
 
 bool ps_accept_200(const struct http_response *r)

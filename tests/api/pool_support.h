@@ -106,6 +106,12 @@ char *ps_read_file(const char *path, size_t *len);
 size_t ps_file_size(const char *path);
 /* Whether the private pool's log contains text. */
 bool ps_log_contains(const char *text);
+/* The request id (rid=...) of the first line of the private stack's nginx
+ * access log that holds text (e.g. "\"GET /healthz HTTP/1.1\" 502 "), into
+ * rid; whether there is one. nginx's own answers carry no X-Request-Id (the
+ * edge suite tells them from the pool's by that), so this is where a 502's
+ * id is found. */
+bool ps_access_rid(const char *text, char *rid, size_t size);
 
 /* --- load ---------------------------------------------------------------------------- */
 

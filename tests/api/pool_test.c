@@ -720,7 +720,7 @@ Test(pool, request_timeout_kills_a_stuck_worker, .fini = ps_stop_private, .timeo
     struct http_response r;
     struct ps_status before, st;
     struct timeout_replacement replacement;
-    char *url;
+    char *url, kill_line[160];
     int64_t started, took;
 
     ps_start_private(args);
@@ -756,6 +756,16 @@ Test(pool, request_timeout_kills_a_stuck_worker, .fini = ps_stop_private, .timeo
     cr_assert(!ps_pid_alive(before.workers[0].pid), "the stuck worker %d is still alive",
               (int)before.workers[0].pid);
     cr_assert(ps_log_contains("over --request-timeout 2 s"), "the kill was not logged");
+    /* The kill line names the request id of nginx's access line for the 502. */
+    {
+        char rid[80];
+
+        cr_assert(ps_access_rid("\"GET /healthz HTTP/1.1\" 502 ", rid, sizeof rid),
+                  "no access line with a request id for the 502");
+        snprintf(kill_line, sizeof kill_line, "request GET /healthz (rid=%s) ran ", rid);
+    }
+    cr_assert(ps_log_contains(kill_line), "the kill line does not name the request: no '%s'",
+              kill_line);
 
     /* The database back: health again, without restarting the pool. */
     ps_db_thaw();

@@ -373,6 +373,9 @@ Test(schema, pool_started_with_the_database_down_answers_503_then_sets_up_the_sc
     status = fcgi_get(socket_path, "/api/v1/info/authorized", body, sizeof body);
     assert_503(status, body, true, "Database unavailable");
     cr_assert(ps_log_contains("retrying in the background"), "the master did not say it retries");
+    /* One warning that names the cause, however long the database stays down. */
+    cr_assert(ps_log_contains("warn: database unreachable at start-up: the first ping failed ("),
+              "no start-up warning that the database is unreachable");
     cr_assert_eq(ps_children_of(pool, children, 8), 2, "a worker and the schema process expected");
     /* Down long enough for the schema process to fail a few attempts. */
     ps_sleep_ms(2000);
@@ -409,6 +412,18 @@ Test(schema, pool_started_with_the_database_down_answers_503_then_sets_up_the_sc
         sscanf(log + at + strlen(done), "%u", &attempt);
         free(log);
         cr_assert_gt(attempt, 1, "set up at attempt %u: were there no retries?", attempt);
+    }
+    {
+        char path[STACK_STR_MAX + 32], *log;
+        int warnings = 0;
+
+        cr_assert_eq(stack_log_path(&ps_stack, path, sizeof path), 0);
+        log = ps_read_file(path, NULL);
+        cr_assert_not_null(log);
+        for (const char *p = log; (p = strstr(p, "the first ping failed")) != NULL; p++)
+            warnings++;
+        free(log);
+        cr_assert_eq(warnings, 1, "%d start-up ping warnings", warnings);
     }
     /* Its work done, the schema process is gone; the worker stays. */
     for (started = ps_now_ms(); ps_children_of(pool, children, 8) != 1; ps_sleep_ms(50))
