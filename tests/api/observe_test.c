@@ -528,6 +528,21 @@ Test(observe, stack_run_writes_the_pool_log_to_log_warden_log, .timeout = 120)
 
 /* --- the unit's syscall filter ---------------------------------------------------- */
 
+/* The end of a process in an strace output file. */
+struct trace_end {
+    char path[128];
+    char exited[64], killed[64];
+};
+
+static bool trace_ended(void *ctx)
+{
+    const struct trace_end *want = ctx;
+    char *t = ps_read_file(want->path, NULL);
+    bool done = t && (strstr(t, want->exited) || strstr(t, want->killed));
+    free(t);
+    return done;
+}
+
 /* The pool traced (strace -f, as a detached tracer so that the stack's pid is
  * the pool's own) through a start, requests that reach the database and
  * not, a log reopen (SIGUSR1), a rolling restart (SIGHUP) and a stop: every
@@ -580,19 +595,14 @@ Test(observe, every_syscall_of_the_pool_is_in_the_units_filter, .fini = ps_stop_
     pid_t pool = ps_stack.pool_pid;
     ps_finish_private();
     {
-        /* The tracer writes the master's end last, once it has exited. */
-        char end[64];
-        snprintf(end, sizeof end, "\n%d +++ exited with ", (int)pool);
-        int64_t started = now_ms();
-        for (;;) {
-            char *t = ps_read_file(trace, NULL);
-            bool done = t && strstr(t, end);
-            free(t);
-            if (done)
-                break;
-            cr_assert_lt(now_ms() - started, 20000, "the trace does not show the pool's end");
-            sleep_ms(100);
-        }
+        /* The tracer writes the master's end last, once it has exited (or
+         * was killed: a stop that takes too long under load ends in SIGKILL;
+         * the trace is complete either way). */
+        struct trace_end want;
+        snprintf(want.path, sizeof want.path, "%s", trace);
+        snprintf(want.exited, sizeof want.exited, "\n%d +++ exited with ", (int)pool);
+        snprintf(want.killed, sizeof want.killed, "\n%d +++ killed by ", (int)pool);
+        cr_assert(wait_until(trace_ended, &want, WAIT_LONG_MS), "the trace does not show the pool's end");
     }
 
     char cmd[1024], *out = NULL;
