@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/pool_support.h"
+#include "support/ctl_run.h"
 #include "support/fixtures.h"
 #include "support/stack.h"
 
@@ -34,31 +36,11 @@ TestSuite(ctl_options, .init = quiet_driver);
 /* A database nobody listens on, that fails fast. */
 #define DEAD_URI "mongodb://127.0.0.1:1/warden?serverSelectionTimeoutMS=300&connectTimeoutMS=300"
 
-struct run {
-    int status;
-    char *out;
-    char *err;
-};
-
+/* A whole file; fails the test when it cannot be read. */
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "r");
-    cr_assert(f, "cannot read %s", path);
-    char *text = NULL;
-    size_t len = 0;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        text = realloc(text, len + n + 1);
-        cr_assert(text);
-        memcpy(text + len, chunk, n);
-        len += n;
-    }
-    fclose(f);
-    if (!text)
-        text = calloc(1, 1);
-    cr_assert(text);
-    text[len] = '\0';
+    char *text = ps_read_file(path, NULL);
+    cr_assert(text, "cannot read %s", path);
     return text;
 }
 
@@ -70,58 +52,11 @@ static void write_file(const char *path, const char *text)
     cr_assert_eq(fclose(f), 0);
 }
 
-/* wardenctl with args in directory cwd (NULL: the checkout), stdin from
- * input (NULL: /dev/null), the environment as the test left it. */
-static void ctl_in(struct run *r, const char *cwd, const char *input, const char *const *args)
+static void ctl(struct ctl_run *r, const char *const *args)
 {
-    const char *dir = getenv("WARDEN_BIN_DIR");
-    char cwd_now[PATH_MAX], bin[PATH_MAX + 512], errpath[] = "/tmp/wardenctl-opt-err-XXXXXX";
-    const char *bin_dir = dir && *dir ? dir : "build/release";
-    cr_assert(getcwd(cwd_now, sizeof cwd_now));
-    /* Absolute: wardenctl runs in another directory. */
-    snprintf(bin, sizeof bin, "%s%s%s/wardenctl", bin_dir[0] == '/' ? "" : cwd_now,
-             bin_dir[0] == '/' ? "" : "/", bin_dir);
-    cr_assert_eq(access(bin, X_OK), 0, "no %s", bin);
-    int fd = mkstemp(errpath);
-    cr_assert(fd >= 0);
-    close(fd);
-    cr_assert_eq(setenv("CTL_ERR", errpath, 1), 0);
-    cr_assert_eq(setenv("CTL_CWD", cwd ? cwd : ".", 1), 0);
-    cr_assert_eq(setenv("CTL_INPUT", input ? input : "", 1), 0);
-    const char *argv[40] = {"sh", "-c",
-                            input ? "cd \"$CTL_CWD\" && printf '%s\\n' \"$CTL_INPUT\" | \"$@\" 2>\"$CTL_ERR\""
-                                  : "cd \"$CTL_CWD\" && exec \"$@\" 2>\"$CTL_ERR\"",
-                            "sh", bin};
-    size_t n = 5;
-    for (size_t i = 0; args[i]; i++) {
-        cr_assert(n < 39);
-        argv[n++] = args[i];
-    }
-    argv[n] = NULL;
-    r->status = stack_run(argv, &r->out);
-    cr_assert(r->out);
-    r->err = slurp(errpath);
-    unlink(errpath);
+    ctl_run_in(r, NULL, NULL, args);
 }
 
-static void ctl(struct run *r, const char *const *args)
-{
-    ctl_in(r, NULL, NULL, args);
-}
-
-static void run_free(struct run *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static size_t lines(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
 
 /* The shared pool's secret file, as tests/api/main.c exported it. */
 static const char *secret_file(void)
@@ -147,7 +82,7 @@ static void make_temp_dir(char *dir, size_t size)
 }
 
 /* `token` for u printed a token that the pool accepts as u's. */
-static void expect_token_works(const struct run *r, const struct fx_chat_user *u, const char *what)
+static void expect_token_works(const struct ctl_run *r, const struct fx_chat_user *u, const char *what)
 {
     cr_assert_eq(r->status, 0, "%s: exit %d, %s", what, r->status, r->err);
     cr_expect_str_eq(r->err, "", "%s", what);
@@ -166,7 +101,7 @@ static void expect_token_works(const struct run *r, const struct fx_chat_user *u
 }
 
 /* The same for a token the pool must refuse (signed with another secret). */
-static void expect_token_refused(const struct run *r, const char *what)
+static void expect_token_refused(const struct ctl_run *r, const char *what)
 {
     cr_assert_eq(r->status, 0, "%s: exit %d, %s", what, r->status, r->err);
     char auth[400];
@@ -182,7 +117,7 @@ static void expect_token_refused(const struct run *r, const char *what)
 
 Test(ctl_options, version_is_the_pools)
 {
-    struct run r;
+    struct ctl_run r;
     ctl(&r, (const char *const[]){"--version", NULL});
     cr_expect_eq(r.status, 0);
     cr_expect_str_eq(r.err, "");
@@ -195,13 +130,13 @@ Test(ctl_options, version_is_the_pools)
     cr_assert_eq(stack_run((const char *const[]){bin, "--version", NULL}, &pool), 0);
     cr_expect_str_eq(r.out + 10, pool + 7, "wardenctl %s, warden %s", r.out, pool);
     free(pool);
-    run_free(&r);
+    ctl_run_free(&r);
 }
 
 /* Every command that `wardenctl help` lists has help of its own. */
 Test(ctl_options, help_command_for_every_command)
 {
-    struct run list;
+    struct ctl_run list;
     ctl(&list, (const char *const[]){"help", NULL});
     cr_assert_eq(list.status, 0);
     const char *p = strstr(list.out, "\ncommands:\n");
@@ -215,7 +150,7 @@ Test(ctl_options, help_command_for_every_command)
         memcpy(name, p + 2, n);
         name[n] = '\0';
         const char *eol = strchr(p, '\n');
-        struct run r;
+        struct ctl_run r;
         ctl(&r, (const char *const[]){"help", name, NULL});
         cr_expect_eq(r.status, 0, "help %s: exit %d %s", name, r.status, r.err);
         cr_expect_str_eq(r.err, "", "help %s", name);
@@ -229,36 +164,36 @@ Test(ctl_options, help_command_for_every_command)
                   "help %s is another command's: %s", name, r.out);
         cr_expect(strncmp(p + 2, synopsis, sn) == 0, "help %s: the list says %.*s", name,
                   (int)(eol - p), p);
-        cr_expect_geq(lines(r.out), 3, "help %s says little: %s", name, r.out);
+        cr_expect_geq(ctl_run_lines(r.out), 3, "help %s says little: %s", name, r.out);
         if (memchr(synopsis, ' ', sn))
             cr_expect_neq(strstr(r.out, "\narguments:\n"), NULL, "help %s has no arguments: %s", name, r.out);
         /* COMMAND --help is the same text. */
-        struct run h;
+        struct ctl_run h;
         ctl(&h, (const char *const[]){name, "--help", NULL});
         cr_expect_eq(h.status, 0, "%s --help", name);
         cr_expect_str_eq(h.out, r.out, "%s --help", name);
-        run_free(&h);
-        run_free(&r);
+        ctl_run_free(&h);
+        ctl_run_free(&r);
         seen++;
         p = eol + 1;
     }
     cr_expect_geq(seen, 19, "only %d commands listed", seen);
     cr_expect_neq(strstr(list.out, "bootstrap-staff"), NULL);
     cr_expect_neq(strstr(list.out, "--env-file FILE"), NULL);
-    run_free(&list);
+    ctl_run_free(&list);
 }
 
 /* --- usage errors: status 2, one line on stderr, nothing on stdout ------------------ */
 
 static void expect_usage_error(const char *what, const char *const *args, const char *says)
 {
-    struct run r;
+    struct ctl_run r;
     ctl(&r, args);
     cr_expect_eq(r.status, 2, "%s: exit %d, stderr %s", what, r.status, r.err);
     cr_expect_str_eq(r.out, "", "%s: printed on stdout", what);
-    cr_expect_eq(lines(r.err), 1, "%s: stderr is not one line: %s", what, r.err);
+    cr_expect_eq(ctl_run_lines(r.err), 1, "%s: stderr is not one line: %s", what, r.err);
     cr_expect_neq(strstr(r.err, says), NULL, "%s: stderr %s", what, r.err);
-    run_free(&r);
+    ctl_run_free(&r);
 }
 
 Test(ctl_options, every_usage_error_is_status_2)
@@ -323,11 +258,11 @@ Test(ctl_options, every_usage_error_is_status_2)
                        "wardenctl: ");
 
     /* No command at all, or an unknown one: status 2 and the usage. */
-    struct run r;
+    struct ctl_run r;
     ctl(&r, (const char *const[]){"--mongodb-uri", DEAD_URI, NULL});
     cr_expect_eq(r.status, 2);
     cr_expect_neq(strstr(r.err, "usage: wardenctl"), NULL, "%s", r.err);
-    run_free(&r);
+    ctl_run_free(&r);
     stack_remove_dir(dir);
 }
 
@@ -349,16 +284,16 @@ Test(ctl_options, env_file_gives_the_uri_and_the_secret)
              stack_shared_mongodb_uri(), secret_file());
     write_file(path, text);
     bare_environment();
-    struct run r;
-    ctl_in(&r, dir, NULL, (const char *const[]){"--env-file", path, "token", u.username, u.discriminator, NULL});
+    struct ctl_run r;
+    ctl_run_in(&r, dir, NULL, (const char *const[]){"--env-file", path, "token", u.username, u.discriminator, NULL});
     expect_token_works(&r, &u, "--env-file");
-    run_free(&r);
+    ctl_run_free(&r);
     /* "--env-file=FILE" too. */
     char opt[128];
     snprintf(opt, sizeof opt, "--env-file=%s", path);
-    ctl_in(&r, dir, NULL, (const char *const[]){opt, "token", u.username, u.discriminator, NULL});
+    ctl_run_in(&r, dir, NULL, (const char *const[]){opt, "token", u.username, u.discriminator, NULL});
     expect_token_works(&r, &u, "--env-file=");
-    run_free(&r);
+    ctl_run_free(&r);
     stack_remove_dir(dir);
 }
 
@@ -367,18 +302,18 @@ Test(ctl_options, env_file_gives_the_uri_and_the_secret)
 Test(ctl_options, the_shipped_env_example_is_readable)
 {
     bare_environment();
-    struct run r;
+    struct ctl_run r;
     ctl(&r, (const char *const[]){"--env-file", "systemd/warden.env.example", "--mongodb-uri",
                                   stack_shared_mongodb_uri(), "list-invites", NULL});
     cr_expect_eq(r.status, 0, "%d %s", r.status, r.err);
     cr_expect_str_eq(r.err, "");
-    run_free(&r);
+    ctl_run_free(&r);
     /* Its WARDEN_SECRET is empty until the operator fills it in. */
     ctl(&r, (const char *const[]){"--env-file", "systemd/warden.env.example", "--mongodb-uri",
                                   stack_shared_mongodb_uri(), "token", "someone", "1", NULL});
     cr_expect_eq(r.status, 2, "%d %s", r.status, r.err);
     cr_expect_neq(strstr(r.err, "no secret"), NULL, "%s", r.err);
-    run_free(&r);
+    ctl_run_free(&r);
 }
 
 Test(ctl_options, the_environment_wins_over_the_file)
@@ -396,18 +331,18 @@ Test(ctl_options, the_environment_wins_over_the_file)
     write_file(path, text);
     bare_environment();
     cr_assert_eq(setenv("WARDEN_MONGODB_URI", stack_shared_mongodb_uri(), 1), 0);
-    struct run r;
+    struct ctl_run r;
 
     /* The environment's URI, not the file's dead one. */
-    ctl_in(&r, dir, NULL, (const char *const[]){"--env-file", path, "list-invites", NULL});
+    ctl_run_in(&r, dir, NULL, (const char *const[]){"--env-file", path, "list-invites", NULL});
     cr_expect_eq(r.status, 0, "the file's dead URI was used: %d %s", r.status, r.err);
-    run_free(&r);
+    ctl_run_free(&r);
 
     /* With the file's secret (the environment gives none), a token that the
      * pool refuses: proof the file was read. */
-    ctl_in(&r, dir, NULL, (const char *const[]){"--env-file", path, "token", u.username, u.discriminator, NULL});
+    ctl_run_in(&r, dir, NULL, (const char *const[]){"--env-file", path, "token", u.username, u.discriminator, NULL});
     expect_token_refused(&r, "the file's secret");
-    run_free(&r);
+    ctl_run_free(&r);
     stack_remove_dir(dir);
 }
 
@@ -424,10 +359,10 @@ Test(ctl_options, the_environments_secret_file_wins_over_the_files_secret)
     bare_environment();
     cr_assert_eq(setenv("WARDEN_MONGODB_URI", stack_shared_mongodb_uri(), 1), 0);
     cr_assert_eq(setenv("WARDEN_SECRET_FILE", file, 1), 0);
-    struct run r;
-    ctl_in(&r, dir, NULL, (const char *const[]){"--env-file", path, "token", u.username, u.discriminator, NULL});
+    struct ctl_run r;
+    ctl_run_in(&r, dir, NULL, (const char *const[]){"--env-file", path, "token", u.username, u.discriminator, NULL});
     expect_token_works(&r, &u, "WARDEN_SECRET_FILE over the file's WARDEN_SECRET");
-    run_free(&r);
+    ctl_run_free(&r);
     stack_remove_dir(dir);
 }
 
@@ -435,15 +370,15 @@ Test(ctl_options, mongodb_uri_option_wins_over_the_environment)
 {
     bare_environment();
     cr_assert_eq(setenv("WARDEN_MONGODB_URI", DEAD_URI, 1), 0);
-    struct run r;
+    struct ctl_run r;
     ctl(&r, (const char *const[]){"list-invites", NULL});
     cr_expect_eq(r.status, 1, "a dead database: exit %d %s", r.status, r.err);
     cr_expect_neq(strstr(r.err, "database error"), NULL, "%s", r.err);
-    run_free(&r);
+    ctl_run_free(&r);
     ctl(&r, (const char *const[]){"--mongodb-uri", stack_shared_mongodb_uri(), "list-invites", NULL});
     cr_expect_eq(r.status, 0, "--mongodb-uri: exit %d %s", r.status, r.err);
     cr_expect_eq(strncmp(r.out, "CODE", 4), 0, "%s", r.out);
-    run_free(&r);
+    ctl_run_free(&r);
 }
 
 Test(ctl_options, secret_file_option_wins_over_the_environment)
@@ -455,20 +390,20 @@ Test(ctl_options, secret_file_option_wins_over_the_environment)
     bare_environment();
     cr_assert_eq(setenv("WARDEN_MONGODB_URI", stack_shared_mongodb_uri(), 1), 0);
     cr_assert_eq(setenv("WARDEN_SECRET", "0123456789abcdef0123456789abcdef-not-the-pools", 1), 0);
-    struct run r;
+    struct ctl_run r;
     ctl(&r, (const char *const[]){"token", u.username, u.discriminator, NULL});
     expect_token_refused(&r, "WARDEN_SECRET");
-    run_free(&r);
+    ctl_run_free(&r);
     ctl(&r, (const char *const[]){"--secret-file", file, "token", u.username, u.discriminator, NULL});
     expect_token_works(&r, &u, "--secret-file");
-    run_free(&r);
+    ctl_run_free(&r);
 
     /* An unreadable one is a configuration error. */
     ctl(&r, (const char *const[]){"--secret-file", "/nonexistent/secret", "token", u.username,
                                   u.discriminator, NULL});
     cr_expect_eq(r.status, 2, "%d %s", r.status, r.err);
     cr_expect_neq(strstr(r.err, "/nonexistent/secret"), NULL, "%s", r.err);
-    run_free(&r);
+    ctl_run_free(&r);
 }
 
 /* WARDEN_ENV_FILE moves the default (/etc/warden/warden.env): read when it
@@ -486,20 +421,20 @@ Test(ctl_options, warden_env_file_moves_the_default)
     write_file(path, text);
     bare_environment();
     cr_assert_eq(setenv("WARDEN_ENV_FILE", path, 1), 0);
-    struct run r;
-    ctl_in(&r, dir, NULL, (const char *const[]){"token", u.username, u.discriminator, NULL});
+    struct ctl_run r;
+    ctl_run_in(&r, dir, NULL, (const char *const[]){"token", u.username, u.discriminator, NULL});
     expect_token_works(&r, &u, "WARDEN_ENV_FILE");
-    run_free(&r);
+    ctl_run_free(&r);
 
     /* A default that does not exist is no error (the secret is then missing). */
     char gone[128];
     snprintf(gone, sizeof gone, "%s/none.env", dir);
     cr_assert_eq(setenv("WARDEN_ENV_FILE", gone, 1), 0);
     cr_assert_eq(setenv("WARDEN_MONGODB_URI", stack_shared_mongodb_uri(), 1), 0);
-    ctl_in(&r, dir, NULL, (const char *const[]){"token", u.username, u.discriminator, NULL});
+    ctl_run_in(&r, dir, NULL, (const char *const[]){"token", u.username, u.discriminator, NULL});
     cr_expect_eq(r.status, 2, "%d %s", r.status, r.err);
     cr_expect_neq(strstr(r.err, "no secret"), NULL, "%s", r.err);
-    run_free(&r);
+    ctl_run_free(&r);
     stack_remove_dir(dir);
 }
 
@@ -522,24 +457,24 @@ Test(ctl_options, a_make_run_stack_env_is_found_from_the_checkout)
     write_file(path, text);
     bare_environment();
     unsetenv("WARDEN_ENV_FILE");
-    struct run r;
-    ctl_in(&r, dir, NULL, (const char *const[]){"token", u.username, u.discriminator, NULL});
+    struct ctl_run r;
+    ctl_run_in(&r, dir, NULL, (const char *const[]){"token", u.username, u.discriminator, NULL});
     expect_token_works(&r, &u, "var/stack.env");
-    run_free(&r);
+    ctl_run_free(&r);
 
     /* A URI in the environment: var/stack.env is not read (so no secret). */
     cr_assert_eq(setenv("WARDEN_MONGODB_URI", stack_shared_mongodb_uri(), 1), 0);
-    ctl_in(&r, dir, NULL, (const char *const[]){"token", u.username, u.discriminator, NULL});
+    ctl_run_in(&r, dir, NULL, (const char *const[]){"token", u.username, u.discriminator, NULL});
     cr_expect_eq(r.status, 2, "%d %s", r.status, r.err);
     cr_expect_neq(strstr(r.err, "no secret"), NULL, "%s", r.err);
-    run_free(&r);
+    ctl_run_free(&r);
     unsetenv("WARDEN_MONGODB_URI");
 
     /* --mongodb-uri likewise. */
-    ctl_in(&r, dir, NULL, (const char *const[]){"--mongodb-uri", stack_shared_mongodb_uri(), "token",
+    ctl_run_in(&r, dir, NULL, (const char *const[]){"--mongodb-uri", stack_shared_mongodb_uri(), "token",
                                                 u.username, u.discriminator, NULL});
     cr_expect_eq(r.status, 2, "%d %s", r.status, r.err);
-    run_free(&r);
+    ctl_run_free(&r);
 
     /* An env file given: that one, not var/stack.env. */
     char other[128];
@@ -547,9 +482,9 @@ Test(ctl_options, a_make_run_stack_env_is_found_from_the_checkout)
     write_file(other, "WARDEN_SECRET=0123456789abcdef0123456789abcdef-not-the-pools\n");
     cr_assert_eq(setenv("WARDEN_ENV_FILE", other, 1), 0);
     cr_assert_eq(setenv("WARDEN_MONGODB_URI", stack_shared_mongodb_uri(), 1), 0);
-    ctl_in(&r, dir, NULL, (const char *const[]){"token", u.username, u.discriminator, NULL});
+    ctl_run_in(&r, dir, NULL, (const char *const[]){"token", u.username, u.discriminator, NULL});
     expect_token_refused(&r, "WARDEN_ENV_FILE over var/stack.env");
-    run_free(&r);
+    ctl_run_free(&r);
     stack_remove_dir(dir);
 }
 
@@ -571,11 +506,11 @@ Test(ctl_options, bootstrap_staff_makes_a_working_staff_member)
     fx_unique(name, sizeof name, "boot");
     snprintf(email, sizeof email, "%s@example.com", name);
     cr_assert_eq(setenv("WARDEN_MONGODB_URI", stack_shared_mongodb_uri(), 1), 0);
-    struct run r;
+    struct ctl_run r;
     ctl(&r, (const char *const[]){"bootstrap-staff", name, email, NULL});
     cr_assert_eq(r.status, 0, "bootstrap-staff: %d %s", r.status, r.err);
     cr_expect_str_eq(r.err, "");
-    cr_assert_eq(lines(r.out), 3, "%s", r.out);
+    cr_assert_eq(ctl_run_lines(r.out), 3, "%s", r.out);
     char id[32], tag[64], word[16], password[64], token[400];
     cr_assert_eq(sscanf(r.out, "%31s %63s\n%15s %63s\n%399s", id, tag, word, password, token), 5, "%s", r.out);
     cr_expect_str_eq(word, "password");
@@ -584,7 +519,7 @@ Test(ctl_options, bootstrap_staff_makes_a_working_staff_member)
     cr_assert(hash);
     *hash = '\0';
     cr_expect_str_eq(tag, name);
-    run_free(&r);
+    ctl_run_free(&r);
 
     /* The token works on a staff route. */
     char auth[440], path[160];
@@ -624,23 +559,23 @@ Test(ctl_options, bootstrap_staff_with_a_password_and_without_a_secret)
     /* No secret: refused before anything is written. */
     unsetenv("WARDEN_SECRET_FILE");
     unsetenv("WARDEN_SECRET");
-    struct run r;
+    struct ctl_run r;
     ctl(&r, (const char *const[]){"bootstrap-staff", name, email, "password1", NULL});
     cr_expect_eq(r.status, 2, "%d %s", r.status, r.err);
     cr_expect_str_eq(r.out, "");
     cr_expect_neq(strstr(r.err, "no secret"), NULL, "%s", r.err);
-    run_free(&r);
+    ctl_run_free(&r);
     char filter[128];
     snprintf(filter, sizeof filter, "{\"username\": \"%s\"}", name);
     cr_expect_eq(fx_db_count("users", filter), 0, "a user was made without a secret");
 
     /* The password from stdin: two lines, the tag and the token. */
     cr_assert_eq(setenv("WARDEN_SECRET_FILE", file, 1), 0);
-    ctl_in(&r, NULL, "from standard input", (const char *const[]){"bootstrap-staff", name, email, "-", NULL});
+    ctl_run_in(&r, NULL, "from standard input", (const char *const[]){"bootstrap-staff", name, email, "-", NULL});
     cr_assert_eq(r.status, 0, "%d %s", r.status, r.err);
-    cr_expect_eq(lines(r.out), 2, "%s", r.out);
+    cr_expect_eq(ctl_run_lines(r.out), 2, "%s", r.out);
     cr_expect_eq(strstr(r.out, "password"), NULL, "a given password is printed: %s", r.out);
-    run_free(&r);
+    ctl_run_free(&r);
     char body[256];
     snprintf(body, sizeof body, "{\"email\": \"%s\", \"password\": \"from standard input\"}", email);
     struct http_response h;
@@ -654,7 +589,7 @@ Test(ctl_options, bootstrap_staff_with_a_password_and_without_a_secret)
     ctl(&r, (const char *const[]){"bootstrap-staff", other, email, "password1", NULL});
     cr_expect_eq(r.status, 1, "%d %s", r.status, r.err);
     cr_expect_str_eq(r.err, "wardenctl: Email already used.\n");
-    run_free(&r);
+    ctl_run_free(&r);
 }
 
 /* --- the README's wardenctl lines ----------------------------------------------------- */
@@ -719,16 +654,16 @@ Test(ctl_options, readme_wardenctl_lines_are_commands)
                 continue;
             memcpy(name, p, n);
             name[n] = '\0';
-            struct run r;
+            struct ctl_run r;
             ctl(&r, (const char *const[]){"help", name, NULL});
             cr_expect_eq(r.status, 0, "README: `%s`: no command %s (%s)", line, name, r.err);
-            run_free(&r);
+            ctl_run_free(&r);
             checked++;
         }
     }
     cr_expect_geq(checked, 8, "only %d wardenctl lines found in README.md", checked);
 
-    struct run list;
+    struct ctl_run list;
     ctl(&list, (const char *const[]){"help", NULL});
     const char *p = strstr(list.out, "\ncommands:\n");
     cr_assert(p);
@@ -742,7 +677,7 @@ Test(ctl_options, readme_wardenctl_lines_are_commands)
         cr_expect_neq(strstr(listed, name), NULL, "README's wardenctl section does not list%s", name);
         p = strchr(p, '\n') + 1;
     }
-    run_free(&list);
+    ctl_run_free(&list);
     free(readme);
 }
 

@@ -11,6 +11,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include "support/ctl_run.h"
 #include "support/fixtures.h"
 #include "support/stack.h"
 
@@ -26,124 +27,54 @@ static void quiet_driver(void)
 
 TestSuite(auth_ctl, .init = quiet_driver);
 
-struct run {
-    int status;
-    char *out; /* stdout */
-    char *err; /* stderr */
-};
-
-static char *slurp(const char *path)
+/* wardenctl on the shared stack's database; stdin is input when non-NULL. */
+static void ctl_input(struct ctl_run *r, const char *input, const char *const *args)
 {
-    FILE *f = fopen(path, "r");
-    cr_assert(f, "cannot read %s", path);
-    char *text = NULL;
-    size_t cap = 0, len = 0;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (len + n + 1 > cap) {
-            cap = (len + n + 1) * 2;
-            text = realloc(text, cap);
-            cr_assert(text);
-        }
-        memcpy(text + len, chunk, n);
-        len += n;
-    }
-    fclose(f);
-    if (!text) {
-        text = malloc(1);
-        cr_assert(text);
-    }
-    text[len] = '\0';
-    return text;
-}
-
-/* wardenctl with args, stdout and stderr apart; stdin is `input` when
- * non-NULL (else /dev/null). */
-static void ctl_input(struct run *r, const char *input, const char *const *args)
-{
-    const char *dir = getenv("WARDEN_BIN_DIR");
-    char bin[512], errpath[] = "/tmp/wardenctl-err-XXXXXX";
-    snprintf(bin, sizeof bin, "%s/wardenctl", dir && *dir ? dir : "build/release");
-    int fd = mkstemp(errpath);
-    cr_assert(fd >= 0);
-    close(fd);
     cr_assert_eq(setenv("WARDEN_MONGODB_URI", stack_shared_mongodb_uri(), 1), 0);
-    cr_assert_eq(setenv("CTL_ERR", errpath, 1), 0);
-    cr_assert_eq(setenv("CTL_INPUT", input ? input : "", 1), 0);
-    /* sh -c SCRIPT sh BIN ARGS...: "$@" is the wardenctl command line. */
-    const char *argv[40] = {"sh", "-c",
-                            input ? "printf '%s\\n' \"$CTL_INPUT\" | \"$@\" 2>\"$CTL_ERR\""
-                                  : "exec \"$@\" 2>\"$CTL_ERR\"",
-                            "sh", bin};
-    size_t n = 5;
-    for (size_t i = 0; args[i]; i++) {
-        cr_assert(n < 39);
-        argv[n++] = args[i];
-    }
-    argv[n] = NULL;
-    r->status = stack_run(argv, &r->out);
-    cr_assert(r->out);
-    r->err = slurp(errpath);
-    unlink(errpath);
+    ctl_run_in(r, NULL, input, args);
 }
 
-static void ctl(struct run *r, const char *const *args)
+static void ctl(struct ctl_run *r, const char *const *args)
 {
     ctl_input(r, NULL, args);
-}
-
-static void run_free(struct run *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static size_t lines(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (*s == '\n')
-            n++;
-    return n;
 }
 
 /* Exit status and a one-line reason on stderr, nothing on stdout. */
 static void expect_failure(const char *what, const char *const *args, int status)
 {
-    struct run r;
+    struct ctl_run r;
     ctl(&r, args);
     cr_expect_eq(r.status, status, "%s: exit %d, stderr %s", what, r.status, r.err);
     cr_expect_str_eq(r.out, "", "%s: printed on stdout", what);
-    cr_expect_eq(lines(r.err), 1, "%s: stderr is not one line: %s", what, r.err);
+    cr_expect_eq(ctl_run_lines(r.err), 1, "%s: stderr is not one line: %s", what, r.err);
     cr_expect(strncmp(r.err, "wardenctl", 9) == 0 || strncmp(r.err, "usage: wardenctl", 16) == 0,
               "%s: stderr %s", what, r.err);
-    run_free(&r);
+    ctl_run_free(&r);
 }
 
 Test(auth_ctl, unknown_command_is_usage_on_stderr)
 {
-    struct run r;
+    struct ctl_run r;
     ctl(&r, (const char *const[]){"frobnicate", NULL});
     cr_expect_eq(r.status, 2, "exit %d", r.status);
     cr_expect_str_eq(r.out, "");
     cr_expect_neq(strstr(r.err, "unknown command 'frobnicate'"), NULL, "%s", r.err);
     cr_expect_neq(strstr(r.err, "usage: wardenctl"), NULL, "no usage: %s", r.err);
     cr_expect_neq(strstr(r.err, "make-staff"), NULL, "usage lists no commands: %s", r.err);
-    run_free(&r);
+    ctl_run_free(&r);
 
     ctl(&r, (const char *const[]){NULL});
     cr_expect_eq(r.status, 2, "no command: exit %d", r.status);
     cr_expect_str_eq(r.out, "");
     cr_expect_neq(strstr(r.err, "usage: wardenctl"), NULL, "%s", r.err);
-    run_free(&r);
+    ctl_run_free(&r);
 
     /* Asked for, the usage goes to stdout with status 0. */
     ctl(&r, (const char *const[]){"help", NULL});
     cr_expect_eq(r.status, 0);
     cr_expect_neq(strstr(r.out, "usage: wardenctl"), NULL, "%s", r.out);
     cr_expect_str_eq(r.err, "");
-    run_free(&r);
+    ctl_run_free(&r);
 }
 
 Test(auth_ctl, bad_arguments_are_status_2)
@@ -195,14 +126,14 @@ Test(auth_ctl, not_found_is_status_1_with_one_line)
 {
     char nobody[40];
     fx_unique(nobody, sizeof nobody, "nobody");
-    struct run r;
+    struct ctl_run r;
     ctl(&r, (const char *const[]){"make-staff", nobody, "0001", NULL});
     cr_expect_eq(r.status, 1, "exit %d", r.status);
     cr_expect_str_eq(r.out, "");
     char expected[128];
     snprintf(expected, sizeof expected, "wardenctl: no user %s#0001\n", nobody);
     cr_expect_str_eq(r.err, expected);
-    run_free(&r);
+    ctl_run_free(&r);
 
     expect_failure("token for nobody", (const char *const[]){"token", nobody, "0001", NULL}, 1);
     expect_failure("set-password for nobody",
@@ -219,11 +150,11 @@ Test(auth_ctl, add_user_prints_id_and_tag)
     char name[40], email[80];
     fx_unique(name, sizeof name, "ctl");
     snprintf(email, sizeof email, "%s@Example.com", name);
-    struct run r;
+    struct ctl_run r;
     ctl(&r, (const char *const[]){"add-user", name, email, "password1", NULL});
     cr_assert_eq(r.status, 0, "add-user: %d %s", r.status, r.err);
     cr_expect_str_eq(r.err, "");
-    cr_expect_eq(lines(r.out), 1, "%s", r.out);
+    cr_expect_eq(ctl_run_lines(r.out), 1, "%s", r.out);
     /* "<id> <username>#<discriminator>\n" */
     char id[32] = "", tag[64] = "";
     cr_assert_eq(sscanf(r.out, "%31s %63s", id, tag), 2, "%s", r.out);
@@ -240,7 +171,7 @@ Test(auth_ctl, add_user_prints_id_and_tag)
     char line[160];
     snprintf(line, sizeof line, "%s %s#%s\n", id, name, disc);
     cr_expect_str_eq(r.out, line);
-    run_free(&r);
+    ctl_run_free(&r);
 
     /* The same email in any case is taken. */
     char upper[80], other[40];
@@ -249,7 +180,7 @@ Test(auth_ctl, add_user_prints_id_and_tag)
     ctl(&r, (const char *const[]){"add-user", other, upper, "password1", NULL});
     cr_expect_eq(r.status, 1, "duplicate email: %d %s", r.status, r.out);
     cr_expect_str_eq(r.err, "wardenctl: Email already used.\n");
-    run_free(&r);
+    ctl_run_free(&r);
 
     /* That user logs in with the printed id. */
     char body[256];
@@ -277,11 +208,11 @@ Test(auth_ctl, token_prints_the_token_alone)
 {
     struct fx_chat_user u;
     fx_chat_user(&u, false);
-    struct run r;
+    struct ctl_run r;
     ctl(&r, (const char *const[]){"token", u.username, u.discriminator, NULL});
     cr_assert_eq(r.status, 0, "token: %d %s", r.status, r.err);
     cr_expect_str_eq(r.err, "");
-    cr_expect_eq(lines(r.out), 1, "not one line: %s", r.out);
+    cr_expect_eq(ctl_run_lines(r.out), 1, "not one line: %s", r.out);
     size_t len = strlen(r.out);
     cr_assert(len > 1 && r.out[len - 1] == '\n');
     r.out[len - 1] = '\0';
@@ -296,7 +227,7 @@ Test(auth_ctl, token_prints_the_token_alone)
     cr_expect_str_eq(fx_str(&doc, "id"), u.id);
     bson_destroy(&doc);
     http_response_free(&h);
-    run_free(&r);
+    ctl_run_free(&r);
 
     /* Without the secret there is no token. */
     char *saved = getenv("WARDEN_SECRET_FILE") ? strdup(getenv("WARDEN_SECRET_FILE")) : NULL;
@@ -305,8 +236,8 @@ Test(auth_ctl, token_prints_the_token_alone)
     ctl(&r, (const char *const[]){"token", u.username, u.discriminator, NULL});
     cr_expect_neq(r.status, 0, "a token without a secret: %s", r.out);
     cr_expect_str_eq(r.out, "");
-    cr_expect_eq(lines(r.err), 1, "%s", r.err);
-    run_free(&r);
+    cr_expect_eq(ctl_run_lines(r.err), 1, "%s", r.err);
+    ctl_run_free(&r);
     if (saved) {
         setenv("WARDEN_SECRET_FILE", saved, 1);
         free(saved);
@@ -317,11 +248,11 @@ Test(auth_ctl, password_from_stdin)
 {
     struct fx_chat_user u;
     fx_chat_user(&u, false);
-    struct run r;
+    struct ctl_run r;
     ctl_input(&r, "read from stdin",
               (const char *const[]){"set-password", u.username, u.discriminator, "-", NULL});
     cr_assert_eq(r.status, 0, "set-password -: %d %s", r.status, r.err);
-    run_free(&r);
+    ctl_run_free(&r);
     char body[256];
     snprintf(body, sizeof body, "{\"email\": \"%s\", \"password\": \"read from stdin\"}", u.email);
     struct http_response h;
@@ -372,12 +303,12 @@ static int64_t events_of(const char *type, const char *user_id)
 
 static void ctl_ok(const char *const *args, char *out, size_t size)
 {
-    struct run r;
+    struct ctl_run r;
     ctl(&r, args);
     cr_assert_eq(r.status, 0, "%s: exit %d, %s", args[0], r.status, r.err);
     if (out)
         snprintf(out, size, "%s", r.out);
-    run_free(&r);
+    ctl_run_free(&r);
 }
 
 Test(auth_ctl, chat_mutations_are_audited_and_sent_to_the_gateway_as_the_api_does)
