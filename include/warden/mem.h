@@ -30,6 +30,6 @@ void mem_wipe_on_return(struct mem_wipe_on_return *w);
  * buf's declaration; buf must be an array, not a pointer.
  */
 #define MEM_WIPE_ON_RETURN(buf)                                                                        \
-    struct mem_wipe_on_return buf##_wiper __attribute__((cleanup(mem_wipe_on_return))) = {(buf), sizeof(buf)}
+    struct mem_wipe_on_return buf##_wiper __attribute__((cleanup(mem_wipe_on_return), unused)) = {(buf), sizeof(buf)}
 
 #endif
