@@ -1,13 +1,16 @@
 # Warden: build, run, test.
 #
-#   make            build the pool (build/warden) and the CLI (build/wardenctl)
-#   make run        install what is missing, build, start FerretDB + pool + nginx on loopback
-#   make test       install what is missing, build with sanitizers, run every suite
+#   make            build the pool (build/warden) and the CLI (build/wardenctl); installs nothing
+#   make run        install the run packages, build, start FerretDB + pool + nginx on loopback
+#   make test       install the run and test packages, build with sanitizers, run every suite
 #   make check      the edit-compile-test loop: unit and API suites on the release
 #                   build (no apt, no npm, no browser, no fuzzing, no sanitizers)
 #   make bench      throughput and latency figures against the FastCGI and database ceilings
-#   make deps       install missing Debian packages (apt-get, as root)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make fuzz       libFuzzer on the parsers (installs clang)
+#   make deps-build, deps-run, deps-test, deps-bench, deps-fuzz
+#                   install the Debian packages that target needs (apt-get, as root);
+#                   make deps installs all of them. print-deps-NAME lists one set.
+#   make install    PREFIX=/usr/local DESTDIR= (builds; installs no packages)
 #   make clean
 #
 # SANITIZE=1 builds into build/asan with -fsanitize=address,undefined.
@@ -27,10 +30,29 @@ SANFLAGS :=
 OPT      := -O2
 endif
 
-# Debian packages the build, the dev stack and the tests need.
-DEB_PACKAGES := gcc make pkg-config libfcgi-dev libmongoc-dev libbson-dev libsodium-dev \
-                libcriterion-dev libcurl4-openssl-dev nginx-light curl procps \
-                clang libclang-rt-dev patch
+# Debian packages, by the target that needs them (README, Dependencies, has
+# the same table). Each set is every package its target needs, the smaller
+# sets included; `make install` on a server needs only DEB_BUILD and installs
+# none of it itself (`make deps-build` does).
+#   DEB_BUILD  make, make install: the compiler and the libraries' headers
+#   DEB_RUN    make run: the dev stack (nginx, readiness checks, FerretDB's patches)
+#   DEB_TEST   make test (and what make check expects): the suites' libraries and
+#              tools, the fuzzers' clang, the browser test's Chromium (npm: e2e-deps)
+#   DEB_BENCH  make bench: the load generator
+#   DEB_FUZZ   make fuzz: clang with libFuzzer
+DEB_BUILD := gcc make pkg-config libfcgi-dev libmongoc-dev libbson-dev libsodium-dev
+DEB_RUN   := $(DEB_BUILD) nginx-light curl procps patch
+DEB_FUZZ  := $(DEB_BUILD) clang libclang-rt-dev
+# tests/api/observe_test.c checks systemd/warden.logrotate with `logrotate -d`
+# and traces the pool with strace against the unit's SystemCallFilter.
+# It runs `promtool check rules|metrics` only where promtool is installed:
+# Debian's `prometheus` (the only package with promtool) is ~100 MB and, on a
+# host run by systemd, starts a Prometheus server, so it is not installed for
+# the tests; `apt-get install prometheus` runs those checks too.
+DEB_TEST  := $(DEB_RUN) libcriterion-dev libcurl4-openssl-dev clang libclang-rt-dev \
+             logrotate strace chromium
+DEB_BENCH := $(DEB_RUN) wrk
+DEB_ALL   := $(sort $(DEB_TEST) $(DEB_BENCH) $(DEB_FUZZ))
 
 PKG_CONFIG_LIBS := libmongoc-1.0 libbson-1.0 libsodium
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -62,7 +84,7 @@ FERRETDB  := build/ferretdb/ferretdb
 FERRETDB_STOCK := build/ferretdb-stock/ferretdb
 FERRETDB_PATCHES := $(sort $(wildcard tools/ferretdb/patches/*.patch))
 
-.PHONY: all deps run test check test-layers test-unit test-api bench install clean ferretdb ferretdb-stock check-go
+.PHONY: all deps deps-build deps-run deps-test deps-bench deps-fuzz run test check test-layers test-unit test-api bench install clean ferretdb ferretdb-stock check-go
 
 all: $(WARDEN) $(WARDENCTL)
 
@@ -99,8 +121,15 @@ $(BUILD)/tests/api: $(API_SRC:%.c=$(BUILD)/obj/%.o) $(SUPPORT_SRC:%.c=$(BUILD)/o
 
 # --- dependencies ------------------------------------------------------------
 
-deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do \
+# $(call deb_install,PACKAGES): apt-get install those of PACKAGES not yet
+# installed; nothing at all (no apt-get, no root needed) when none is missing.
+# It never starts, stops or disables a service: Debian's nginx package starts
+# the system nginx on port 80 when it is first installed, and the dev stack
+# (tools/stack) runs its own nginx beside it, with its own config, pid file
+# and port (PORT, default 8080; a port already taken is one line from
+# tools/stack, `port 8080 is already in use on 127.0.0.1; pick another one`).
+define deb_install
+	@missing=$$(for p in $(1); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
 	  done); \
 	if [ -n "$$missing" ]; then \
@@ -108,9 +137,18 @@ deps:
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
 	fi
-	@# Debian starts nginx as a system service on install; the dev stack runs its own.
-	@if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q nginx 2>/dev/null; then \
-	  systemctl stop nginx; systemctl disable -q nginx 2>/dev/null || true; fi
+endef
+
+deps:       ; $(call deb_install,$(DEB_ALL))
+deps-build: ; $(call deb_install,$(DEB_BUILD))
+deps-run:   ; $(call deb_install,$(DEB_RUN))
+deps-test:  ; $(call deb_install,$(DEB_TEST))
+deps-bench: ; $(call deb_install,$(DEB_BENCH))
+deps-fuzz:  ; $(call deb_install,$(DEB_FUZZ))
+
+# `make -s print-deps-run`: one set's packages, one line (tests/api/deploy_test.c).
+print-deps-%:
+	@echo $(sort $(DEB_$(shell echo '$*' | tr a-z A-Z)))
 
 check-go:
 	@$(GO) version >/dev/null 2>&1 || { echo "Go >= 1.24 is needed to build FerretDB (expected at /usr/local/go/bin/go)"; exit 1; }
@@ -151,14 +189,18 @@ $(FERRETDB_STOCK): tools/ferretdb/go.mod tools/ferretdb/go.sum
 
 # --- running -----------------------------------------------------------------
 
-run: deps all ferretdb
+# The packages first, then the build (make -j builds in parallel, and the
+# build needs them), in each target that installs packages.
+run: deps-run
+	@$(MAKE) --no-print-directory all ferretdb
 	@tools/stack run --port $(PORT) --dir var --bin $(BUILD)
 
 # --- tests -------------------------------------------------------------------
 
 # Everything, the suites on the sanitizer build; the API suites run last so
 # that the output ends with their Criterion summary.
-test: deps ferretdb ferretdb-stock
+test: deps-test
+	@$(MAKE) --no-print-directory ferretdb ferretdb-stock
 	@$(MAKE) --no-print-directory test-layers
 	@$(MAKE) --no-print-directory SANITIZE=1 all build/asan/tests/unit build/asan/tests/unit_static build/asan/tests/api
 	@$(MAKE) --no-print-directory all
@@ -193,15 +235,14 @@ test-api: $(BUILD)/tests/api all
 	$(TEST_ENV) WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) WARDEN_FERRETDB_STOCK=$(FERRETDB_STOCK) \
 	  $(BUILD)/tests/api --jobs 2
 
-# tests/api/observe_test.c checks systemd/warden.logrotate with `logrotate -d`
-# and traces the pool with strace against the unit's SystemCallFilter.
-# It runs `promtool check rules|metrics` only where promtool is installed:
-# Debian's `prometheus` (the only package with promtool) is ~100 MB and, on a
-# host run by systemd, starts a Prometheus server, so it is not installed for
-# the tests; `apt-get install prometheus` runs those checks too.
-DEB_PACKAGES += logrotate strace
-
 # --- install -----------------------------------------------------------------
+
+# The shipped unit and site name the default prefix (/usr/local/sbin/warden,
+# /usr/local/share/warden/html); the installed copies name PREFIX instead
+# (tests/api/deploy_test.c installs with PREFIX=/opt/warden into a DESTDIR and
+# checks every installed file). /etc/warden, /run/warden, /var/log and the unit
+# directory are where systemd, nginx and logrotate look, whatever the prefix.
+INSTALL_PREFIX_SED = sed -i -e 's|/usr/local/|$(PREFIX)/|g'
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/warden/html
@@ -212,12 +253,16 @@ install: all
 	install -m 0644 nginx/warden.conf nginx/warden-http.conf nginx/warden-locations.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/
 	install -d $(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/warden
 	install -m 0644 systemd/warden.service systemd/warden.socket $(DESTDIR)/lib/systemd/system/
+	$(INSTALL_PREFIX_SED) $(DESTDIR)/lib/systemd/system/warden.service $(DESTDIR)/lib/systemd/system/warden.socket \
+	  $(DESTDIR)$(PREFIX)/share/warden/nginx/warden.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/warden-http.conf \
+	  $(DESTDIR)$(PREFIX)/share/warden/nginx/warden-locations.conf
 	@# root:warden 0640 (the secret and the database URI are in it; the pool,
 	@# as warden, reads it): group warden only where it exists (a DESTDIR
 	@# staging install as a user need not have it), else root's 0640 and a note.
 	@test -e $(DESTDIR)/etc/warden/warden.env || { \
 	  echo "install -m 0640 systemd/warden.env.example $(DESTDIR)/etc/warden/warden.env"; \
 	  install -m 0640 systemd/warden.env.example $(DESTDIR)/etc/warden/warden.env && \
+	  $(INSTALL_PREFIX_SED) $(DESTDIR)/etc/warden/warden.env && \
 	  if getent group warden >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	    echo "chown root:warden $(DESTDIR)/etc/warden/warden.env"; chown root:warden $(DESTDIR)/etc/warden/warden.env; \
 	  else \
@@ -225,6 +270,7 @@ install: all
 	  fi; }
 	install -d $(DESTDIR)/etc/logrotate.d
 	install -m 0644 systemd/warden.logrotate $(DESTDIR)/etc/logrotate.d/warden
+	$(INSTALL_PREFIX_SED) $(DESTDIR)/etc/logrotate.d/warden
 
 clean:
 	rm -rf build
@@ -285,7 +331,8 @@ build/fuzz/%_fuzz: build/fuzz/obj/tests/fuzz/%_fuzz.o build/fuzz/libwarden.a
 	$(FUZZ_CC) -o $@ $^ -fsanitize=fuzzer $(FUZZ_SAN) \
 	  $(shell pkg-config --libs $(PKG_CONFIG_LIBS) 2>/dev/null) -lfcgi -lm
 
-fuzz: $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
 	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TIMEOUT) '$(FUZZ_FLAGS)' $(FUZZ_TARGETS)
 
 fuzz-smoke: $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
@@ -304,14 +351,13 @@ fuzz-smoke: $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
 # tests/e2e/node_modules is gone. Node.js >= 20 with npm is needed: npm is
 # installed from Debian only when no npm command exists (NodeSource's nodejs,
 # as on these machines, carries its own and conflicts with Debian's npm, so
-# `npm` cannot go in DEB_PACKAGES, whose check looks for that package name).
-
-DEB_PACKAGES += chromium
+# `npm` cannot go in DEB_TEST, whose check looks for that package name).
+# Chromium is in DEB_TEST.
 E2E_STAMP := build/e2e/npm-ci.stamp
 
 .PHONY: test-e2e e2e-deps
 
-e2e-deps: deps
+e2e-deps: deps-test
 	@command -v npm >/dev/null 2>&1 || { echo "installing: npm"; \
 	  export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends npm; }
 	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || \
@@ -340,14 +386,13 @@ test-e2e: e2e-deps ferretdb
 #   make bench BENCH_USERS=0 BENCH_DURATION=3s BENCH_SCENARIOS="guild search_rare"
 # The seeder and the database ceiling link the release library, as wardenctl does.
 
-DEB_PACKAGES += wrk
-
 BENCH_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g $(WARNINGS) -Iinclude \
                $(shell pkg-config --cflags $(PKG_CONFIG_LIBS) 2>/dev/null) -MMD -MP
 BENCH_LIBS   = build/release/libwarden.a \
                $(shell pkg-config --libs $(PKG_CONFIG_LIBS) 2>/dev/null) -lfcgi -lm
 
-bench: deps ferretdb
+bench: deps-bench
+	@$(MAKE) --no-print-directory ferretdb
 	@$(MAKE) --no-print-directory SANITIZE= all build/bench/hello build/bench/seed build/bench/db_ceiling
 	@tests/bench/run
 

@@ -4,8 +4,13 @@
  * through) must behave like production where clients can tell: JSON for
  * nginx's own errors, /status on loopback, the auth rate limit on the auth
  * endpoints only. These hold for any pool behind nginx, so they need no data.
+ * The Makefile's side of deployment too: `make install` into a DESTDIR with
+ * another PREFIX names that prefix everywhere, and each target's Debian
+ * packages are its own (no test package for `make run`, every one for
+ * `make test`), installed without touching a running system nginx.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -119,11 +124,12 @@ static const char *shared_url(void)
 
 /* --- the files pass their tools' checks ---------------------------------- */
 
-/* nginx/warden.conf inside a minimal nginx.conf whose every path is in a temp
- * dir; its `listen` lines become one unix socket there, so neither port 80
- * nor root is needed, and snippets/ (warden-http.conf, warden-locations.conf)
- * is the temp dir's own. */
-Test(deploy, production_site_passes_nginx_t)
+/* The site SRC_DIR/warden.conf inside a minimal nginx.conf whose every path
+ * is in a temp dir; its `listen` lines become one unix socket there, so
+ * neither port 80 nor root is needed, and snippets/ (SRC_DIR's
+ * warden-http.conf and warden-locations.conf) is the temp dir's own. SRC_DIR
+ * is nginx/ in the repository or an installed share/warden/nginx/. */
+static void assert_site_passes_nginx_t(const char *src_dir)
 {
     static const char *const snippets[] = {"warden-http.conf", "warden-locations.conf"};
     char dir[64], site_src[PATH_MAX], snippet[PATH_MAX], path[PATH_MAX + 64];
@@ -133,14 +139,15 @@ Test(deploy, production_site_passes_nginx_t)
     FILE *out;
 
     make_temp_dir(dir, sizeof dir);
-    repo_path("nginx/warden.conf", site_src);
+    snprintf(path, sizeof path, "%s/warden.conf", src_dir);
+    repo_path(path, site_src);
 
     snprintf(path, sizeof path, "%s/snippets", dir);
     cr_assert_eq(mkdir(path, 0755), 0, "mkdir %s: %s", path, strerror(errno));
     for (i = 0; i < sizeof snippets / sizeof *snippets; i++) {
-        char rel[64];
+        char rel[PATH_MAX + 64];
 
-        snprintf(rel, sizeof rel, "nginx/%s", snippets[i]);
+        snprintf(rel, sizeof rel, "%s/%s", src_dir, snippets[i]);
         repo_path(rel, snippet);
         snprintf(path, sizeof path, "%s/snippets/%s", dir, snippets[i]);
         cr_assert_eq(symlink(snippet, path), 0, "symlink %s: %s", path, strerror(errno));
@@ -161,7 +168,7 @@ Test(deploy, production_site_passes_nginx_t)
         fprintf(out, "%s\n", line);
     }
     cr_assert_eq(fclose(out), 0);
-    cr_assert_gt(listen_seen, 0, "no listen line in nginx/warden.conf");
+    cr_assert_gt(listen_seen, 0, "no listen line in %s", site_src);
     free(site);
 
     cap = 2048 + 8 * strlen(dir);
@@ -197,34 +204,37 @@ Test(deploy, production_site_passes_nginx_t)
     stack_remove_dir(dir);
 }
 
-/* systemd-analyze insists that ExecStart exists: the units are checked as
- * copies naming the built pool instead of /usr/local/sbin/warden. Its
- * complaints about our units may come with exit status 0 ("..., ignoring"),
- * so any line naming them fails the test. */
-Test(deploy, systemd_units_pass_systemd_analyze_verify)
+Test(deploy, production_site_passes_nginx_t)
+{
+    assert_site_passes_nginx_t("nginx");
+}
+
+static bool systemd_analyze_available(void)
 {
     const char *version_argv[] = {"systemd-analyze", "--version", NULL};
-    const char *bin_dir = getenv("WARDEN_BIN_DIR");
-    char dir[64], pool[PATH_MAX], rel[PATH_MAX], service[PATH_MAX + 32], socket_unit[PATH_MAX + 32];
+    char *ignored = NULL;
+    int rc = stack_run(version_argv, &ignored);
+
+    free(ignored);
+    return rc == 0;
+}
+
+/* systemd-analyze insists that ExecStart exists: the units SRC_DIR/warden.service
+ * and warden.socket are checked as copies whose EXEC_START (the unit's own
+ * line, e.g. "ExecStart=/usr/local/sbin/warden") names POOL instead. Its
+ * complaints about our units may come with exit status 0 ("..., ignoring"),
+ * so any line naming them fails the test. */
+static void assert_units_pass_verify(const char *src_dir, const char *exec_start, const char *pool)
+{
+    char dir[64], src[PATH_MAX + 32], service[PATH_MAX + 32], socket_unit[PATH_MAX + 32];
     char *text, *at, *rewritten, *output = NULL;
-    const char *exec_start = "ExecStart=/usr/local/sbin/warden";
     int rc;
 
-    {
-        char *ignored = NULL;
-
-        rc = stack_run(version_argv, &ignored);
-        free(ignored);
-        if (rc != 0)
-            cr_skip_test("systemd-analyze is not available");
-    }
-    snprintf(rel, sizeof rel, "%s/warden", bin_dir != NULL && *bin_dir ? bin_dir : "build/release");
-    repo_path(rel, pool);
-
     make_temp_dir(dir, sizeof dir);
-    text = read_file("systemd/warden.service");
+    snprintf(src, sizeof src, "%s/warden.service", src_dir);
+    text = read_file(src);
     at = strstr(text, exec_start);
-    cr_assert_not_null(at, "systemd/warden.service has no %s", exec_start);
+    cr_assert_not_null(at, "%s has no %s", src, exec_start);
     rewritten = malloc(strlen(text) + strlen(pool) + 16);
     cr_assert_not_null(rewritten);
     sprintf(rewritten, "%.*sExecStart=%s%s", (int)(at - text), text, pool, at + strlen(exec_start));
@@ -233,7 +243,8 @@ Test(deploy, systemd_units_pass_systemd_analyze_verify)
     free(rewritten);
     free(text);
 
-    text = read_file("systemd/warden.socket");
+    snprintf(src, sizeof src, "%s/warden.socket", src_dir);
+    text = read_file(src);
     snprintf(socket_unit, sizeof socket_unit, "%s/warden.socket", dir);
     write_file(socket_unit, text);
     free(text);
@@ -248,6 +259,18 @@ Test(deploy, systemd_units_pass_systemd_analyze_verify)
               "systemd-analyze verify complains:\n%s", output);
     free(output);
     stack_remove_dir(dir);
+}
+
+Test(deploy, systemd_units_pass_systemd_analyze_verify)
+{
+    const char *bin_dir = getenv("WARDEN_BIN_DIR");
+    char pool[PATH_MAX], rel[PATH_MAX];
+
+    if (!systemd_analyze_available())
+        cr_skip_test("systemd-analyze is not available");
+    snprintf(rel, sizeof rel, "%s/warden", bin_dir != NULL && *bin_dir ? bin_dir : "build/release");
+    repo_path(rel, pool);
+    assert_units_pass_verify("systemd", "ExecStart=/usr/local/sbin/warden", pool);
 }
 
 Test(deploy, dev_template_renders_and_passes_nginx_t)
@@ -452,4 +475,318 @@ Test(deploy, dev_auth_limit_lets_parallel_logins_through)
         cr_assert(logins[i].status != 429 && logins[i].status != 502 && logins[i].status != 504,
                   "login %zu: status %ld", i, logins[i].status);
     }
+}
+
+/* --- make install and make deps ------------------------------------------- */
+
+/* Packages that only the tests, the fuzzers and the benchmark need: neither
+ * `make` nor `make run` may install any of them. */
+static const char *const test_only_packages[] = {
+    "libcriterion-dev", "libcurl4-openssl-dev", "clang", "libclang-rt-dev", "chromium",
+    "npm", "wrk", "strace", "logrotate", NULL,
+};
+
+/* Every package the full `make test` run uses (chromium's npm aside, which
+ * e2e-deps installs when no npm command exists): a fresh machine gets them
+ * all from `make test`. */
+static const char *const full_test_packages[] = {
+    "gcc", "make", "pkg-config", "libfcgi-dev", "libmongoc-dev", "libbson-dev", "libsodium-dev",
+    "nginx-light", "curl", "procps", "patch", "libcriterion-dev", "libcurl4-openssl-dev",
+    "clang", "libclang-rt-dev", "chromium", "strace", "logrotate", NULL,
+};
+
+/* A make run from inside a test: the runner's own make (make test) must not
+ * lend it its jobserver or its flags. */
+static void clear_make_env(void)
+{
+    unsetenv("MAKEFLAGS");
+    unsetenv("MFLAGS");
+    unsetenv("MAKELEVEL");
+    unsetenv("MAKEOVERRIDES");
+}
+
+/* "SANITIZE=1" when the suite runs against the sanitizer build, so that
+ * `make install` finds its binaries up to date instead of building others. */
+static const char *sanitize_arg(void)
+{
+    const char *bin_dir = getenv("WARDEN_BIN_DIR");
+
+    return bin_dir != NULL && strstr(bin_dir, "asan") != NULL ? "SANITIZE=1" : "SANITIZE=";
+}
+
+/* Does the whitespace- or ';'-separated word WORD occur in TEXT? */
+static bool has_word(const char *text, const char *word)
+{
+    size_t len = strlen(word);
+    const char *p;
+
+    for (p = strstr(text, word); p != NULL; p = strstr(p + 1, word)) {
+        bool starts = p == text || strchr(" \t\n;'\"", p[-1]) != NULL;
+        bool ends = p[len] == '\0' || strchr(" \t\n;'\"", p[len]) != NULL;
+
+        if (starts && ends)
+            return true;
+    }
+    return false;
+}
+
+/* `make -s print-deps-NAME`: that set's packages, one line (the caller frees it). */
+static char *deps_of(const char *name)
+{
+    char target[64];
+    const char *argv[] = {"make", "-s", "--no-print-directory", target, NULL};
+    char *output = NULL;
+    int rc;
+
+    clear_make_env();
+    snprintf(target, sizeof target, "print-deps-%s", name);
+    rc = stack_run(argv, &output);
+    cr_assert_eq(rc, 0, "make %s exited %d:\n%s", target, rc, output ? output : "");
+    cr_assert_gt(strlen(output), 1, "make %s printed nothing", target);
+    return output;
+}
+
+/* Assert that no regular text file under DIR names /usr/local (binaries,
+ * which start with ELF's magic, are skipped). Returns how many files it read. */
+static int assert_no_default_prefix(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int files = 0;
+
+    cr_assert_not_null(d, "%s: %s", dir, strerror(errno));
+    while ((e = readdir(d)) != NULL) {
+        char path[PATH_MAX];
+        struct stat st;
+        char *text;
+
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        cr_assert_eq(lstat(path, &st), 0, "%s: %s", path, strerror(errno));
+        if (S_ISDIR(st.st_mode)) {
+            files += assert_no_default_prefix(path);
+            continue;
+        }
+        cr_assert(S_ISREG(st.st_mode), "%s: not a regular file", path);
+        files++;
+        text = read_file(path);
+        if (strncmp(text, "\177ELF", 4) != 0)
+            cr_assert_null(strstr(text, "/usr/local"), "%s names /usr/local:\n%s", path, text);
+        free(text);
+    }
+    closedir(d);
+    return files;
+}
+
+/* Assert that FILE (under ROOT) holds the line LINE (no newline). */
+static void assert_has_line(const char *root, const char *file, const char *line)
+{
+    char path[PATH_MAX + 64], *text, *at;
+    size_t len = strlen(line);
+
+    snprintf(path, sizeof path, "%s%s", root, file);
+    text = read_file(path);
+    for (at = strstr(text, line); at != NULL; at = strstr(at + 1, line)) {
+        if ((at == text || at[-1] == '\n') && (at[len] == '\n' || at[len] == '\0'))
+            break;
+    }
+    cr_assert_not_null(at, "%s has no line \"%s\":\n%s", path, line, text);
+    free(text);
+}
+
+/* make install into a DESTDIR with PREFIX: every installed file that names a
+ * path names that prefix, and the installed unit and site pass their tools. */
+static void assert_install_with_prefix(const char *prefix)
+{
+    char dir[64], destdir_arg[96], prefix_arg[PATH_MAX], path[PATH_MAX + 128], line[PATH_MAX + 64];
+    const char *argv[] = {"make", "-s", "--no-print-directory", "install", destdir_arg, prefix_arg,
+                          sanitize_arg(), NULL};
+    static const char *const installed[] = {
+        "/sbin/warden", "/bin/wardenctl", "/share/warden/html/invite_register.html",
+        "/share/warden/nginx/warden.conf", "/share/warden/nginx/warden-http.conf",
+        "/share/warden/nginx/warden-locations.conf", NULL,
+    };
+    size_t i;
+
+    clear_make_env();
+    make_temp_dir(dir, sizeof dir);
+    snprintf(destdir_arg, sizeof destdir_arg, "DESTDIR=%s", dir);
+    snprintf(prefix_arg, sizeof prefix_arg, "PREFIX=%s", prefix);
+    assert_command_ok(argv);
+
+    for (i = 0; installed[i] != NULL; i++) {
+        snprintf(path, sizeof path, "%s%s%s", dir, prefix, installed[i]);
+        cr_assert_eq(access(path, R_OK), 0, "%s: %s", path, strerror(errno));
+    }
+    snprintf(path, sizeof path, "%s%s/sbin/warden", dir, prefix);
+    cr_assert_eq(access(path, X_OK), 0, "%s: %s", path, strerror(errno));
+    if (strcmp(prefix, "/usr/local") != 0)
+        cr_assert_gt(assert_no_default_prefix(dir), 10, "fewer files installed than expected");
+
+    snprintf(line, sizeof line, "ExecStart=%s/sbin/warden", prefix);
+    assert_has_line(dir, "/lib/systemd/system/warden.service", line);
+    snprintf(line, sizeof line, "    root %s/share/warden/html;", prefix);
+    snprintf(path, sizeof path, "%s/share/warden/nginx/warden.conf", prefix);
+    assert_has_line(dir, path, line);
+
+    snprintf(path, sizeof path, "%s%s/share/warden/nginx", dir, prefix);
+    assert_site_passes_nginx_t(path);
+    if (systemd_analyze_available()) {
+        char units[PATH_MAX], pool[PATH_MAX + 64];
+
+        snprintf(units, sizeof units, "%s/lib/systemd/system", dir);
+        snprintf(pool, sizeof pool, "%s%s/sbin/warden", dir, prefix);
+        snprintf(line, sizeof line, "ExecStart=%s/sbin/warden", prefix);
+        assert_units_pass_verify(units, line, pool);
+    }
+    stack_remove_dir(dir);
+}
+
+Test(deploy, install_with_prefix_opt_names_it_everywhere, .timeout = 120)
+{
+    assert_install_with_prefix("/opt/warden");
+}
+
+Test(deploy, install_with_prefix_usr_names_it_everywhere, .timeout = 120)
+{
+    assert_install_with_prefix("/usr");
+}
+
+/* `make` and `make run` install nothing that only the tests, the fuzzers or
+ * the benchmark use; `make test` installs everything the full run uses. */
+Test(deploy, run_packages_hold_no_test_package)
+{
+    static const char *const sets[] = {"build", "run", NULL};
+    size_t s, i;
+
+    for (s = 0; sets[s] != NULL; s++) {
+        char *deps = deps_of(sets[s]);
+
+        for (i = 0; test_only_packages[i] != NULL; i++)
+            cr_assert(!has_word(deps, test_only_packages[i]), "deps-%s installs %s: %s", sets[s],
+                      test_only_packages[i], deps);
+        free(deps);
+    }
+}
+
+Test(deploy, test_packages_hold_everything_the_full_run_uses)
+{
+    char *test = deps_of("test"), *run = deps_of("run"), *bench = deps_of("bench");
+    char *fuzz = deps_of("fuzz"), *all = deps_of("all");
+    char *word, *save = NULL;
+    size_t i;
+
+    for (i = 0; full_test_packages[i] != NULL; i++) {
+        cr_assert(has_word(test, full_test_packages[i]), "deps-test lacks %s: %s", full_test_packages[i], test);
+        cr_assert(has_word(all, full_test_packages[i]), "make deps lacks %s: %s", full_test_packages[i], all);
+    }
+    cr_assert(has_word(bench, "wrk") && has_word(all, "wrk"), "wrk: bench %s, all %s", bench, all);
+    cr_assert(has_word(fuzz, "clang") && has_word(fuzz, "libclang-rt-dev"), "deps-fuzz: %s", fuzz);
+    /* Every run package is a bench and a test package too. */
+    for (word = strtok_r(run, " \n", &save); word != NULL; word = strtok_r(NULL, " \n", &save)) {
+        cr_assert(has_word(test, word), "deps-test lacks run's %s", word);
+        cr_assert(has_word(bench, word), "deps-bench lacks run's %s", word);
+    }
+    free(test);
+    free(run);
+    free(bench);
+    free(fuzz);
+    free(all);
+}
+
+/* What `make run`, `make` and `make install` would do (make -n): the run
+ * packages at most, never a test-only one; no apt-get for the last two. */
+Test(deploy, make_run_and_install_plan_no_test_package, .timeout = 60)
+{
+    static const char *const targets[] = {"run", "all", "install", NULL};
+    size_t t, i;
+
+    clear_make_env();
+    for (t = 0; targets[t] != NULL; t++) {
+        const char *argv[] = {"make", "-n", "--no-print-directory", targets[t], sanitize_arg(),
+                              "DESTDIR=/nonexistent", NULL};
+        char *output = NULL;
+        int rc = stack_run(argv, &output);
+
+        cr_assert_eq(rc, 0, "make -n %s exited %d:\n%s", targets[t], rc, output);
+        for (i = 0; test_only_packages[i] != NULL; i++)
+            cr_assert(!has_word(output, test_only_packages[i]), "make -n %s names %s:\n%s", targets[t],
+                      test_only_packages[i], output);
+        if (strcmp(targets[t], "run") == 0)
+            cr_assert(has_word(output, "nginx-light") && strstr(output, "apt-get") != NULL,
+                      "make -n run does not install the run packages:\n%s", output);
+        else
+            cr_assert_null(strstr(output, "apt-get"), "make -n %s runs apt-get:\n%s", targets[t], output);
+        free(output);
+    }
+}
+
+/* make deps with a system nginx running: stand-ins for dpkg-query (every
+ * package installed but $MISSING), apt-get and systemctl (nginx "active")
+ * record what they are asked. apt-get installs only what is missing, and
+ * nobody asks systemctl (or service) anything. */
+Test(deploy, deps_leaves_a_running_system_nginx_alone, .timeout = 60)
+{
+    static const char *const fakes[][2] = {
+        {"dpkg-query", "#!/bin/sh\nfor p; do :; done\ncase \" $MISSING \" in *\" $p \"*) exit 1 ;; esac\n"
+                       "echo 'install ok installed'\n"},
+        {"apt-get", "#!/bin/sh\necho \"apt-get $*\" >>\"$FAKE_LOG\"\n"},
+        {"systemctl", "#!/bin/sh\necho \"systemctl $*\" >>\"$FAKE_LOG\"\n"},
+        {"service", "#!/bin/sh\necho \"service $*\" >>\"$FAKE_LOG\"\n"},
+    };
+    static const struct {
+        const char *target, *expect;
+    } runs[] = {
+        {"deps-run", "apt-get install -y -q --no-install-recommends curl\n"},
+        {"deps", "apt-get install -y -q --no-install-recommends curl wrk\n"},
+        {"deps-test", "apt-get install -y -q --no-install-recommends curl\n"},
+    };
+    char dir[64], bin[128], log[128], path[PATH_MAX + 256], *makefile;
+    size_t i;
+
+    make_temp_dir(dir, sizeof dir);
+    snprintf(bin, sizeof bin, "%s/bin", dir);
+    snprintf(log, sizeof log, "%s/log", dir);
+    cr_assert_eq(mkdir(bin, 0700), 0, "mkdir %s: %s", bin, strerror(errno));
+    for (i = 0; i < sizeof fakes / sizeof *fakes; i++) {
+        snprintf(path, sizeof path, "%s/%s", bin, fakes[i][0]);
+        write_file(path, fakes[i][1]);
+        cr_assert_eq(chmod(path, 0700), 0, "chmod %s: %s", path, strerror(errno));
+    }
+    snprintf(path, sizeof path, "%s:%s", bin, getenv("PATH"));
+    cr_assert_eq(setenv("PATH", path, 1), 0);
+    cr_assert_eq(setenv("FAKE_LOG", log, 1), 0);
+    cr_assert_eq(setenv("MISSING", "curl wrk", 1), 0);
+    clear_make_env();
+
+    for (i = 0; i < sizeof runs / sizeof *runs; i++) {
+        const char *argv[] = {"make", "-s", "--no-print-directory", runs[i].target, NULL};
+        char *text;
+
+        write_file(log, "");
+        assert_command_ok(argv);
+        text = read_file(log);
+        cr_assert_not_null(strstr(text, "apt-get update -q\n"), "make %s:\n%s", runs[i].target, text);
+        cr_assert_not_null(strstr(text, runs[i].expect), "make %s:\n%s", runs[i].target, text);
+        cr_assert_null(strstr(text, "systemctl"), "make %s asks systemctl:\n%s", runs[i].target, text);
+        cr_assert_null(strstr(text, "service "), "make %s asks service:\n%s", runs[i].target, text);
+        free(text);
+    }
+    /* Nothing missing: no apt-get at all (and so no root needed). */
+    cr_assert_eq(setenv("MISSING", "", 1), 0);
+    {
+        const char *argv[] = {"make", "-s", "--no-print-directory", "deps", NULL};
+        char *text;
+
+        write_file(log, "");
+        assert_command_ok(argv);
+        text = read_file(log);
+        cr_assert_str_empty(text, "make deps with nothing missing:\n%s", text);
+        free(text);
+    }
+    makefile = read_file("Makefile");
+    cr_assert_null(strstr(makefile, "systemctl"), "the Makefile calls systemctl");
+    free(makefile);
+    stack_remove_dir(dir);
 }
