@@ -315,6 +315,20 @@ Test(deploy, static_pages_are_served)
 
     get_shared_ok("/", &r);
     cr_assert_not_null(strstr(r.body, "<html"), "body: %s", r.body);
+    /* The root leads to the invite page, in that page's style (its accent,
+     * its card, its type). */
+    cr_assert_not_null(strstr(r.body, "href=\"/invite_register.html\""), "body: %s", r.body);
+    struct http_response inv;
+    get_shared_ok("/invite_register.html", &inv);
+    static const char *const shared_style[] = {
+        "--accent: #2450a6;", "main { max-width: 30rem;", "font: 1rem/1.5 system-ui",
+        "name=\"viewport\"",
+    };
+    for (size_t i = 0; i < sizeof shared_style / sizeof *shared_style; i++) {
+        cr_expect_not_null(strstr(inv.body, shared_style[i]), "invite page lacks %s", shared_style[i]);
+        cr_expect_not_null(strstr(r.body, shared_style[i]), "/ lacks %s", shared_style[i]);
+    }
+    http_response_free(&inv);
     http_response_free(&r);
 }
 
