@@ -1123,9 +1123,10 @@ static const struct command commands[] = {
     {"audit", "[FILTERS] [--since DATE] [--limit N] [--json]", 0, 11, true, cmd_audit, check_audit,
      "the audit log, newest first",
      "Print the audit log's entries, newest first: every mutation made through the\n"
-     "API or wardenctl, with who made it and its request id. Filters combine (an\n"
-     "entry must match each one given); each is read from its own keys, so a\n"
-     "filtered read costs what it returns, not the size of the log.\n\n"
+     "API or wardenctl, with who made it and its request id. FILTERS are any of\n"
+     "--actor, --action and --target, and combine (an entry must match each one\n"
+     "given). Each has its own keys: a filtered read walks the entries of one of\n"
+     "them (the target's, else the actor's, else the action's), never the whole log.\n\n"
      "arguments:\n"
      "  --actor ID|NAME    entries by this actor: its id (a chat user's, a game\n"
      "                     account's GUID, the operator's uid) or its name\n"
