@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "warden/buf.h"
@@ -138,8 +139,15 @@ static int apply(struct config *c, const struct config_option *o, const char *va
         /* unix:/path (sun_path holds 108 bytes with its NUL), or HOST:PORT
          * with a port in range; an empty host means every address. */
         const char *colon = strrchr(value, ':');
+        size_t sun_max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+        if (strncmp(value, "unix:", 5) == 0 && value[5] == '/' && strlen(value + 5) > sun_max) {
+            snprintf(err, err_size, "%sinvalid %s: unix socket path too long (%zu bytes; "
+                     "the system allows at most %zu): %s", source, name_of(o), strlen(value + 5),
+                     sun_max, value + 5);
+            return -1;
+        }
         bool ok = strncmp(value, "unix:", 5) == 0
-                      ? value[5] == '/' && strlen(value + 5) < 108
+                      ? value[5] == '/'
                       : colon && parse_int64(colon + 1, 1, 65535, &n) == 0;
         if (!ok || copy_string(AT(c, o, char), o->size, value) < 0) {
             snprintf(err, err_size, "%sinvalid %s '%s' (expected unix:/absolute/path or HOST:PORT)",

@@ -36,11 +36,14 @@
 #include "warden/store/db.h"
 #include "warden/fcgi_client.h"
 #include "warden/json.h"
+#include "warden/jsonw.h"
+#include "warden/buf.h"
 #include "warden/guid.h"
 #include "warden/log.h"
 #include "warden/password.h"
 #include "warden/snowflake.h"
 #include "warden/store.h"
+#include "warden/store/audit.h"
 #include "warden/store/game.h"
 #include "warden/store/game_tokens.h"
 #include "warden/store/invites.h"
@@ -705,6 +708,218 @@ static int cmd_list_invites(struct ctl *ctl, int argc, char **argv)
     return 0;
 }
 
+/* --- the audit log ---------------------------------------------------------- */
+
+#define AUDIT_LIMIT_DEFAULT 50
+
+struct audit_args {
+    struct audit_query q;
+    bool json;
+};
+
+static bool leap_year(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Two digits at s, in min..max. */
+static bool two_digits(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+        return false;
+    *out = (s[0] - '0') * 10 + (s[1] - '0');
+    return *out >= min && *out <= max;
+}
+
+/* YYYY-MM-DD, optionally followed by THH:MM or THH:MM:SS, optionally by Z: UTC,
+ * as ms since 1970. Returns false for anything else, or an impossible date. */
+static bool parse_iso_date(const char *s, int64_t *ms)
+{
+    int64_t y = 0, mo, d, h = 0, mi = 0, sec = 0;
+    for (int i = 0; i < 4; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        y = y * 10 + (s[i] - '0');
+    }
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1970 || s[4] != '-' || !two_digits(s + 5, 1, 12, &mo) || s[7] != '-' ||
+        !two_digits(s + 8, 1, mdays[mo - 1] + (mo == 2 && leap_year(y)), &d))
+        return false;
+    const char *p = s + 10;
+    if (*p == 'T') {
+        if (!two_digits(p + 1, 0, 23, &h) || p[3] != ':' || !two_digits(p + 4, 0, 59, &mi))
+            return false;
+        p += 6;
+        if (*p == ':') {
+            if (!two_digits(p + 1, 0, 59, &sec))
+                return false;
+            p += 3;
+        }
+        if (*p == 'Z')
+            p++;
+    }
+    if (*p)
+        return false;
+    *ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 * 60 + mi * 60 + sec) * 1000;
+    return true;
+}
+
+/* The arguments of `audit` into a; returns 0, or EXIT_USAGE with the line printed. */
+static int parse_audit_args(int argc, char **argv, struct audit_args *a)
+{
+    *a = (struct audit_args){.q = {.limit = AUDIT_LIMIT_DEFAULT}};
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--json") == 0) {
+            a->json = true;
+            continue;
+        }
+        static const char *const valued[] = {"--actor", "--action", "--target", "--since", "--limit"};
+        const char *name = NULL;
+        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+            if (strcmp(arg, valued[k]) == 0)
+                name = valued[k];
+        if (!name)
+            return fail(EXIT_USAGE, "audit: unknown argument '%s' (see wardenctl help audit)", arg);
+        if (i + 1 >= argc || !*argv[i + 1])
+            return fail(EXIT_USAGE, "audit: %s needs a value", name);
+        const char *value = argv[++i];
+        if (strcmp(name, "--actor") == 0) {
+            a->q.actor = value;
+        } else if (strcmp(name, "--action") == 0) {
+            a->q.action = value;
+        } else if (strcmp(name, "--target") == 0) {
+            const char *colon = strchr(value, ':');
+            if (!colon || colon == value || !colon[1])
+                return fail(EXIT_USAGE, "audit: invalid --target '%s' (expected TYPE:ID, e.g. user:1234)",
+                            value);
+            a->q.target = value;
+        } else if (strcmp(name, "--since") == 0) {
+            if (!parse_iso_date(value, &a->q.since_ms))
+                return fail(EXIT_USAGE,
+                            "audit: invalid --since '%s' (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z], UTC)",
+                            value);
+        } else if (parse_int64(value, 1, STORE_AUDIT_LIMIT_MAX, &a->q.limit) < 0) {
+            return fail(EXIT_USAGE, "audit: invalid --limit '%s' (expected 1..%d)", value,
+                        STORE_AUDIT_LIMIT_MAX);
+        }
+    }
+    return 0;
+}
+
+static int check_audit(int argc, char **argv)
+{
+    struct audit_args a;
+    return parse_audit_args(argc, argv, &a);
+}
+
+/* The text of a path of an entry (a string, or an integer in decimal); "" when neither. */
+static void entry_text(const bson_t *doc, const char *path, char *out, size_t size)
+{
+    bson_iter_t it, at;
+    out[0] = '\0';
+    if (!bson_iter_init(&it, doc) || !bson_iter_find_descendant(&it, path, &at))
+        return;
+    if (BSON_ITER_HOLDS_UTF8(&at))
+        snprintf(out, size, "%s", bson_iter_utf8(&at, NULL));
+    else if (BSON_ITER_HOLDS_INT64(&at) || BSON_ITER_HOLDS_INT32(&at))
+        snprintf(out, size, "%lld", (long long)bson_iter_as_int64(&at));
+}
+
+static bool print_audit_line(const bson_t *entry, void *ctx)
+{
+    (void)ctx;
+    char realm[16], actor_id[64], actor[160], action[128], type[64], target_id[128], rid[96];
+    char target[200], when[48];
+    entry_text(entry, "actor.realm", realm, sizeof realm);
+    entry_text(entry, "actor.id", actor_id, sizeof actor_id);
+    entry_text(entry, "actor.name", actor, sizeof actor);
+    entry_text(entry, "action", action, sizeof action);
+    entry_text(entry, "target.type", type, sizeof type);
+    entry_text(entry, "target.id", target_id, sizeof target_id);
+    entry_text(entry, "request_id", rid, sizeof rid);
+    snprintf(target, sizeof target, "%s:%s", type, target_id);
+    format_iso8601(doc_date(entry, "created_at", snowflake_time_ms(doc_int(entry, "_id", 0))), when,
+                   sizeof when);
+    char who[240];
+    snprintf(who, sizeof who, "%s:%s", realm, actor[0] ? actor : actor_id);
+    printf("%-32s %-24s %-24s %-28s %s\n", when, who, action, target, rid[0] ? rid : "-");
+    return true;
+}
+
+/* One entry as a line of JSON: ids as strings, dates ISO, before/after as stored. */
+static bool print_audit_json(const bson_t *entry, void *ctx)
+{
+    (void)ctx;
+    struct buf out = BUF_INIT;
+    struct jsonw w;
+    jsonw_init(&w, &out);
+    jsonw_object_begin(&w);
+    jsonw_key(&w, "id");
+    jsonw_id(&w, doc_int(entry, "_id", 0));
+    jsonw_key(&w, "created_at");
+    jsonw_date(&w, doc_date(entry, "created_at", snowflake_time_ms(doc_int(entry, "_id", 0))));
+    static const char *const parts[][2] = {{"actor", "realm"}, {"actor", "id"}, {"actor", "name"},
+                                           {"target", "type"}, {"target", "id"}};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        char path[32], text[256];
+        if (i == 0 || strcmp(parts[i][0], parts[i - 1][0]) != 0) {
+            if (i > 0)
+                jsonw_object_end(&w);
+            if (i == 3) {
+                entry_text(entry, "action", text, sizeof text);
+                jsonw_kv_string(&w, "action", text);
+            }
+            jsonw_key(&w, parts[i][0]);
+            jsonw_object_begin(&w);
+        }
+        snprintf(path, sizeof path, "%s.%s", parts[i][0], parts[i][1]);
+        entry_text(entry, path, text, sizeof text);
+        jsonw_kv_string(&w, parts[i][1], text);
+    }
+    jsonw_object_end(&w);
+    static const char *const states[] = {"before", "after"};
+    for (size_t i = 0; i < 2; i++) {
+        bson_iter_t it;
+        if (bson_iter_init_find(&it, entry, states[i]) && BSON_ITER_HOLDS_DOCUMENT(&it)) {
+            jsonw_key(&w, states[i]);
+            jsonw_bson_value(&w, &it);
+        }
+    }
+    char rid[96];
+    entry_text(entry, "request_id", rid, sizeof rid);
+    jsonw_kv_string(&w, "request_id", rid);
+    jsonw_object_end(&w);
+    puts(buf_cstr(&out));
+    buf_free(&out);
+    return true;
+}
+
+static int cmd_audit(struct ctl *ctl, int argc, char **argv)
+{
+    struct audit_args a;
+    int rc = parse_audit_args(argc, argv, &a);
+    if (rc)
+        return rc;
+    if (!a.json)
+        printf("%-32s %-24s %-24s %-28s %s\n", "TIME", "ACTOR", "ACTION", "TARGET", "REQUEST ID");
+    bson_error_t e;
+    if (store_audit_list(ctl->db, &a.q, a.json ? print_audit_json : print_audit_line, NULL, &e) != STORE_OK)
+        return db_fail(&e);
+    return 0;
+}
+
 static int cmd_delete_invite(struct ctl *ctl, int argc, char **argv)
 {
     (void)argc;
@@ -905,6 +1120,25 @@ static const struct command commands[] = {
      "  MAX_USES        -1 (unlimited, the default) or 1..1000000\n"},
     {"list-invites", "", 0, 0, true, cmd_list_invites, NULL, "list instance invites",
      "List the instance invites, oldest first: code, creation date, uses, maximum.\n"},
+    {"audit", "[FILTERS] [--since DATE] [--limit N] [--json]", 0, 11, true, cmd_audit, check_audit,
+     "the audit log, newest first",
+     "Print the audit log's entries, newest first: every mutation made through the\n"
+     "API or wardenctl, with who made it and its request id. FILTERS are any of\n"
+     "--actor, --action and --target, and combine (an entry must match each one\n"
+     "given). Each has its own keys: a filtered read walks the entries of one of\n"
+     "them (the target's, else the actor's, else the action's), never the whole log.\n\n"
+     "arguments:\n"
+     "  --actor ID|NAME    entries by this actor: its id (a chat user's, a game\n"
+     "                     account's GUID, the operator's uid) or its name\n"
+     "  --action ACTION    entries of this action, e.g. user.delete, invite.create\n"
+     "  --target TYPE:ID   entries about this object, e.g. user:1234, invite:AbC123\n"
+     "  --since DATE       entries made at or after DATE, UTC: YYYY-MM-DD or\n"
+     "                     YYYY-MM-DDTHH:MM[:SS][Z]\n"
+     "  --limit N          at most N entries (1..10000; default 50)\n"
+     "  --json             one JSON object per line instead of the table\n\n"
+     "prints: a table (TIME, ACTOR as realm:name, ACTION, TARGET, REQUEST ID), or with\n"
+     "--json lines of {id, created_at, actor: {realm, id, name}, action, target: {type,\n"
+     "id}, before?, after?, request_id}\n"},
     {"delete-invite", "CODE", 1, 1, true, cmd_delete_invite, NULL, "delete an instance invite",
      "Delete an instance invite (audited as invite.delete).\n\n"
      "arguments:\n"

@@ -93,7 +93,8 @@ static int open_unix(const struct config *cfg, const char *path, struct listener
     memset(&sa, 0, sizeof sa);
     sa.sun_family = AF_UNIX;
     if (strlen(path) >= sizeof sa.sun_path) {
-        snprintf(err, err_size, "socket path too long: %s", path);
+        snprintf(err, err_size, "unix socket path too long (%zu bytes; the system allows at most %zu): %s",
+                 strlen(path), sizeof sa.sun_path - 1, path);
         return -1;
     }
     strcpy(sa.sun_path, path);

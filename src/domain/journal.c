@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "warden/log.h"
+#include "warden/store/audit.h"
 
 static const char *realm_name(enum actor_realm realm)
 {
@@ -34,8 +35,20 @@ bool journal_audit(const struct domain *d, const char *action, const char *targe
         .request_id = d->request_id,
     };
     bson_error_t e;
-    if (store_audit(d->db, &entry, &e) == STORE_OK)
+    int64_t id;
+    if (store_audit(d->db, &entry, &id, &e) == STORE_OK) {
+        /* In the same step, the postings that `wardenctl audit --actor/--action/
+         * --target` read. The entry is the record: it is written, so the
+         * operation is recorded even if they are not; the entry then shows
+         * in the unfiltered read only, until `wardenctl migrate` writes
+         * them. */
+        if (store_audit_postings(d->db, id, &entry, &e) != STORE_OK)
+            log_warn("audit entry %lld for %s %s:%s written, its postings not (filters of "
+                     "`wardenctl audit` miss it until `wardenctl migrate`; rid=%s): %s",
+                     (long long)id, action, target_type, target_id ? target_id : "",
+                     d->request_id ? d->request_id : "-", e.message);
         return domain_ok(r);
+    }
     log_error("audit entry for %s %s:%s lost (rid=%s): %s", action, target_type,
               target_id ? target_id : "", d->request_id ? d->request_id : "-", e.message);
     domain_store_error(r, &e);

@@ -10,6 +10,7 @@
  */
 #include "warden/store.h"
 
+#include "warden/store/audit.h"
 #include "warden/store/game.h"
 #include "warden/store/guilds.h"
 #include "warden/store/invites.h"
@@ -29,6 +30,7 @@ static const struct backfill_step steps[] = {
     {"game_user_names", store_game_users_backfill},
     {"players", store_players_backfill},
     {"invite_slots", store_invites_backfill},
+    {"audit_keys", store_audit_backfill},
 };
 
 bool store_backfill(struct db *db, store_backfill_report_fn report, void *ctx, bson_error_t *e)

@@ -13,12 +13,13 @@
  * field): draw again, as a unique-key insert should.
  */
 static enum store_status insert_new(struct db *db, const char *collection, const bson_t *fields,
-                                    bson_error_t *e)
+                                    int64_t *id, bson_error_t *e)
 {
     enum store_status s = STORE_DUPLICATE;
     for (int attempt = 0; attempt < 8 && s == STORE_DUPLICATE; attempt++) {
         bson_t doc = BSON_INITIALIZER;
-        BSON_APPEND_INT64(&doc, "_id", snowflake_next());
+        *id = snowflake_next();
+        BSON_APPEND_INT64(&doc, "_id", *id);
         bson_concat(&doc, fields);
         s = store_insert(db_collection(db, collection), &doc, e);
         bson_destroy(&doc);
@@ -43,7 +44,8 @@ enum store_status store_gateway_event(struct db *db, const char *type, int64_t g
         bson_destroy(&empty);
     }
     BSON_APPEND_DATE_TIME(&doc, "created_at", clock_wall_ms());
-    enum store_status s = insert_new(db, "gateway_events", &doc, e);
+    int64_t id;
+    enum store_status s = insert_new(db, "gateway_events", &doc, &id, e);
     bson_destroy(&doc);
     return s;
 }
@@ -62,12 +64,14 @@ enum store_status store_game_command(struct db *db, const struct game_command *c
     if (cmd->reason)
         BSON_APPEND_UTF8(&doc, "reason", cmd->reason);
     BSON_APPEND_DATE_TIME(&doc, "created_at", clock_wall_ms());
-    enum store_status s = insert_new(db, "game_commands", &doc, e);
+    int64_t id;
+    enum store_status s = insert_new(db, "game_commands", &doc, &id, e);
     bson_destroy(&doc);
     return s;
 }
 
-enum store_status store_audit(struct db *db, const struct audit_entry *entry, bson_error_t *e)
+enum store_status store_audit(struct db *db, const struct audit_entry *entry, int64_t *id,
+                              bson_error_t *e)
 {
     bson_t doc = BSON_INITIALIZER, actor, target;
     BSON_APPEND_DOCUMENT_BEGIN(&doc, "actor", &actor);
@@ -89,7 +93,8 @@ enum store_status store_audit(struct db *db, const struct audit_entry *entry, bs
         BSON_APPEND_DOCUMENT(&doc, "after", entry->after);
     BSON_APPEND_UTF8(&doc, "request_id", entry->request_id ? entry->request_id : "");
     BSON_APPEND_DATE_TIME(&doc, "created_at", clock_wall_ms());
-    enum store_status s = insert_new(db, "audit_log", &doc, e);
+    int64_t drawn;
+    enum store_status s = insert_new(db, "audit_log", &doc, id ? id : &drawn, e);
     bson_destroy(&doc);
     return s;
 }

@@ -786,7 +786,7 @@ Test(ctl_options, readme_game_walk_through_runs)
     cr_assert_eq(setenv("WARDEN_ENV_FILE", path, 1), 0);
 
     char *blocks = readme_blocks("Walk-through, from the set-up", 2);
-    static const char readme_url[] = "URL=http://127.0.0.1:8080\n";
+    static const char readme_url[] = "URL=http://127.0.0.1:$PORT\n";
     char *url_line = strstr(blocks, readme_url);
     cr_assert(url_line, "no %s in %s", readme_url, blocks);
     size_t size = strlen(blocks) + STACK_STR_MAX + 16;

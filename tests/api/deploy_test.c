@@ -18,7 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "support/http.h"
@@ -204,6 +208,236 @@ static void assert_site_passes_nginx_t(const char *src_dir)
     stack_remove_dir(dir);
 }
 
+/* --- the site next to Debian's stock layout -------------------------------- */
+
+/* Debian 12's /etc/nginx/sites-available/default as its nginx-common
+ * package ships it, less its comments. */
+static const char debian_default_site[] =
+    "server {\n"
+    "\tlisten 80 default_server;\n"
+    "\tlisten [::]:80 default_server;\n"
+    "\troot /var/www/html;\n"
+    "\tindex index.html index.htm index.nginx-debian.html;\n"
+    "\tserver_name _;\n"
+    "\tlocation / {\n"
+    "\t\ttry_files $uri $uri/ =404;\n"
+    "\t}\n"
+    "}\n";
+
+/* A free loopback TCP port (free when this returns; nginx binds it next). */
+static int free_loopback_port(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
+    cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0, "bind: %s", strerror(errno));
+    cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+/* text with the lines a test nginx cannot use rewritten: port 80 becomes
+ * 127.0.0.1:port (default_server and all), [::]:80 goes (IPv6 may be off
+ * here), and, when pool_socket is set (Warden's site), the upstream, the
+ * root and the access log point at the shared stack's pool, the checkout's
+ * pages and dir. Written to path. */
+static void write_site_for_test(const char *text, const char *path, int port, const char *pool_socket,
+                                const char *dir)
+{
+    char *copy = strdup(text), *line, *save = NULL, html[PATH_MAX];
+    FILE *out = fopen(path, "w");
+    int listens = 0;
+
+    cr_assert_not_null(copy);
+    cr_assert_not_null(out, "%s: %s", path, strerror(errno));
+    if (pool_socket)
+        repo_path("nginx/html", html);
+    for (line = strtok_r(copy, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+        const char *p = line + strspn(line, " \t");
+
+        if (strncmp(p, "listen [::]:80", 14) == 0)
+            continue;
+        if (strncmp(p, "listen 80", 9) == 0) {
+            fprintf(out, "    listen 127.0.0.1:%d%s\n", port, p + 9);
+            listens++;
+        } else if (pool_socket && strncmp(p, "server unix:", 12) == 0) {
+            fprintf(out, "    server unix:%s;\n", pool_socket);
+        } else if (pool_socket && strncmp(p, "root ", 5) == 0) {
+            fprintf(out, "    root %s;\n", html);
+        } else if (pool_socket && strncmp(p, "access_log ", 11) == 0) {
+            fprintf(out, "    access_log %s/warden-access.log warden;\n", dir);
+        } else {
+            fprintf(out, "%s\n", line);
+        }
+    }
+    cr_assert_eq(fclose(out), 0);
+    cr_assert_eq(listens, 1, "%s: %d `listen 80` lines", path, listens);
+    free(copy);
+}
+
+static pid_t debian_nginx_pid;
+
+static void stop_debian_nginx(void)
+{
+    if (debian_nginx_pid > 0) {
+        kill(debian_nginx_pid, SIGTERM);
+        waitpid(debian_nginx_pid, NULL, 0);
+        debian_nginx_pid = 0;
+    }
+}
+
+static bool answered(const struct http_response *r)
+{
+    return r->status != 0;
+}
+
+/* Debian's layout in a temp prefix: nginx.conf as Debian's (its http block
+ * includes conf.d/ and sites-enabled/, with snippets/ beside it),
+ * Debian's default site and Warden's in sites-enabled/, both on one port.
+ * As shipped side by side, nginx -t refuses them (two default servers), which
+ * the operator sees; once the default site is removed as README's
+ * *Deployment* says, nginx -t passes and a request with any Host, even an IP
+ * address, reaches Warden: its /healthz, its pages, its JSON 404. */
+Test(deploy, site_next_to_debians_default_site, .fini = stop_debian_nginx, .timeout = 60)
+{
+    static const char *const snippets[] = {"warden-http.conf", "warden-locations.conf"};
+    const char *pool_socket = getenv("WARDEN_TEST_SOCKET");
+    char dir[64], src[PATH_MAX], path[PATH_MAX + 64], conf[PATH_MAX + 64], prefix[PATH_MAX],
+        err_log[PATH_MAX], base[64];
+    const char *check[] = {nginx_bin(), "-t", "-p", prefix, "-c", conf, "-e", err_log, NULL};
+    char *text, *output = NULL;
+    int port = free_loopback_port(), rc;
+    size_t i;
+
+    cr_assert(pool_socket && *pool_socket, "no WARDEN_TEST_SOCKET from the runner");
+    make_temp_dir(dir, sizeof dir);
+    static const char *const subdirs[] = {"conf.d", "sites-available", "sites-enabled", "snippets"};
+    for (i = 0; i < sizeof subdirs / sizeof *subdirs; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, subdirs[i]);
+        cr_assert_eq(mkdir(path, 0755), 0, "mkdir %s: %s", path, strerror(errno));
+    }
+    for (i = 0; i < sizeof snippets / sizeof *snippets; i++) {
+        char rel[64];
+
+        snprintf(rel, sizeof rel, "nginx/%s", snippets[i]);
+        repo_path(rel, src);
+        snprintf(path, sizeof path, "%s/snippets/%s", dir, snippets[i]);
+        cr_assert_eq(symlink(src, path), 0, "symlink %s: %s", path, strerror(errno));
+    }
+    snprintf(path, sizeof path, "%s/sites-available/default", dir);
+    write_site_for_test(debian_default_site, path, port, NULL, dir);
+    repo_path("nginx/warden.conf", src);
+    text = read_file(src);
+    snprintf(path, sizeof path, "%s/sites-available/warden.conf", dir);
+    write_site_for_test(text, path, port, pool_socket, dir);
+    free(text);
+    static const char *const sites[] = {"default", "warden.conf"};
+    for (i = 0; i < sizeof sites / sizeof *sites; i++) {
+        char target[96];
+
+        snprintf(target, sizeof target, "../sites-available/%s", sites[i]);
+        snprintf(path, sizeof path, "%s/sites-enabled/%s", dir, sites[i]);
+        cr_assert_eq(symlink(target, path), 0, "symlink %s: %s", path, strerror(errno));
+    }
+
+    /* Debian's nginx.conf, its paths in the temp prefix and as a user may run
+     * it; as root, `user root;` as the dev stack's, since the pool's socket
+     * is the test user's alone (Debian's www-data could not reach it). */
+    size_t cap = 2048 + 16 * strlen(dir);
+    text = malloc(cap);
+    cr_assert_not_null(text);
+    snprintf(text, cap,
+             "daemon off;\n"
+             "%2$s"
+             "worker_processes 1;\n"
+             "pid %1$s/nginx.pid;\n"
+             "error_log %1$s/error.log;\n"
+             "events { worker_connections 768; }\n"
+             "http {\n"
+             "    sendfile on;\n"
+             "    tcp_nopush on;\n"
+             "    types_hash_max_size 2048;\n"
+             "    include /etc/nginx/mime.types;\n"
+             "    default_type application/octet-stream;\n"
+             "    ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;\n"
+             "    ssl_prefer_server_ciphers on;\n"
+             "    access_log %1$s/access.log;\n"
+             "    gzip on;\n"
+             "    client_body_temp_path %1$s/body;\n"
+             "    fastcgi_temp_path %1$s/fastcgi;\n"
+             "    proxy_temp_path %1$s/proxy;\n"
+             "    scgi_temp_path %1$s/scgi;\n"
+             "    uwsgi_temp_path %1$s/uwsgi;\n"
+             "    include %1$s/conf.d/*.conf;\n"
+             "    include %1$s/sites-enabled/*;\n"
+             "}\n",
+             dir, geteuid() == 0 ? "user root;\n" : "");
+    snprintf(conf, sizeof conf, "%s/nginx.conf", dir);
+    write_file(conf, text);
+    free(text);
+    snprintf(prefix, sizeof prefix, "%s/", dir);
+    snprintf(err_log, sizeof err_log, "%s/error.log", dir);
+
+    /* Dropped next to the default site: refused, loudly. */
+    rc = stack_run(check, &output);
+    cr_expect_neq(rc, 0, "nginx -t accepted both default servers:\n%s", output ? output : "");
+    cr_expect_not_null(output && strstr(output, "duplicate default server"), "nginx -t said:\n%s",
+                       output ? output : "");
+    free(output);
+
+    /* The README's step: rm sites-enabled/default. */
+    snprintf(path, sizeof path, "%s/sites-enabled/default", dir);
+    cr_assert_eq(unlink(path), 0);
+    assert_command_ok(check);
+
+    debian_nginx_pid = fork();
+    cr_assert_geq(debian_nginx_pid, 0, "fork: %s", strerror(errno));
+    if (debian_nginx_pid == 0) {
+        execl(nginx_bin(), nginx_bin(), "-p", prefix, "-c", conf, "-e", err_log, (char *)NULL);
+        _exit(127);
+    }
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
+
+    struct http_response r;
+    char *url = http_url(base, "/healthz");
+    cr_assert(http_request_until("GET", url, NULL, answered, 10000, &r), "no answer from %s: %s", url, r.error);
+    free(url);
+    if (r.status != 200) {
+        char *log = read_file(err_log);
+        cr_expect_eq(r.status, 200, "/healthz: %ld %s\nnginx's error log:\n%s", r.status, r.body, log);
+        free(log);
+    }
+    cr_expect_not_null(strstr(r.body, "\"status\""), "/healthz is not Warden's: %s", r.body);
+    http_response_free(&r);
+
+    /* Any Host (a name nobody configured, an address) is Warden's. */
+    static const char *const hosts[] = {"Host: 203.0.113.7", "Host: unknown.example.org"};
+    for (i = 0; i < sizeof hosts / sizeof *hosts; i++) {
+        const char *headers[] = {hosts[i], NULL};
+
+        url = http_url(base, "/");
+        cr_assert_eq(http_request("GET", url, headers, NULL, 0, &r), 0, "%s: %s", url, r.error);
+        cr_expect_eq(r.status, 200, "%s /: %ld", hosts[i], r.status);
+        cr_expect_not_null(strstr(r.body, "invite_register.html"), "%s /: not Warden's page: %s", hosts[i],
+                           r.body);
+        http_response_free(&r);
+        free(url);
+
+        url = http_url(base, "/api/v6/no-such-route");
+        cr_assert_eq(http_request("GET", url, headers, NULL, 0, &r), 0, "%s: %s", url, r.error);
+        const char *type = http_header(&r, "Content-Type");
+        cr_expect_eq(r.status, 404, "%s: %ld %s", hosts[i], r.status, r.body);
+        cr_expect(type && strncmp(type, "application/json", 16) == 0, "%s: not Warden's 404: %s", hosts[i],
+                  r.body);
+        http_response_free(&r);
+        free(url);
+    }
+    stop_debian_nginx();
+    stack_remove_dir(dir);
+}
+
 Test(deploy, production_site_passes_nginx_t)
 {
     assert_site_passes_nginx_t("nginx");
@@ -338,6 +572,20 @@ Test(deploy, static_pages_are_served)
 
     get_shared_ok("/", &r);
     cr_assert_not_null(strstr(r.body, "<html"), "body: %s", r.body);
+    /* The root leads to the invite page, in that page's style (its accent,
+     * its card, its type). */
+    cr_assert_not_null(strstr(r.body, "href=\"/invite_register.html\""), "body: %s", r.body);
+    struct http_response inv;
+    get_shared_ok("/invite_register.html", &inv);
+    static const char *const shared_style[] = {
+        "--accent: #2450a6;", "main { max-width: 30rem;", "font: 1rem/1.5 system-ui",
+        "name=\"viewport\"",
+    };
+    for (size_t i = 0; i < sizeof shared_style / sizeof *shared_style; i++) {
+        cr_expect_not_null(strstr(inv.body, shared_style[i]), "invite page lacks %s", shared_style[i]);
+        cr_expect_not_null(strstr(r.body, shared_style[i]), "/ lacks %s", shared_style[i]);
+    }
+    http_response_free(&inv);
     http_response_free(&r);
 }
 

@@ -307,7 +307,7 @@ static bool audit(struct worker *w, const struct audit_actor *actor, const char 
         .after = after,
         .request_id = REQUEST_ID,
     };
-    CALL(store_audit(w->db, &entry, e), "the audit entry");
+    CALL(store_audit(w->db, &entry, NULL, e), "the audit entry");
     return true;
 }
 

@@ -315,7 +315,13 @@ Test(config, unix_socket_path_length)
     too_long[113] = '\0';
     assert_ok(parse("--listen", ok, NULL));
     cr_assert_str_eq(cfg.listen, ok);
-    ASSERT_REFUSED(WORDS("--listen"), "--listen", too_long);
+    /* The message says what is wrong, not that the form is. */
+    ASSERT_REFUSED(WORDS("--listen", "too long", "108 bytes", "at most 107", too_long + 5), "--listen", too_long);
+    cr_assert_null(strstr(err, "expected unix:"), "message: %s", err);
+    cr_assert_eq(setenv("WARDEN_LISTEN", too_long, 1), 0);
+    cr_assert_eq(parse("--workers", "2", NULL), -1, "accepted");
+    unsetenv("WARDEN_LISTEN");
+    assert_mentions(WORDS("WARDEN_LISTEN", "too long", "at most 107"));
 }
 
 Test(config, unknown_user_and_group)

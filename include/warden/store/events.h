@@ -57,6 +57,11 @@ struct audit_entry {
     const char *request_id;
 };
 
-enum store_status store_audit(struct db *db, const struct audit_entry *entry, bson_error_t *e);
+/**
+ * Append an audit entry; *id (may be NULL) gets its _id. Its postings, which
+ * `wardenctl audit` filters by, are store_audit_postings' (store/audit.h).
+ */
+enum store_status store_audit(struct db *db, const struct audit_entry *entry, int64_t *id,
+                              bson_error_t *e);
 
 #endif
