@@ -24,6 +24,7 @@
 #include "api/pool_support.h"
 #include "support/ctl_run.h"
 #include "support/fixtures.h"
+#include "support/readme.h"
 #include "support/stack.h"
 
 static void quiet_driver(void)
@@ -683,46 +684,6 @@ Test(ctl_options, readme_wardenctl_lines_are_commands)
 
 /* --- the README's blocks, run as written ---------------------------------------------- */
 
-/* The first n ```sh blocks of README.md after the line that starts with
- * `after`, joined (malloc'd). */
-static char *readme_blocks(const char *after, int n)
-{
-    char *readme = slurp("README.md");
-    char *at = strstr(readme, after);
-    cr_assert(at && (at == readme || at[-1] == '\n'), "README.md has no line starting %s", after);
-    size_t cap = strlen(at) + 1, len = 0;
-    char *out = calloc(1, cap);
-    cr_assert(out);
-    for (int i = 0; i < n; i++) {
-        char *start = strstr(at, "\n```sh\n");
-        cr_assert(start, "README.md: %d ```sh blocks after %s", i, after);
-        start += strlen("\n```sh\n");
-        char *end = strstr(start, "\n```\n");
-        cr_assert(end);
-        memcpy(out + len, start, (size_t)(end - start) + 1);
-        len += (size_t)(end - start) + 1;
-        at = end + 1;
-    }
-    free(readme);
-    return out;
-}
-
-/* Run script with sh -e in cwd, wardenctl first on PATH; its stdout and stderr. */
-static int run_script(const char *cwd, const char *script, char **output)
-{
-    const char *dir = getenv("WARDEN_BIN_DIR");
-    char here[PATH_MAX], path[PATH_MAX * 2 + 600];
-    cr_assert(getcwd(here, sizeof here));
-    const char *bin_dir = dir && *dir ? dir : "build/release";
-    snprintf(path, sizeof path, "%s%s%s:%s", bin_dir[0] == '/' ? "" : here, bin_dir[0] == '/' ? "" : "/",
-             bin_dir, getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
-    cr_assert_eq(setenv("PATH", path, 1), 0);
-    cr_assert_eq(setenv("CTL_CWD", cwd, 1), 0);
-    cr_assert_eq(setenv("CTL_SCRIPT", script, 1), 0);
-    return stack_run((const char *const[]){"sh", "-c", "cd \"$CTL_CWD\" && exec sh -ec \"$CTL_SCRIPT\" 2>&1", NULL},
-                     output);
-}
-
 /* *Quick start*: after `make run`, from the checkout's root, with wardenctl
  * on PATH and nothing else set: var/stack.env and var/staff-user as make
  * run leaves them. */
@@ -746,10 +707,10 @@ Test(ctl_options, readme_quick_start_wardenctl_block_runs)
     bare_environment();
     unsetenv("WARDEN_ENV_FILE");
 
-    char *script = readme_blocks("`wardenctl` (below) works on the dev stack too.", 1);
+    char *script = readme_blocks_after("`wardenctl` (below) works on the dev stack too.", 1);
     cr_expect_neq(strstr(script, "wardenctl make-invite"), NULL, "%s", script);
     char *out = NULL;
-    int rc = run_script(dir, script, &out);
+    int rc = readme_run(dir, script, &out);
     cr_expect_eq(rc, 0, "the Quick start block failed (%d):\n%s\n---\n%s", rc, script, out);
     cr_expect_neq(strstr(out, "SLOT  PID"), NULL, "no status: %s", out);
     /* The token the last line printed is the staff user's. */
@@ -785,7 +746,7 @@ Test(ctl_options, readme_game_walk_through_runs)
     bare_environment();
     cr_assert_eq(setenv("WARDEN_ENV_FILE", path, 1), 0);
 
-    char *blocks = readme_blocks("Walk-through, from the set-up", 2);
+    char *blocks = readme_blocks_after("Walk-through, from the set-up", 2);
     static const char readme_url[] = "URL=http://127.0.0.1:$PORT\n";
     char *url_line = strstr(blocks, readme_url);
     cr_assert(url_line, "no %s in %s", readme_url, blocks);
@@ -795,24 +756,11 @@ Test(ctl_options, readme_game_walk_through_runs)
     snprintf(script, size, "%.*sURL=%s\n%s", (int)(url_line - blocks), blocks, stack_shared_url(),
              url_line + strlen(readme_url));
     char *out = NULL;
-    int rc = run_script(dir, script, &out);
+    int rc = readme_run(dir, script, &out);
     cr_expect_eq(rc, 0, "the walk-through failed (%d):\n%s\n---\n%s", rc, script, out);
 
     /* Each "# <answer>" line, in order. */
-    const char *from = out;
-    int answers = 0;
-    for (const char *line = script; (line = strstr(line, "\n# ")); line++) {
-        char expected[256];
-        size_t n = strcspn(line + 3, "\n");
-        cr_assert(n < sizeof expected);
-        memcpy(expected, line + 3, n);
-        expected[n] = '\0';
-        const char *found = strstr(from, expected);
-        cr_expect(found, "README's answer %s is not what came:\n%s", expected, out);
-        if (found)
-            from = found + n;
-        answers++;
-    }
+    int answers = readme_expect_answers(script, out);
     cr_expect_geq(answers, 2, "the walk-through shows no answers");
     free(out);
     free(script);
