@@ -9,9 +9,10 @@
 #   make fuzz       libFuzzer on the parsers (installs clang)
 #   make deps-build, deps-run, deps-test, deps-bench, deps-fuzz
 #                   install the Debian packages that target needs (apt-get, as root);
-#                   make deps installs all of them and deps-go. print-deps-NAME lists one set.
+#                   make deps installs all of them. print-deps-NAME lists one set.
 #   make deps-go    a Go >= 1.24 for FerretDB: the one found, or the pinned toolchain
-#                   fetched into build/go (with Debian's golang-go; see check-go)
+#                   fetched into build/go with Debian's golang-go (see check-go);
+#                   part of deps, deps-run, deps-test and deps-bench
 #   make install    PREFIX=/usr/local DESTDIR= (builds; installs no packages)
 #   make clean
 #
@@ -152,9 +153,9 @@ endef
 
 deps: deps-go ; $(call deb_install,$(DEB_ALL))
 deps-build: ; $(call deb_install,$(DEB_BUILD))
-deps-run:   ; $(call deb_install,$(DEB_RUN))
-deps-test:  ; $(call deb_install,$(DEB_TEST))
-deps-bench: ; $(call deb_install,$(DEB_BENCH))
+deps-run:   deps-go ; $(call deb_install,$(DEB_RUN))
+deps-test:  deps-go ; $(call deb_install,$(DEB_TEST))
+deps-bench: deps-go ; $(call deb_install,$(DEB_BENCH))
 deps-fuzz:  ; $(call deb_install,$(DEB_FUZZ))
 
 # `make -s print-deps-run`: one set's packages, one line (tests/api/deploy_test.c).
@@ -166,12 +167,14 @@ print-deps-%:
 # tools/ferretdb/go-toolchain.txt as the module golang.org/toolchain (from the
 # go command's module proxy, or GOPROXY as set; the checksum database checks
 # its zip) into build/gomodcache and links it as build/go, fetching it with
-# any go command at hand: Debian's golang-go (1.19), installed with apt-get
-# when no go command exists (as root; otherwise it says `as root: make deps-go`).
+# any go command at hand. deps-go (in deps, deps-run, deps-test, deps-bench)
+# first installs Debian's golang-go (1.19) with apt-get when no go command
+# exists; check-go (before each FerretDB build) installs nothing and, with no
+# go command to fetch with, says `as root: make deps-go`.
 # tests/go/toolchain_test does this with /usr/local/go hidden.
 deps-go check-go:
 ifeq ($(GO_GIVEN),)
-	@tools/go-toolchain >/dev/null || { echo "Go >= 1.24 is needed to build FerretDB (tools/go-toolchain above says why it found or fetched none; GO=/path/to/go to use another)"; exit 1; }
+	@tools/go-toolchain $(if $(filter deps-go,$@),--install) >/dev/null || { echo "Go >= 1.24 is needed to build FerretDB (tools/go-toolchain above says why it found or fetched none; GO=/path/to/go to use another)"; exit 1; }
 else
 	@$(GO) version >/dev/null 2>&1 || { echo "Go >= 1.24 is needed to build FerretDB (GO=$(GO) does not run)"; exit 1; }
 endif
