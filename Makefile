@@ -10,6 +10,9 @@
 #   make deps-build, deps-run, deps-test, deps-bench, deps-fuzz
 #                   install the Debian packages that target needs (apt-get, as root);
 #                   make deps installs all of them. print-deps-NAME lists one set.
+#   make deps-go    a Go >= 1.24 for FerretDB: the one found, or the pinned toolchain
+#                   fetched into build/go with Debian's golang-go (see check-go);
+#                   part of deps, deps-run, deps-test and deps-bench
 #   make install    PREFIX=/usr/local DESTDIR= (builds; installs no packages)
 #   make clean
 #
@@ -18,7 +21,16 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 PORT    ?= 8080
-GO      ?= $(firstword $(wildcard /usr/local/go/bin/go) go)
+# Go for FerretDB (see check-go): GO=/path/to/go is used as given; otherwise
+# tools/go-toolchain finds a Go >= 1.24 (/usr/local/go/bin/go, go on PATH,
+# build/go/bin/go), looked up once, when a recipe first needs it.
+GO_GIVEN := $(filter-out undefined,$(origin GO))
+ifeq ($(GO_GIVEN),)
+GO     = $(eval GO := $(shell tools/go-toolchain --find))$(GO)
+GO_CMD = env -u GOROOT GOTOOLCHAIN=local $(GO)
+else
+GO_CMD = $(GO)
+endif
 
 ifeq ($(SANITIZE),1)
 BUILD    := build/asan
@@ -84,7 +96,7 @@ FERRETDB  := build/ferretdb/ferretdb
 FERRETDB_STOCK := build/ferretdb-stock/ferretdb
 FERRETDB_PATCHES := $(sort $(wildcard tools/ferretdb/patches/*.patch))
 
-.PHONY: all deps deps-build deps-run deps-test deps-bench deps-fuzz run test check test-layers test-unit test-api bench install clean ferretdb ferretdb-stock check-go
+.PHONY: all deps deps-go deps-build deps-run deps-test deps-bench deps-fuzz run test check test-layers test-go test-unit test-api bench install clean ferretdb ferretdb-stock check-go
 
 all: $(WARDEN) $(WARDENCTL)
 
@@ -139,19 +151,33 @@ define deb_install
 	fi
 endef
 
-deps:       ; $(call deb_install,$(DEB_ALL))
+deps: deps-go ; $(call deb_install,$(DEB_ALL))
 deps-build: ; $(call deb_install,$(DEB_BUILD))
-deps-run:   ; $(call deb_install,$(DEB_RUN))
-deps-test:  ; $(call deb_install,$(DEB_TEST))
-deps-bench: ; $(call deb_install,$(DEB_BENCH))
+deps-run:   deps-go ; $(call deb_install,$(DEB_RUN))
+deps-test:  deps-go ; $(call deb_install,$(DEB_TEST))
+deps-bench: deps-go ; $(call deb_install,$(DEB_BENCH))
 deps-fuzz:  ; $(call deb_install,$(DEB_FUZZ))
 
 # `make -s print-deps-run`: one set's packages, one line (tests/api/deploy_test.c).
 print-deps-%:
 	@echo $(sort $(DEB_$(shell echo '$*' | tr a-z A-Z)))
 
-check-go:
-	@$(GO) version >/dev/null 2>&1 || { echo "Go >= 1.24 is needed to build FerretDB (expected at /usr/local/go/bin/go)"; exit 1; }
+# A Go >= 1.24 for FerretDB. Without GO=..., tools/go-toolchain looks for one
+# and, when there is none, downloads the toolchain pinned in
+# tools/ferretdb/go-toolchain.txt as the module golang.org/toolchain (from the
+# go command's module proxy, or GOPROXY as set; the checksum database checks
+# its zip) into build/gomodcache and links it as build/go, fetching it with
+# any go command at hand. deps-go (in deps, deps-run, deps-test, deps-bench)
+# first installs Debian's golang-go (1.19) with apt-get when no go command
+# exists; check-go (before each FerretDB build) installs nothing and, with no
+# go command to fetch with, says `as root: make deps-go`.
+# tests/go/toolchain_test does this with /usr/local/go hidden.
+deps-go check-go:
+ifeq ($(GO_GIVEN),)
+	@tools/go-toolchain $(if $(filter deps-go,$@),--install) >/dev/null || { echo "Go >= 1.24 is needed to build FerretDB (tools/go-toolchain above says why it found or fetched none; GO=/path/to/go to use another)"; exit 1; }
+else
+	@$(GO) version >/dev/null 2>&1 || { echo "Go >= 1.24 is needed to build FerretDB (GO=$(GO) does not run)"; exit 1; }
+endif
 
 # FerretDB v1 from the Go module proxy (pinned by tools/ferretdb/go.sum). The
 # module does not ship build/version/version.txt, and FerretDB's own main panics
@@ -168,23 +194,24 @@ ferretdb-stock: $(FERRETDB_STOCK)
 
 # $(call ferretdb_build,DIR,PATCHES): build DIR/ferretdb from the pinned module with PATCHES applied.
 define ferretdb_build
-	@$(MAKE) --no-print-directory check-go
 	@rm -rf $(1)/src && mkdir -p $(1)
-	cd tools/ferretdb && $(GO) mod download github.com/FerretDB/FerretDB
-	cp -r "$$(cd tools/ferretdb && $(GO) list -m -f '{{.Dir}}' github.com/FerretDB/FerretDB)" $(1)/src
+	cd tools/ferretdb && $(GO_CMD) mod download github.com/FerretDB/FerretDB
+	cp -r "$$(cd tools/ferretdb && $(GO_CMD) list -m -f '{{.Dir}}' github.com/FerretDB/FerretDB)" $(1)/src
 	chmod -R u+w $(1)/src
-	echo "v$$(cd tools/ferretdb && $(GO) list -m -f '{{.Version}}' github.com/FerretDB/FerretDB | tr -d v)" \
+	echo "v$$(cd tools/ferretdb && $(GO_CMD) list -m -f '{{.Version}}' github.com/FerretDB/FerretDB | tr -d v)" \
 	  > $(1)/src/build/version/version.txt
 	@for p in $(2); do echo "patch -p1 --no-backup-if-mismatch -d $(1)/src < $$p"; \
 	  patch -p1 --no-backup-if-mismatch -d $(1)/src < $$p || exit 1; done
-	cd $(1)/src && $(GO) build -tags ferretdb_no_postgresql -o ../ferretdb ./cmd/ferretdb
+	cd $(1)/src && $(GO_CMD) build -tags ferretdb_no_postgresql -o ../ferretdb ./cmd/ferretdb
 	rm -rf $(1)/src
 endef
 
-$(FERRETDB): tools/ferretdb/go.mod tools/ferretdb/go.sum tools/ferretdb/patches $(FERRETDB_PATCHES)
+# check-go is order-only: it runs first (and fetches Go if needed) without
+# making the binaries out of date.
+$(FERRETDB): tools/ferretdb/go.mod tools/ferretdb/go.sum tools/ferretdb/patches $(FERRETDB_PATCHES) | check-go
 	$(call ferretdb_build,build/ferretdb,$(FERRETDB_PATCHES))
 
-$(FERRETDB_STOCK): tools/ferretdb/go.mod tools/ferretdb/go.sum
+$(FERRETDB_STOCK): tools/ferretdb/go.mod tools/ferretdb/go.sum | check-go
 	$(call ferretdb_build,build/ferretdb-stock,)
 
 # --- running -----------------------------------------------------------------
@@ -201,7 +228,7 @@ run: deps-run
 # that the output ends with their Criterion summary.
 test: deps-test
 	@$(MAKE) --no-print-directory ferretdb ferretdb-stock
-	@$(MAKE) --no-print-directory test-layers
+	@$(MAKE) --no-print-directory test-layers test-go
 	@$(MAKE) --no-print-directory SANITIZE=1 all build/asan/tests/unit build/asan/tests/unit_static build/asan/tests/api
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SANITIZE=1 test-unit
@@ -222,6 +249,12 @@ check: ferretdb ferretdb-stock
 # MONGOC_DISABLE_SHM: see tools/stack. LSAN_OPTIONS: tests/lsan.supp.
 # WARDEN_FERRETDB_STOCK: unpatched FerretDB, for tests/api/ferretdb_patch_test.c.
 TEST_ENV = MONGOC_DISABLE_SHM=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+
+# check-go without Go >= 1.24 at hand: the pinned toolchain fetched into a
+# temporary directory, with /usr/local/go hidden (see the script; it skips
+# with one line when the module proxy is unreachable).
+test-go:
+	tests/go/toolchain_test
 
 # No include runs back up the layers (see the script and README, Architecture).
 test-layers:
