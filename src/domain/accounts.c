@@ -19,11 +19,8 @@ bool accounts_register(const struct domain *d, const struct account_new *in, str
                        struct domain_result *r)
 {
     char hash[PASSWORD_HASH_SIZE];
-    if (password_hash(in->password, in->password_len, hash) < 0) {
-        bson_error_t e;
-        bson_set_error(&e, 0, 0, "password hashing failed (out of memory)");
-        return domain_store_error(r, &e);
-    }
+    if (password_hash(in->password, in->password_len, hash) < 0)
+        return domain_internal(r, "password hashing failed (out of memory)");
     struct user_new new_user = {
         .username = in->username,
         .email = in->email,
@@ -173,10 +170,8 @@ bool accounts_set_password(const struct domain *d, int64_t id, const char *passw
         return false;
     char hash[PASSWORD_HASH_SIZE];
     bson_error_t e;
-    if (password_hash(password, password_len, hash) < 0) {
-        bson_set_error(&e, 0, 0, "password hashing failed (out of memory)");
-        return domain_store_error(r, &e);
-    }
+    if (password_hash(password, password_len, hash) < 0)
+        return domain_internal(r, "password hashing failed (out of memory)");
     enum store_status s = store_users_set_password(d->db, id, hash, &e);
     if (s != STORE_OK)
         return user_status(s, &e, r);

@@ -37,6 +37,13 @@ bool domain_invalid(struct domain_result *r, const char *field, const char *mess
     return false;
 }
 
+bool domain_internal(struct domain_result *r, const char *what)
+{
+    bson_error_t e;
+    bson_set_error(&e, 0, 0, "%s", what);
+    return domain_store_error(r, &e);
+}
+
 bool domain_store_error(struct domain_result *r, const bson_error_t *e)
 {
     domain_fail(r, DOMAIN_STORE_ERROR, NULL);

@@ -87,9 +87,7 @@ static bool game_password_hash(const char *plaintext, char hash[PASSWORD_HASH_SI
     mem_wipe(digest, sizeof digest);
     if (rc == 0)
         return true;
-    bson_error_t e;
-    bson_set_error(&e, 0, 0, "password hashing failed (out of memory)");
-    return domain_store_error(r, &e);
+    return domain_internal(r, "password hashing failed (out of memory)");
 }
 
 static void append_rights(bson_t *doc, unsigned rights)

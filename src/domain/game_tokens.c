@@ -48,8 +48,7 @@ static bool issue(const struct domain *d, const struct game_token_ttl *ttl,
     claims.issued = now;
     claims.expires = now + ttl->access_s;
     if (!d->key || token_game_mint(d->key, &claims, out->access, sizeof out->access) < 0) {
-        bson_set_error(&e, 0, 0, "game token minting failed");
-        return domain_store_error(r, &e);
+        return domain_internal(r, "game token minting failed");
     }
     if (store_refresh_token_create(d->db, u->id, u->stamp, now * 1000, (now + ttl->refresh_s) * 1000,
                                    out->refresh, &e) != STORE_OK)

@@ -80,5 +80,7 @@ bool domain_not_found(struct domain_result *r, int code, const char *message);
 bool domain_invalid(struct domain_result *r, const char *field, const char *message);
 /** A store failure: e is copied into r. */
 bool domain_store_error(struct domain_result *r, const bson_error_t *e);
+/** A failure of Warden's own (hashing, minting): answered as a store error of no kind (500). */
+bool domain_internal(struct domain_result *r, const char *what);
 
 #endif
