@@ -56,6 +56,12 @@ void api_fail(struct response *res, const struct request *req, const struct doma
 struct account_new;
 /** The username, email and password of a body validated by an account-creating route. */
 struct account_new api_account_fields(const struct request *req);
+/**
+ * Answer 200 {token} (and "user_id" when asked: invite registration) with a
+ * chat token for u, issued now; 500 if minting fails.
+ */
+void api_send_chat_token(const struct domain *d, const struct request *req, struct response *res,
+                         const struct user *u, bool with_user_id);
 /** A path parameter that the route's precheck accepted as a positive integer. */
 int64_t api_path_id(const struct request *req, const char *name);
 

@@ -25,21 +25,6 @@ static const struct field_rule register_rules[] = {
 /* Discord clients send consent, fingerprint, captcha_key...: ignored. */
 const struct route_body api_register_body = ROUTE_BODY(register_rules, 0, FIELDS_ALLOW_UNKNOWN);
 
-static void send_token(const struct domain *d, struct request *req, struct response *res,
-                       const struct user *u)
-{
-    char token[TOKEN_MAX];
-    if (!accounts_token(d, u, token)) {
-        error_send_internal(res, req, "token minting failed");
-        return;
-    }
-    struct jsonw w;
-    response_json(res, 200, &w);
-    jsonw_object_begin(&w);
-    jsonw_kv_string(&w, "token", token);
-    jsonw_object_end(&w);
-}
-
 void api_auth_login(struct app *app, struct request *req, struct response *res)
 {
     uint32_t password_len, email_len;
@@ -49,7 +34,7 @@ void api_auth_login(struct app *app, struct request *req, struct response *res)
     struct domain_result r;
     struct user u;
     if (accounts_login(&d, email, email_len, password, password_len, &u, &r))
-        send_token(&d, req, res, &u);
+        api_send_chat_token(&d, req, res, &u, false);
     else
         api_fail(res, req, &r);
 }
@@ -69,7 +54,7 @@ void api_auth_register(struct app *app, struct request *req, struct response *re
     struct domain_result r;
     struct user u;
     if (accounts_register(&d, &in, &u, &r))
-        send_token(&d, req, res, &u);
+        api_send_chat_token(&d, req, res, &u, false);
     else
         api_fail(res, req, &r);
 }

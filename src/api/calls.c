@@ -9,6 +9,7 @@
 #include "warden/domain/accounts.h"
 #include "warden/error.h"
 #include "warden/fields.h"
+#include "warden/mem.h"
 #include "warden/store.h"
 #include "warden/parse.h"
 
@@ -90,4 +91,24 @@ struct account_new api_account_fields(const struct request *req)
     };
     in.password_len = password_len;
     return in;
+}
+
+void api_send_chat_token(const struct domain *d, const struct request *req, struct response *res,
+                         const struct user *u, bool with_user_id)
+{
+    char token[TOKEN_MAX];
+    if (!accounts_token(d, u, token)) {
+        error_send_internal(res, req, "token minting failed");
+        return;
+    }
+    struct jsonw w;
+    response_json(res, 200, &w);
+    jsonw_object_begin(&w);
+    jsonw_kv_string(&w, "token", token);
+    if (with_user_id) {
+        jsonw_key(&w, "user_id");
+        jsonw_id(&w, u->id);
+    }
+    jsonw_object_end(&w);
+    mem_wipe(token, sizeof token);
 }

@@ -107,18 +107,7 @@ void api_auth_register_invite(struct app *app, struct request *req, struct respo
         api_fail(res, req, &r);
         return;
     }
-    char token[TOKEN_MAX];
-    if (!accounts_token(&d, &u, token)) {
-        error_send_internal(res, req, "token minting failed");
-        return;
-    }
-    struct jsonw w;
-    response_json(res, 200, &w);
-    jsonw_object_begin(&w);
-    jsonw_kv_string(&w, "token", token);
-    jsonw_key(&w, "user_id");
-    jsonw_id(&w, u.id);
-    jsonw_object_end(&w);
+    api_send_chat_token(&d, req, res, &u, true);
 }
 
 static void html_escaped(struct buf *b, const char *s)
