@@ -13,6 +13,7 @@
  * (ps_stack, stopped by the fixture).
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -534,13 +535,40 @@ struct trace_end {
     char exited[64], killed[64];
 };
 
+/* Whether a process whose command line names path (its tracer) is alive. */
+static bool tracer_alive(const char *path)
+{
+    DIR *proc = opendir("/proc");
+    struct dirent *entry;
+    bool alive = false;
+
+    while (proc && !alive && (entry = readdir(proc)) != NULL) {
+        char file[300];
+        if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
+            continue;
+        snprintf(file, sizeof file, "/proc/%s/cmdline", entry->d_name);
+        size_t len = 0;
+        char *cmdline = ps_read_file(file, &len);
+        for (size_t i = 0; cmdline && i < len; i += strlen(cmdline + i) + 1)
+            if (strcmp(cmdline + i, path) == 0)
+                alive = true;
+        free(cmdline);
+    }
+    if (proc)
+        closedir(proc);
+    return alive;
+}
+
+/* The trace is complete: it shows the master's end, or its tracer is gone
+ * (a stop that kills the process group under load takes strace with it:
+ * what it wrote by then is all there will be). */
 static bool trace_ended(void *ctx)
 {
     const struct trace_end *want = ctx;
     char *t = ps_read_file(want->path, NULL);
     bool done = t && (strstr(t, want->exited) || strstr(t, want->killed));
     free(t);
-    return done;
+    return done || !tracer_alive(want->path);
 }
 
 /* The pool traced (strace -f, as a detached tracer so that the stack's pid is
