@@ -435,7 +435,7 @@ BENCH_LIBS   = build/release/libwarden.a \
 
 bench: deps-bench
 	@$(MAKE) --no-print-directory ferretdb
-	@$(MAKE) --no-print-directory SANITIZE= all build/bench/hello build/bench/seed build/bench/db_ceiling
+	@$(MAKE) --no-print-directory SANITIZE= all build/bench/hello build/bench/seed build/bench/db_ceiling build/bench/relay
 	@tests/bench/run
 
 build/bench/seed: tests/bench/seed.c build/release/libwarden.a
@@ -445,5 +445,13 @@ build/bench/seed: tests/bench/seed.c build/release/libwarden.a
 build/bench/db_ceiling: tests/bench/db_ceiling.c build/release/libwarden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_LIBS)
+
+# warden-relay's throughput and latency (tests/bench/relay.c): the tests'
+# webhook receiver and HTTP client, with libcurl.
+BENCH_RELAY_SRC = tests/bench/relay.c tests/support/receiver.c tests/support/http.c tests/support/wait.c
+build/bench/relay: $(BENCH_RELAY_SRC) build/release/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -Itests $(shell pkg-config --cflags libcurl 2>/dev/null) -pthread -o $@ \
+	  $(BENCH_RELAY_SRC) $(BENCH_LIBS) $(shell pkg-config --libs libcurl 2>/dev/null)
 
 -include $(wildcard build/bench/*.d)
