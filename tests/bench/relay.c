@@ -15,6 +15,10 @@
  *      by W writers, each request after the previous answer; per event, the
  *      receiver's arrival time minus the time in its id (a snowflake drawn
  *      as the API inserted it: the write).
+ * Also counted: live events slower than 1 s, and deliveries of an event after
+ * a later event of its target (both are 0 when every insert lands in id
+ * order; an insert that lands late waits for the relay's re-read of its
+ * late window).
  * It prints one line, RELAY_RESULT key=value ..., and exits 0; 1 when it
  * cannot measure (a write refused, the relay not delivering in time).
  */
@@ -212,6 +216,40 @@ static int64_t percentile(const int64_t *v, size_t n, double p)
     return v[k < n ? k : n - 1];
 }
 
+/* Deliveries that came after a later event of the same target (the user
+ * in the body) had been delivered: the order the relay promises, broken. */
+static long count_out_of_order(const struct receiver_log *log)
+{
+    struct last { char user[24]; int64_t id; } *seen = calloc(USERS_MAX + 1, sizeof *seen);
+    size_t n_seen = 0;
+    long broken = 0;
+    if (seen == NULL)
+        return -1;
+    for (size_t i = 0; i < log->n; i++) {
+        const char *u = strstr(log->records[i].body, "\"user_id\":\"");
+        if (log->records[i].status != 200 || u == NULL)
+            continue;
+        char user[24] = "";
+        sscanf(u + 11, "%23[0-9]", user);
+        int64_t id = strtoll(log->records[i].id, NULL, 10);
+        size_t k = 0;
+        while (k < n_seen && strcmp(seen[k].user, user) != 0)
+            k++;
+        if (k == n_seen) {
+            if (n_seen == USERS_MAX)
+                continue;
+            snprintf(seen[n_seen].user, sizeof seen[n_seen].user, "%s", user);
+            seen[n_seen++].id = id;
+        } else if (id < seen[k].id) {
+            broken++;
+        } else {
+            seen[k].id = id;
+        }
+    }
+    free(seen);
+    return broken;
+}
+
 static const char *arg(int argc, char **argv, int *i)
 {
     if (*i + 1 >= argc)
@@ -301,17 +339,21 @@ int main(int argc, char **argv)
             continue;
         lat[n_lat++] = log.records[i].arrival_ms - snowflake_time_ms(id);
     }
+    long out_of_order = count_out_of_order(&log);
     receiver_log_free(&log);
     qsort(lat, n_lat, sizeof *lat, cmp_i64);
+    long over_1s = 0;
+    for (size_t i = 0; i < n_lat; i++)
+        over_1s += lat[i] > 1000;
     relay_stop(relay);
     receiver_stop(&rx);
 
     printf("RELAY_RESULT events=%ld writers=%d write_rps=%.0f startup_ms=%" PRId64 " drain_s=%.3f eps=%.0f "
            "latency_events=%zu latency_write_rps=%.0f p50_ms=%" PRId64 " p99_ms=%" PRId64 " max_ms=%" PRId64
-           " refused=%ld\n",
+           " over_1s=%ld out_of_order=%ld refused=%ld\n",
            o.events, o.writers, o.events / (write_s > 0 ? write_s : 1), first - started, drain_s, eps, n_lat,
            o.latency_events / (latency_write_s > 0 ? latency_write_s : 1), percentile(lat, n_lat, 50),
-           percentile(lat, n_lat, 99), n_lat ? lat[n_lat - 1] : 0, bad);
+           percentile(lat, n_lat, 99), n_lat ? lat[n_lat - 1] : 0, over_1s, out_of_order, bad);
     free(lat);
     return 0;
 }
