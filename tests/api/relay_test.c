@@ -36,6 +36,7 @@
 #include "support/fixtures.h"
 #include "support/receiver.h"
 #include "support/wait.h"
+#include "warden/snowflake.h"
 
 /* Relay timings of the tests (the defaults are seconds to minutes). */
 #define RT_LEASE_MS 2000
@@ -1391,5 +1392,234 @@ Test(relay, a_database_outage_is_waited_out_without_a_restart, .fini = rt_fini, 
     relay_stop(&relays[0]);
     outbox_free(&all);
     outbox_free(&before);
+    ps_finish_private();
+}
+
+/* An insert whose id was drawn before ids the relay has read already (a
+ * writer that drew it, then took a while to insert): within
+ * WARDEN_RELAY_LATE_MS it is still found and delivered. */
+Test(relay, an_insert_landing_after_later_ids_is_still_delivered, .fini = rt_fini, .timeout = 240)
+{
+    ps_start_private(NULL);
+    receivers_start();
+    relay_start(&relays[0], "relay-one");
+    struct rt_chat chat;
+    ps_staff_auth(chat.staff, sizeof chat.staff);
+    struct fx_chat_user a, b;
+    fx_chat_user_at(&ps_stack, &a, false);
+    fx_chat_user_at(&ps_stack, &b, false);
+    user_flags(chat.staff, a.id, 2);
+    struct rt_outbox first;
+    outbox_load(&first);
+    wait_delivered(&first, "before the late insert");
+
+    /* An id 1 ms older than the newest event the relay has delivered. */
+    int64_t newest = first.v[0].id;
+    for (size_t i = 0; i < first.n; i++)
+        if (!first.v[i].game && first.v[i].id > newest)
+            newest = first.v[i].id;
+    int64_t drawn = snowflake_time_ms(newest) - 1;
+    int64_t late_id = ((drawn - SNOWFLAKE_EPOCH_MS) << 22) | (31LL << 17) | (30LL << 12) | 7;
+    cr_assert_lt(late_id, newest);
+    bson_t doc = BSON_INITIALIZER, data;
+    BSON_APPEND_INT64(&doc, "_id", late_id);
+    BSON_APPEND_UTF8(&doc, "type", "USER_UPDATE");
+    BSON_APPEND_INT64(&doc, "user_id", strtoll(b.id, NULL, 10));
+    BSON_APPEND_DOCUMENT_BEGIN(&doc, "data", &data);
+    BSON_APPEND_UTF8(&data, "id", b.id);
+    BSON_APPEND_INT32(&data, "flags", 8);
+    bson_append_document_end(&doc, &data);
+    BSON_APPEND_DATE_TIME(&doc, "created_at", drawn);
+    mongoc_database_t *db;
+    mongoc_client_t *client = fx_db_open(ps_stack.mongodb_uri, &db);
+    mongoc_collection_t *c = mongoc_database_get_collection(db, "gateway_events");
+    bson_error_t err;
+    cr_assert(mongoc_collection_insert_one(c, &doc, NULL, NULL, &err), "%s", err.message);
+    mongoc_collection_destroy(c);
+    fx_db_close(client, db);
+    bson_destroy(&doc);
+
+    struct rt_outbox all;
+    outbox_load(&all);
+    cr_assert_eq(all.n, first.n + 1);
+    expect_delivered_once(&all, "relay-one");
+    relay_stop(&relays[0]);
+    outbox_free(&all);
+    outbox_free(&first);
+    ps_finish_private();
+}
+
+/* --- wardenctl outbox retry and skip (README, wardenctl) ------------------------------------ */
+
+/* wardenctl outbox ACTION ID on the private stack: its status, its output into *out. */
+static int ctl_outbox(const char *action, const char *id, char **out)
+{
+    *out = NULL;
+    int rc = fx_ctl_at(&ps_stack, out, (const char *const[]){"outbox", action, id, NULL});
+    if (*out == NULL)
+        *out = strdup("");
+    return rc;
+}
+
+static const struct rt_event *only_event_of(const struct rt_outbox *o, const char *target, const char *type)
+{
+    const struct rt_event *found = NULL;
+    for (size_t i = 0; i < o->n; i++)
+        if (strcmp(o->v[i].target, target) == 0 && strcmp(o->v[i].type, type) == 0) {
+            cr_assert_null(found, "two %s events for %s", type, target);
+            found = &o->v[i];
+        }
+    cr_assert_not_null(found, "no %s event for %s", type, target);
+    return found;
+}
+
+/* One event of o, as an outbox of its own (for the waits). */
+static void outbox_of_one(const struct rt_event *e, struct rt_outbox *one)
+{
+    one->v = calloc(1, sizeof *one->v);
+    cr_assert(one->v);
+    one->v[0] = *e;
+    one->v[0].doc = bson_copy(e->doc);
+    one->n = 1;
+}
+
+struct state_wait {
+    const struct rt_event *e;
+    const char *state;
+};
+
+static bool has_state(void *ctx)
+{
+    struct state_wait *w = ctx;
+    bson_t doc;
+    if (!result_of(w->e, &doc))
+        return false;
+    bool same = strcmp(fx_str(&doc, "state"), w->state) == 0;
+    bson_destroy(&doc);
+    return same;
+}
+
+static void wait_state(const struct rt_event *e, const char *state)
+{
+    struct state_wait w = {e, state};
+    cr_assert(wait_until(has_state, &w, WAIT_LONG_MS), "%s %s never recorded %s", e->type, e->id_text, state);
+}
+
+Test(relay, wardenctl_outbox_retry_sends_a_failed_event_again, .fini = rt_fini, .timeout = 240)
+{
+    ps_start_private(NULL);
+    receivers_start();
+    struct rt_chat chat;
+    ps_staff_auth(chat.staff, sizeof chat.staff);
+    struct fx_chat_user a;
+    fx_chat_user_at(&ps_stack, &a, false);
+    cr_assert_eq(receiver_answer_body(&gateway_rx, 410, a.id, NULL), 0);
+    relay_start(&relays[0], "relay-one");
+    user_flags(chat.staff, a.id, 2);
+    struct rt_outbox o;
+    outbox_load(&o);
+    char target[64];
+    snprintf(target, sizeof target, "user:%s", a.id);
+    const struct rt_event *e = only_event_of(&o, target, "USER_UPDATE");
+    wait_state(e, "failed");
+
+    /* The receiver takes it now; the operator sends it again. */
+    cr_assert_eq(receiver_clear_rules(&gateway_rx), 0);
+    char *out;
+    int rc = ctl_outbox("retry", e->id_text, &out);
+    cr_expect_eq(rc, 0, "outbox retry: exit %d: %s", rc, out);
+    free(out);
+    struct rt_outbox one;
+    outbox_of_one(e, &one);
+    wait_delivered(&one, "the retried event");
+    wait_state(e, "delivered");
+    struct rt_seen s;
+    seen_read(&s);
+    struct rt_tally t = tally(&s, e);
+    cr_expect_eq(t.all, 2, "refused once, then delivered: %zu requests", t.all);
+    cr_expect_eq(t.ok, 1);
+    seen_free(&s);
+
+    /* A delivered event is not sent again; an unknown one is refused. */
+    rc = ctl_outbox("retry", e->id_text, &out);
+    cr_expect_eq(rc, 1, "retry of a delivered event: exit %d: %s", rc, out);
+    cr_expect_not_null(strstr(out, "delivered"), "%s", out);
+    free(out);
+    rc = ctl_outbox("retry", "123456789", &out);
+    cr_expect_eq(rc, 1, "retry of no event: exit %d: %s", rc, out);
+    free(out);
+    char filter[160];
+    snprintf(filter, sizeof filter, "{\"action\": \"outbox.retry\", \"target.type\": \"event\"}");
+    cr_expect_eq(db_count("audit_log", filter), 1, "one outbox.retry audited");
+
+    relay_stop(&relays[0]);
+    outbox_free(&one);
+    outbox_free(&o);
+    ps_finish_private();
+}
+
+Test(relay, wardenctl_outbox_skip_unblocks_a_target, .fini = rt_fini, .timeout = 240)
+{
+    ps_start_private(NULL);
+    receivers_start();
+    struct rt_chat chat;
+    ps_staff_auth(chat.staff, sizeof chat.staff);
+    struct fx_chat_user a;
+    fx_chat_user_at(&ps_stack, &a, false);
+    /* a's USER_UPDATE fails for ever (5xx: retried); its USER_DISCONNECT waits behind it */
+    cr_assert_eq(receiver_answer_body(&gateway_rx, 503, a.id, "USER_UPDATE", NULL), 0);
+    relay_start(&relays[0], "relay-one");
+    user_flags(chat.staff, a.id, 2);
+    user_delete(chat.staff, a.id);
+    struct rt_outbox o;
+    outbox_load(&o);
+    char target[64];
+    snprintf(target, sizeof target, "user:%s", a.id);
+    const struct rt_event *stuck = only_event_of(&o, target, "USER_UPDATE");
+    const struct rt_event *behind = only_event_of(&o, target, "USER_DISCONNECT");
+    int64_t t0 = now_ms();
+    struct rt_seen s;
+    for (;;) {
+        seen_read(&s);
+        if (tally(&s, stuck).all >= 2 || now_ms() - t0 > WAIT_LONG_MS)
+            break;
+        seen_free(&s);
+        sleep_ms(50);
+    }
+    cr_assert_geq(tally(&s, stuck).all, 2, "the stuck event is not being retried");
+    cr_assert_eq(tally(&s, behind).all, 0, "the later event went ahead");
+    seen_free(&s);
+
+    char *out;
+    int rc = ctl_outbox("skip", stuck->id_text, &out);
+    cr_expect_eq(rc, 0, "outbox skip: exit %d: %s", rc, out);
+    free(out);
+    struct rt_outbox later;
+    outbox_of_one(behind, &later);
+    wait_delivered(&later, "the event behind the skipped one");
+    bson_t doc;
+    cr_assert(result_of(stuck, &doc));
+    cr_expect_str_eq(fx_str(&doc, "state"), "skipped");
+    cr_expect_str_eq(fx_str(&doc, "relay"), "wardenctl");
+    bson_destroy(&doc);
+    wait_state(behind, "delivered");
+    seen_read(&s);
+    cr_expect_eq(tally(&s, stuck).ok, 0, "the skipped event was delivered");
+    seen_free(&s);
+
+    rc = ctl_outbox("skip", stuck->id_text, &out);
+    cr_expect_eq(rc, 1, "skip of a skipped event: exit %d: %s", rc, out);
+    cr_expect_not_null(strstr(out, "skipped"), "the refusal names the state: %s", out);
+    free(out);
+    rc = ctl_outbox("skip", behind->id_text, &out);
+    cr_expect_eq(rc, 1, "skip of a delivered event: exit %d: %s", rc, out);
+    cr_expect_not_null(strstr(out, "delivered"), "%s", out);
+    free(out);
+    cr_expect_eq(db_count("audit_log", "{\"action\": \"outbox.skip\", \"target.type\": \"event\"}"), 1,
+                 "one outbox.skip audited");
+
+    relay_stop(&relays[0]);
+    outbox_free(&later);
+    outbox_free(&o);
     ps_finish_private();
 }
