@@ -38,7 +38,7 @@ static bool insert_term(struct relay_lease_state *l, struct db *db, int64_t term
         return true;
     }
     if (s != STORE_DUPLICATE)
-        log_warn("lease: cannot write term %lld: %s", (long long)term, e.message);
+        log_debug("lease: cannot write term %lld: %s", (long long)term, e.message);
     return false;
 }
 

@@ -53,6 +53,7 @@ struct relay {
     bool loaded;
     int64_t next_poll_ms, next_rescan_ms, next_checkpoint_ms, next_prune_ms;
     int64_t next_wake_ms;      /* the earliest back-off due, set by dispatch */
+    bool db_trouble;           /* the last read failed (logged once, until one works) */
     bool warned_no_endpoint[RELAY_ENDPOINTS_MAX + 1];
 };
 
@@ -123,6 +124,22 @@ static const char *endpoint_name(const struct relay *r, int endpoint)
     return endpoint >= 0 ? r->config->endpoints[endpoint].name : "";
 }
 
+/* A failed read: the first of a run is a warning, the rest debug lines. */
+static void read_failed(struct relay *r, const char *collection, const char *what,
+                        const bson_error_t *e)
+{
+    log_msg(r->db_trouble ? LOG_DEBUG : LOG_WARN, "%s: cannot %s (retrying every poll): %s",
+            collection, what, e->message);
+    r->db_trouble = true;
+}
+
+static void read_worked(struct relay *r)
+{
+    if (r->db_trouble)
+        log_info("the database answers again");
+    r->db_trouble = false;
+}
+
 /* --- reading ------------------------------------------------------------------ */
 
 static void hold(struct relay *r, unsigned stream, bson_t *doc, int64_t retry_command)
@@ -174,7 +191,7 @@ static bool take_batch(struct relay *r, unsigned stream, bson_t **docs, size_t n
     }
     bson_error_t e;
     if (store_outbox_results_known(r->db, st->collection, ids, fresh, has, &e) != STORE_OK) {
-        log_warn("%s: cannot read results: %s", st->collection, e.message);
+        read_failed(r, st->collection, "read results", &e);
         for (size_t i = 0; i < fresh; i++)
             bson_destroy(docs[i]);
         return false;
@@ -201,7 +218,7 @@ static bool read_new(struct relay *r, unsigned stream)
         bson_error_t e;
         if (store_outbox_read(r->db, st->collection, st->scanned, 0, READ_BATCH, docs, &n, &e) !=
             STORE_OK) {
-            log_warn("%s: cannot read: %s", st->collection, e.message);
+            read_failed(r, st->collection, "read", &e);
             return false;
         }
         int64_t last = n ? doc_int(docs[n - 1], "_id", st->scanned) : st->scanned;
@@ -226,7 +243,7 @@ static bool reread_late(struct relay *r, unsigned stream, int64_t now)
         bson_error_t e;
         if (store_outbox_read(r->db, st->collection, after, st->scanned, READ_BATCH, docs, &n,
                               &e) != STORE_OK) {
-            log_warn("%s: cannot re-read its late window: %s", st->collection, e.message);
+            read_failed(r, st->collection, "re-read its late window", &e);
             return false;
         }
         int64_t last = n ? doc_int(docs[n - 1], "_id", after) : after;
@@ -539,7 +556,7 @@ static bool load(struct relay *r, int64_t now)
             continue;
         bson_error_t e;
         if (store_outbox_checkpoint(r->db, st->collection, &st->checkpoint, &e) != STORE_OK) {
-            log_warn("%s: cannot read its checkpoint: %s", st->collection, e.message);
+            read_failed(r, st->collection, "read its checkpoint", &e);
             return false;
         }
         st->scanned = st->checkpoint;
@@ -578,9 +595,11 @@ static void step(struct relay *r, int64_t now)
     if (!held || (!r->loaded && !load(r, now)))
         return;
     if (now >= r->next_poll_ms) {
-        for (unsigned i = 0; i < STREAMS; i++)
-            if (r->streams[i].enabled && !read_new(r, i))
-                break;
+        bool ok = true;
+        for (unsigned i = 0; i < STREAMS && ok; i++)
+            ok = !r->streams[i].enabled || read_new(r, i);
+        if (ok)
+            read_worked(r);
         r->next_poll_ms = now + r->config->poll_ms;
     }
     if (now >= r->next_rescan_ms) {
