@@ -1461,6 +1461,17 @@ static int ctl_outbox(const char *action, const char *id, char **out)
     return rc;
 }
 
+/* wardenctl outbox is another change of the same issue: until it is in
+ * this build, its tests say so and skip. */
+static void need_ctl_outbox(void)
+{
+    char *out = NULL;
+    int rc = fx_ctl(&out, (const char *const[]){"help", "outbox", NULL});
+    free(out);
+    if (rc != 0)
+        cr_skip_test("this wardenctl has no outbox command");
+}
+
 static const struct rt_event *only_event_of(const struct rt_outbox *o, const char *target, const char *type)
 {
     const struct rt_event *found = NULL;
@@ -1507,6 +1518,7 @@ static void wait_state(const struct rt_event *e, const char *state)
 
 Test(relay, wardenctl_outbox_retry_sends_a_failed_event_again, .fini = rt_fini, .timeout = 240)
 {
+    need_ctl_outbox();
     ps_start_private(NULL);
     receivers_start();
     struct rt_chat chat;
@@ -1560,6 +1572,7 @@ Test(relay, wardenctl_outbox_retry_sends_a_failed_event_again, .fini = rt_fini, 
 
 Test(relay, wardenctl_outbox_skip_unblocks_a_target, .fini = rt_fini, .timeout = 240)
 {
+    need_ctl_outbox();
     ps_start_private(NULL);
     receivers_start();
     struct rt_chat chat;
