@@ -639,9 +639,14 @@ static bool same_value(bson_iter_t *want, bson_iter_t *got, const char *path, ch
         return false;
     }
     if (BSON_ITER_HOLDS_DATE_TIME(want)) {
-        char iso[32];
+        /* ISO 8601 UTC to the millisecond: "...T14:00:00.000Z" (the
+         * contract's example) or "...T14:00:00.000000+00:00" (how the APIs
+         * write dates, which the README's webhook section names) */
+        char iso[32], api[40];
         iso_of(bson_iter_date_time(want), iso);
-        if (BSON_ITER_HOLDS_UTF8(got) && strcmp(bson_iter_utf8(got, NULL), iso) == 0)
+        snprintf(api, sizeof api, "%.23s000+00:00", iso);
+        if (BSON_ITER_HOLDS_UTF8(got) &&
+            (strcmp(bson_iter_utf8(got, NULL), iso) == 0 || strcmp(bson_iter_utf8(got, NULL), api) == 0))
             return true;
         snprintf(why, size, "%s: not the date %s", path, iso);
         return false;
@@ -930,6 +935,29 @@ static void expect_delivered_once(const struct rt_outbox *o, const char *relay)
         expect_result(&o->v[i], "delivered", relay);
 }
 
+/* Until e's result is in state. */
+struct state_wait {
+    const struct rt_event *e;
+    const char *state;
+};
+
+static bool has_state(void *ctx)
+{
+    struct state_wait *w = ctx;
+    bson_t doc;
+    if (!result_of(w->e, &doc))
+        return false;
+    bool same = strcmp(fx_str(&doc, "state"), w->state) == 0;
+    bson_destroy(&doc);
+    return same;
+}
+
+static void wait_state(const struct rt_event *e, const char *state)
+{
+    struct state_wait w = {e, state};
+    cr_assert(wait_until(has_state, &w, WAIT_LONG_MS), "%s %s never recorded %s", e->type, e->id_text, state);
+}
+
 /* --- the tests ------------------------------------------------------------------------------- */
 
 Test(relay, every_mutation_arrives_once_in_order_signed_with_its_body, .fini = rt_fini, .timeout = 240)
@@ -1181,6 +1209,7 @@ Test(relay, a_4xx_is_recorded_failed_and_does_not_block_its_target, .fini = rt_f
     cr_expect_eq(fx_int(&doc, "attempts", 0), 1);
     cr_expect_str_eq(fx_str(&doc, "target"), a_target);
     bson_destroy(&doc);
+    wait_state(after, "delivered");
     expect_result(after, "delivered", "relay-one");
 
     struct rt_seen s;
@@ -1492,28 +1521,6 @@ static void outbox_of_one(const struct rt_event *e, struct rt_outbox *one)
     one->v[0] = *e;
     one->v[0].doc = bson_copy(e->doc);
     one->n = 1;
-}
-
-struct state_wait {
-    const struct rt_event *e;
-    const char *state;
-};
-
-static bool has_state(void *ctx)
-{
-    struct state_wait *w = ctx;
-    bson_t doc;
-    if (!result_of(w->e, &doc))
-        return false;
-    bool same = strcmp(fx_str(&doc, "state"), w->state) == 0;
-    bson_destroy(&doc);
-    return same;
-}
-
-static void wait_state(const struct rt_event *e, const char *state)
-{
-    struct state_wait w = {e, state};
-    cr_assert(wait_until(has_state, &w, WAIT_LONG_MS), "%s %s never recorded %s", e->type, e->id_text, state);
 }
 
 Test(relay, wardenctl_outbox_retry_sends_a_failed_event_again, .fini = rt_fini, .timeout = 240)
