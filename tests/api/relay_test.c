@@ -36,6 +36,7 @@
 #include "support/fixtures.h"
 #include "support/receiver.h"
 #include "support/wait.h"
+#include "warden/clock.h"
 #include "warden/snowflake.h"
 
 /* Relay timings of the tests (the defaults are seconds to minutes). */
@@ -58,6 +59,9 @@ struct relay_proc {
 
 static struct receiver gateway_rx, game_rx;
 static struct relay_proc relays[RT_MAX_RELAYS];
+/* The lease of the relays a test starts (a test with two relays takes a
+ * longer one, so that a renewal slowed by a loaded machine is no takeover). */
+static int rt_lease_ms = RT_LEASE_MS;
 
 static void relay_kill(struct relay_proc *p)
 {
@@ -107,7 +111,7 @@ static void relay_start(struct relay_proc *p, const char *name)
     char gateway_url[128], game_url[128], lease[16], bmin[16], bmax[16], poll[16], timeout[16];
     snprintf(gateway_url, sizeof gateway_url, "%s" RT_GATEWAY_PATH, gateway_rx.url);
     snprintf(game_url, sizeof game_url, "%s" RT_GAME_PATH, game_rx.url);
-    snprintf(lease, sizeof lease, "%d", RT_LEASE_MS);
+    snprintf(lease, sizeof lease, "%d", rt_lease_ms);
     snprintf(bmin, sizeof bmin, "%d", RT_BACKOFF_MIN_MS);
     snprintf(bmax, sizeof bmax, "%d", RT_BACKOFF_MAX_MS);
     snprintf(poll, sizeof poll, "%d", RT_POLL_MS);
@@ -839,8 +843,9 @@ static int64_t db_count(const char *collection, const char *filter)
     return fx_db_count_at(ps_stack.mongodb_uri, collection, filter);
 }
 
-/* The newest lease term's holder into holder; its term. */
-static int64_t lease_holder(char *holder, size_t size)
+/* The newest lease term's holder into holder (and when it was taken into
+ * *at_ms when at_ms is non-NULL); its term. */
+static int64_t lease_holder_at(char *holder, size_t size, int64_t *at_ms)
 {
     mongoc_database_t *db;
     mongoc_client_t *client = fx_db_open(ps_stack.mongodb_uri, &db);
@@ -854,6 +859,9 @@ static int64_t lease_holder(char *holder, size_t size)
     if (mongoc_cursor_next(cur, &doc)) {
         term = fx_int(doc, "term", 0);
         snprintf(holder, size, "%s", fx_str(doc, "holder"));
+        bson_iter_t it;
+        if (at_ms && bson_iter_init_find(&it, doc, "at") && BSON_ITER_HOLDS_DATE_TIME(&it))
+            *at_ms = bson_iter_date_time(&it);
     }
     mongoc_cursor_destroy(cur);
     bson_destroy(opts);
@@ -861,6 +869,11 @@ static int64_t lease_holder(char *holder, size_t size)
     mongoc_collection_destroy(c);
     fx_db_close(client, db);
     return term;
+}
+
+static int64_t lease_holder(char *holder, size_t size)
+{
+    return lease_holder_at(holder, size, NULL);
 }
 
 /* Every lease term still stored, in term order: a takeover (a new holder)
@@ -1320,6 +1333,7 @@ Test(relay, two_relays_deliver_each_event_once_and_the_standby_takes_over, .fini
 {
     ps_start_private(NULL);
     receivers_start();
+    rt_lease_ms = 2 * RT_LEASE_MS;
     relay_start(&relays[0], "relay-a");
     relay_start(&relays[1], "relay-b");
 
@@ -1351,6 +1365,7 @@ Test(relay, two_relays_deliver_each_event_once_and_the_standby_takes_over, .fini
     /* The leader dies; the standby takes over once the lease has expired. */
     struct relay_proc *dead = strcmp(leader, "relay-a") == 0 ? &relays[0] : &relays[1];
     struct relay_proc *standby = dead == &relays[0] ? &relays[1] : &relays[0];
+    int64_t killed_at = clock_wall_ms();
     relay_kill(dead);
     for (int flags = 8; flags <= 10; flags += 2)
         for (int i = 0; i < 3; i++)
@@ -1363,8 +1378,11 @@ Test(relay, two_relays_deliver_each_event_once_and_the_standby_takes_over, .fini
     wait_delivered(&second, "after the leader's death");
     wait_recorded(&second);
     char holder[128];
-    lease_holder(holder, sizeof holder);
+    int64_t taken_at = 0;
+    lease_holder_at(holder, sizeof holder, &taken_at);
     cr_expect_str_eq(holder, standby->name, "the lease after the takeover");
+    fprintf(stderr, "relay: the standby took the lease %" PRId64 " ms after the leader's kill (lease %d ms)\n",
+            taken_at - killed_at, rt_lease_ms);
     cr_expect_eq(expect_leases_disjoint(), 1, "one takeover");
     struct rt_seen s;
     seen_read(&s);
