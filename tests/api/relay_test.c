@@ -948,6 +948,29 @@ static void expect_delivered_once(const struct rt_outbox *o, const char *relay)
         expect_result(&o->v[i], "delivered", relay);
 }
 
+/* The only event of a type for a target. */
+static const struct rt_event *only_event_of(const struct rt_outbox *o, const char *target, const char *type)
+{
+    const struct rt_event *found = NULL;
+    for (size_t i = 0; i < o->n; i++)
+        if (strcmp(o->v[i].target, target) == 0 && strcmp(o->v[i].type, type) == 0) {
+            cr_assert_null(found, "two %s events for %s", type, target);
+            found = &o->v[i];
+        }
+    cr_assert_not_null(found, "no %s event for %s", type, target);
+    return found;
+}
+
+/* One event of o, as an outbox of its own (for the waits). */
+static void outbox_of_one(const struct rt_event *e, struct rt_outbox *one)
+{
+    one->v = calloc(1, sizeof *one->v);
+    cr_assert(one->v);
+    one->v[0] = *e;
+    one->v[0].doc = bson_copy(e->doc);
+    one->n = 1;
+}
+
 /* Until e's result is in state. */
 struct state_wait {
     const struct rt_event *e;
@@ -1442,6 +1465,34 @@ Test(relay, a_database_outage_is_waited_out_without_a_restart, .fini = rt_fini, 
     ps_finish_private();
 }
 
+/* A USER_UPDATE of user_id inserted as a writer that drew its id 1 ms
+ * before the event before_id, and took this long to insert it. */
+static int64_t insert_late_update(const char *user_id, int64_t before_id)
+{
+    int64_t drawn = snowflake_time_ms(before_id) - 1;
+    int64_t late_id = ((drawn - SNOWFLAKE_EPOCH_MS) << 22) | (31LL << 17) | (30LL << 12) | 7;
+    cr_assert_lt(late_id, before_id);
+    bson_t doc = BSON_INITIALIZER, data;
+    BSON_APPEND_INT64(&doc, "_id", late_id);
+    BSON_APPEND_UTF8(&doc, "type", "USER_UPDATE");
+    BSON_APPEND_INT64(&doc, "user_id", strtoll(user_id, NULL, 10));
+    BSON_APPEND_DOCUMENT_BEGIN(&doc, "data", &data);
+    BSON_APPEND_UTF8(&data, "id", user_id);
+    BSON_APPEND_INT32(&data, "flags", 8);
+    bson_append_document_end(&doc, &data);
+    BSON_APPEND_DATE_TIME(&doc, "created_at", drawn);
+    mongoc_database_t *db;
+    mongoc_client_t *client = fx_db_open(ps_stack.mongodb_uri, &db);
+    mongoc_collection_t *c = mongoc_database_get_collection(db, "gateway_events");
+    bson_error_t err;
+    bool ok = mongoc_collection_insert_one(c, &doc, NULL, NULL, &err);
+    mongoc_collection_destroy(c);
+    fx_db_close(client, db);
+    bson_destroy(&doc);
+    cr_assert(ok, "%s", err.message);
+    return late_id;
+}
+
 /* An insert whose id was drawn before ids the relay has read already (a
  * writer that drew it, then took a while to insert): within
  * WARDEN_RELAY_LATE_MS it is still found and delivered. */
@@ -1465,32 +1516,75 @@ Test(relay, an_insert_landing_after_later_ids_is_still_delivered, .fini = rt_fin
     for (size_t i = 0; i < first.n; i++)
         if (!first.v[i].game && first.v[i].id > newest)
             newest = first.v[i].id;
-    int64_t drawn = snowflake_time_ms(newest) - 1;
-    int64_t late_id = ((drawn - SNOWFLAKE_EPOCH_MS) << 22) | (31LL << 17) | (30LL << 12) | 7;
-    cr_assert_lt(late_id, newest);
-    bson_t doc = BSON_INITIALIZER, data;
-    BSON_APPEND_INT64(&doc, "_id", late_id);
-    BSON_APPEND_UTF8(&doc, "type", "USER_UPDATE");
-    BSON_APPEND_INT64(&doc, "user_id", strtoll(b.id, NULL, 10));
-    BSON_APPEND_DOCUMENT_BEGIN(&doc, "data", &data);
-    BSON_APPEND_UTF8(&data, "id", b.id);
-    BSON_APPEND_INT32(&data, "flags", 8);
-    bson_append_document_end(&doc, &data);
-    BSON_APPEND_DATE_TIME(&doc, "created_at", drawn);
-    mongoc_database_t *db;
-    mongoc_client_t *client = fx_db_open(ps_stack.mongodb_uri, &db);
-    mongoc_collection_t *c = mongoc_database_get_collection(db, "gateway_events");
-    bson_error_t err;
-    cr_assert(mongoc_collection_insert_one(c, &doc, NULL, NULL, &err), "%s", err.message);
-    mongoc_collection_destroy(c);
-    fx_db_close(client, db);
-    bson_destroy(&doc);
+    insert_late_update(b.id, newest);
 
     struct rt_outbox all;
     outbox_load(&all);
     cr_assert_eq(all.n, first.n + 1);
     expect_delivered_once(&all, "relay-one");
     relay_stop(&relays[0]);
+    outbox_free(&all);
+    outbox_free(&first);
+    ps_finish_private();
+}
+
+/* The same, for a target whose later event is still being retried: the
+ * late event has the smaller id, so it goes first. */
+Test(relay, a_late_insert_goes_before_its_targets_later_event_still_retrying, .fini = rt_fini, .timeout = 240)
+{
+    ps_start_private(NULL);
+    receivers_start();
+    struct rt_chat chat;
+    ps_staff_auth(chat.staff, sizeof chat.staff);
+    struct fx_chat_user a;
+    fx_chat_user_at(&ps_stack, &a, false);
+    cr_assert_eq(receiver_answer_body(&gateway_rx, 503, a.id, "USER_DISCONNECT", NULL), 0);
+    relay_start(&relays[0], "relay-one");
+    user_delete(chat.staff, a.id);
+    struct rt_outbox first;
+    outbox_load(&first);
+    char target[64];
+    snprintf(target, sizeof target, "user:%s", a.id);
+    const struct rt_event *held = only_event_of(&first, target, "USER_DISCONNECT");
+    int64_t t0 = now_ms();
+    struct rt_seen s;
+    for (;;) {
+        seen_read(&s);
+        if (tally(&s, held).all >= 2 || now_ms() - t0 > WAIT_LONG_MS)
+            break;
+        seen_free(&s);
+        sleep_ms(50);
+    }
+    cr_assert_geq(tally(&s, held).all, 2, "the held event is not being retried");
+    seen_free(&s);
+
+    int64_t late_id = insert_late_update(a.id, held->id);
+    struct rt_outbox all;
+    outbox_load(&all);
+    char late_text[24];
+    snprintf(late_text, sizeof late_text, "%" PRId64, late_id);
+    const struct rt_event *late = event_by_text(&all, late_text);
+    cr_assert_not_null(late);
+    struct rt_outbox one;
+    outbox_of_one(late, &one);
+    wait_delivered(&one, "the late event, its target's later event still refused");
+    cr_assert_eq(receiver_clear_rules(&gateway_rx), 0);
+    wait_delivered(&all, "all");
+    wait_recorded(&all);
+    seen_read(&s);
+    expect_each_once(&all, &s);
+    expect_bodies(&all, &s);
+    /* the held event was tried before the late one existed: only the
+     * deliveries can be in id order */
+    struct rt_tally tl = tally(&s, late), th = tally(&s, held);
+    cr_expect(tl.settled >= 0 && th.settled > tl.settled,
+              "the later event was delivered (record %ld) before the late one (record %ld)", th.settled,
+              tl.settled);
+    seen_free(&s);
+    for (size_t i = 0; i < all.n; i++)
+        expect_result(&all.v[i], "delivered", "relay-one");
+    relay_stop(&relays[0]);
+    outbox_free(&one);
     outbox_free(&all);
     outbox_free(&first);
     ps_finish_private();
@@ -1519,27 +1613,6 @@ static void need_ctl_outbox(void)
         cr_skip_test("this wardenctl has no outbox command");
 }
 
-static const struct rt_event *only_event_of(const struct rt_outbox *o, const char *target, const char *type)
-{
-    const struct rt_event *found = NULL;
-    for (size_t i = 0; i < o->n; i++)
-        if (strcmp(o->v[i].target, target) == 0 && strcmp(o->v[i].type, type) == 0) {
-            cr_assert_null(found, "two %s events for %s", type, target);
-            found = &o->v[i];
-        }
-    cr_assert_not_null(found, "no %s event for %s", type, target);
-    return found;
-}
-
-/* One event of o, as an outbox of its own (for the waits). */
-static void outbox_of_one(const struct rt_event *e, struct rt_outbox *one)
-{
-    one->v = calloc(1, sizeof *one->v);
-    cr_assert(one->v);
-    one->v[0] = *e;
-    one->v[0].doc = bson_copy(e->doc);
-    one->n = 1;
-}
 
 Test(relay, wardenctl_outbox_retry_sends_a_failed_event_again, .fini = rt_fini, .timeout = 240)
 {
