@@ -23,11 +23,14 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <arpa/inet.h>
 #include <mongoc/mongoc.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,6 +65,8 @@ static struct relay_proc relays[RT_MAX_RELAYS];
 /* The lease of the relays a test starts (a test with two relays takes a
  * longer one, so that a renewal slowed by a loaded machine is no takeover). */
 static int rt_lease_ms = RT_LEASE_MS;
+/* "127.0.0.1:PORT" when the test reads the relay's metrics ("": none). */
+static char rt_metrics[32];
 
 static void relay_kill(struct relay_proc *p)
 {
@@ -135,7 +140,11 @@ static void relay_start(struct relay_proc *p, const char *name)
         set_env("WARDEN_RELAY_POLL_MS", poll);
         set_env("WARDEN_RELAY_TIMEOUT_MS", timeout);
         set_env("MONGOC_DISABLE_SHM", "1");
-        execl(bin, "warden-relay", "--id", name, "--log-level", "info", (char *)NULL);
+        if (rt_metrics[0])
+            execl(bin, "warden-relay", "--id", name, "--log-level", "info", "--metrics", rt_metrics,
+                  (char *)NULL);
+        else
+            execl(bin, "warden-relay", "--id", name, "--log-level", "info", (char *)NULL);
         _exit(127);
     }
     p->pid = pid;
@@ -994,6 +1003,62 @@ static void wait_state(const struct rt_event *e, const char *state)
     cr_assert(wait_until(has_state, &w, WAIT_LONG_MS), "%s %s never recorded %s", e->type, e->id_text, state);
 }
 
+/* --- the relay's metrics ------------------------------------------------------------------ */
+
+/* Serve the next relay's metrics on a free loopback port. */
+static void metrics_on_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert(fd >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    cr_assert(bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+    close(fd);
+    snprintf(rt_metrics, sizeof rt_metrics, "127.0.0.1:%d", ntohs(a.sin_port));
+}
+
+/* The value of one series ("name{labels}") in the relay's GET /metrics; -1
+ * when it is absent or the endpoint does not answer 200. */
+static double metric(const char *series)
+{
+    char url[64];
+    snprintf(url, sizeof url, "http://%s/metrics", rt_metrics);
+    struct http_response r;
+    double value = -1;
+    if (http_get(url, &r) == 0 && r.status == 200) {
+        size_t n = strlen(series);
+        for (const char *line = r.body; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+            if (strncmp(line, series, n) == 0 && line[n] == ' ') {
+                value = strtod(line + n + 1, NULL);
+                break;
+            }
+    }
+    http_response_free(&r);
+    return value;
+}
+
+struct metric_wait {
+    const char *series;
+    double want;
+};
+
+static bool metric_reached(void *ctx)
+{
+    struct metric_wait *w = ctx;
+    return metric(w->series) >= w->want;
+}
+
+/* Until series is at least want (counters catch up with what was recorded). */
+static void wait_metric(const char *series, double want)
+{
+    struct metric_wait w = {series, want};
+    cr_assert(wait_until(metric_reached, &w, WAIT_LONG_MS), "%s stayed at %g, expected %g", series, metric(series),
+              want);
+}
+
 /* --- the tests ------------------------------------------------------------------------------- */
 
 Test(relay, every_mutation_arrives_once_in_order_signed_with_its_body, .fini = rt_fini, .timeout = 240)
@@ -1124,6 +1189,7 @@ Test(relay, a_5xx_holds_its_target_back_while_other_targets_flow, .fini = rt_fin
     fx_chat_user_at(&ps_stack, &b, false);
     /* Every request about user a fails until told otherwise. */
     cr_assert_eq(receiver_answer_body(&gateway_rx, 500, a.id, NULL), 0);
+    metrics_on_free_port();
     relay_start(&relays[0], "relay-one");
 
     user_flags(chat.staff, a.id, 2); /* a1: refused */
@@ -1193,6 +1259,11 @@ Test(relay, a_5xx_holds_its_target_back_while_other_targets_flow, .fini = rt_fin
     cr_assert(result_of(a1, &doc));
     cr_expect_geq(fx_int(&doc, "attempts", 0), 3, "a1's attempts");
     bson_destroy(&doc);
+    /* one retry counted per failed attempt recorded */
+    int64_t attempts = db_count("outbox_attempts", "{\"endpoint\": \"gateway\"}");
+    cr_expect_geq(attempts, 2);
+    cr_expect_eq(metric("warden_relay_retries_total{endpoint=\"gateway\"}"), (double)attempts);
+    cr_expect_eq(metric("warden_relay_retries_total{endpoint=\"game\"}"), 0);
 
     relay_stop(&relays[0]);
     outbox_free(&others);
@@ -1209,6 +1280,7 @@ Test(relay, a_4xx_is_recorded_failed_and_does_not_block_its_target, .fini = rt_f
     struct fx_chat_user a;
     fx_chat_user_at(&ps_stack, &a, false);
     cr_assert_eq(receiver_answer_body(&gateway_rx, 422, a.id, "USER_UPDATE", NULL), 0);
+    metrics_on_free_port();
     relay_start(&relays[0], "relay-one");
 
     user_flags(chat.staff, a.id, 2); /* refused for good */
@@ -1255,6 +1327,17 @@ Test(relay, a_4xx_is_recorded_failed_and_does_not_block_its_target, .fini = rt_f
     cr_expect_eq(t.ok, 0);
     cr_expect_eq(tally(&s, after).ok, 1);
     seen_free(&s);
+
+    /* what the metrics say: every other event delivered, this one failed */
+    double delivered = (double)(o.n - 1);
+    wait_metric("warden_relay_delivered_total{endpoint=\"gateway\"}", delivered);
+    cr_expect_eq(metric("warden_relay_delivered_total{endpoint=\"gateway\"}"), delivered);
+    cr_expect_eq(metric("warden_relay_failed_total{endpoint=\"gateway\",reason=\"client_error\"}"), 1);
+    cr_expect_eq(metric("warden_relay_failed_total{endpoint=\"gateway\",reason=\"expired\"}"), 0);
+    cr_expect_eq(metric("warden_relay_retries_total{endpoint=\"gateway\"}"), 0);
+    cr_expect_eq(metric("warden_relay_delivery_latency_seconds_count{endpoint=\"gateway\"}"), delivered);
+    cr_expect_eq(metric("warden_relay_backlog{endpoint=\"gateway\"}"), 0);
+    cr_expect_eq(metric("warden_relay_leader"), 1);
 
     relay_stop(&relays[0]);
     outbox_free(&o);
