@@ -162,6 +162,22 @@ static bool relay_log_clean(const struct relay_proc *p)
     return clean;
 }
 
+/* The last lines of a relay's log on stderr (why a wait failed). */
+static void log_tail(const struct relay_proc *p)
+{
+    char *text = ps_read_file(p->log, NULL);
+    if (text == NULL)
+        return;
+    const char *start = text + strlen(text);
+    for (int lines = 0; start > text && lines < 16; lines++) {
+        start--;
+        while (start > text && start[-1] != '\n')
+            start--;
+    }
+    fprintf(stderr, "relay: the last lines of %s:\n%s\n", p->log, start);
+    free(text);
+}
+
 static bool relay_exited(void *ctx)
 {
     struct relay_proc *p = ctx;
@@ -532,7 +548,12 @@ static void wait_delivered(const struct rt_outbox *o, const char *what)
                 used += (size_t)snprintf(list + used, sizeof list - used, "\n  %s %s (%s): %zu requests",
                                          o->v[i].type, o->v[i].id_text, o->v[i].target, t.all);
         }
+        fprintf(stderr, "relay: %s: the receivers hold %zu (gateway) and %zu (game) requests\n", what,
+                s.gateway.n, s.game.n);
         seen_free(&s);
+        for (int i = 0; i < RT_MAX_RELAYS; i++)
+            if (relays[i].pid > 0)
+                log_tail(&relays[i]);
         cr_assert_fail("%s: %zu of %zu events never arrived:%s", what, w.missing, o->n, list);
     }
     fprintf(stderr, "relay: %s: %zu events delivered in %" PRId64 " ms\n", what, o->n, now_ms() - t0);
