@@ -9,9 +9,12 @@
  * after a crash, again only if it was in flight), in _id order per target
  * (a guild, a user, a player); a 5xx or a refused connection holds back that
  * target only, and is retried; a 4xx is recorded failed and blocks nothing;
- * two relays share the work through the lease; a database outage is waited
- * out. The outbox documents as stored are the truth the receivers' records
- * are compared with; outbox_results is what the relay recorded.
+ * an insert that lands after later ids is still delivered, before its
+ * target's later events when they are still pending; two relays share the
+ * work through the lease; a database outage is waited out; the metrics agree
+ * with the records; `wardenctl outbox retry` and `skip` act on one event. The
+ * outbox documents as stored are the truth the receivers' records are
+ * compared with; outbox_results is what the relay recorded.
  *
  * Each test has its own stack (the lease and the outboxes are per database)
  * and short relay timings, so that retries and lease takeovers happen within
