@@ -70,6 +70,8 @@ static struct relay_proc relays[RT_MAX_RELAYS];
 static int rt_lease_ms = RT_LEASE_MS;
 /* "127.0.0.1:PORT" when the test reads the relay's metrics ("": none). */
 static char rt_metrics[32];
+/* More settings of the relays a test starts: "NAME=VALUE", NULL-terminated. */
+static char rt_extra_env[4][256];
 
 static void relay_kill(struct relay_proc *p)
 {
@@ -143,6 +145,13 @@ static void relay_start(struct relay_proc *p, const char *name)
         set_env("WARDEN_RELAY_POLL_MS", poll);
         set_env("WARDEN_RELAY_TIMEOUT_MS", timeout);
         set_env("MONGOC_DISABLE_SHM", "1");
+        for (int i = 0; i < 4 && rt_extra_env[i][0]; i++) {
+            char *eq = strchr(rt_extra_env[i], '=');
+            if (eq == NULL)
+                _exit(126);
+            *eq = '\0';
+            set_env(rt_extra_env[i], eq + 1);
+        }
         if (rt_metrics[0])
             execl(bin, "warden-relay", "--id", name, "--log-level", "info", "--metrics", rt_metrics,
                   (char *)NULL);
@@ -1694,6 +1703,121 @@ Test(relay, a_late_insert_goes_before_its_targets_later_event_still_retrying, .f
     outbox_free(&one);
     outbox_free(&all);
     outbox_free(&first);
+    ps_finish_private();
+}
+
+/* A type with an endpoint of its own (WARDEN_RELAY_KICK_URL) goes there,
+ * signed with that endpoint's secret; the outbox's other types go on to the
+ * outbox's endpoint. */
+Test(relay, a_type_with_its_own_endpoint_goes_there, .fini = rt_fini, .timeout = 240)
+{
+    static struct receiver kick_rx;
+    ps_start_private(NULL);
+    receivers_start();
+    cr_assert_eq(receiver_start(&kick_rx, NULL), 0);
+    snprintf(rt_extra_env[0], sizeof rt_extra_env[0], "WARDEN_RELAY_KICK_URL=%s/kick", kick_rx.url);
+    snprintf(rt_extra_env[1], sizeof rt_extra_env[1], "WARDEN_RELAY_KICK_SECRET=%s", kick_rx.secret);
+    relay_start(&relays[0], "relay-one");
+    struct rt_game game;
+    struct rt_player p;
+    game_moderator(&game);
+    game_player(&p);
+    game_commands_of(&game, &p);
+    struct rt_outbox o;
+    outbox_load(&o);
+    size_t kicks = count_type(&o, "kick");
+    cr_assert_eq(kicks, 1);
+
+    struct rt_outbox others = {0};
+    for (size_t i = 0; i < o.n; i++)
+        if (strcmp(o.v[i].type, "kick") != 0) {
+            others.v = realloc(others.v, (others.n + 1) * sizeof *others.v);
+            others.v[others.n] = o.v[i];
+            others.v[others.n].doc = bson_copy(o.v[i].doc);
+            others.n++;
+        }
+    wait_delivered(&others, "the other types");
+    const struct rt_event *kick = NULL;
+    for (size_t i = 0; i < o.n; i++)
+        if (strcmp(o.v[i].type, "kick") == 0)
+            kick = &o.v[i];
+    struct receiver_log log;
+    int64_t t0 = now_ms();
+    for (;;) {
+        cr_assert_eq(receiver_read(&kick_rx, &log), 0);
+        if (log.n > 0 || now_ms() - t0 > WAIT_LONG_MS)
+            break;
+        receiver_log_free(&log);
+        sleep_ms(50);
+    }
+    cr_assert_eq(log.n, 1, "the kick endpoint got %zu requests", log.n);
+    cr_expect_str_eq(log.records[0].id, kick->id_text);
+    cr_expect(log.records[0].signature_valid, "signed with the kick endpoint's secret");
+    cr_expect_str_eq(log.records[0].path, "/kick");
+    cr_expect_eq(log.records[0].status, 200);
+    receiver_log_free(&log);
+    struct rt_seen s;
+    seen_read(&s);
+    cr_expect_eq(tally(&s, kick).all, 0, "the kick also went to the game endpoint");
+    expect_each_once(&others, &s);
+    seen_free(&s);
+    wait_state(kick, "delivered");
+    bson_t doc;
+    cr_assert(result_of(kick, &doc));
+    cr_expect_str_eq(fx_str(&doc, "endpoint"), "kick");
+    bson_destroy(&doc);
+
+    relay_stop(&relays[0]);
+    receiver_stop(&kick_rx);
+    outbox_free(&others);
+    outbox_free(&o);
+    ps_finish_private();
+}
+
+/* An event still refused past WARDEN_RELAY_MAX_AGE_S is recorded expired,
+ * and its target goes on. */
+Test(relay, an_event_failing_past_its_max_age_expires_and_its_target_goes_on, .fini = rt_fini, .timeout = 240)
+{
+    ps_start_private(NULL);
+    receivers_start();
+    struct rt_chat chat;
+    ps_staff_auth(chat.staff, sizeof chat.staff);
+    struct fx_chat_user a;
+    fx_chat_user_at(&ps_stack, &a, false);
+    cr_assert_eq(receiver_answer_body(&gateway_rx, 503, a.id, "USER_UPDATE", NULL), 0);
+    snprintf(rt_extra_env[0], sizeof rt_extra_env[0], "WARDEN_RELAY_MAX_AGE_S=2");
+    metrics_on_free_port();
+    relay_start(&relays[0], "relay-one");
+    user_flags(chat.staff, a.id, 2);
+    user_delete(chat.staff, a.id);
+    struct rt_outbox o;
+    outbox_load(&o);
+    char target[64];
+    snprintf(target, sizeof target, "user:%s", a.id);
+    const struct rt_event *old = only_event_of(&o, target, "USER_UPDATE");
+    const struct rt_event *behind = only_event_of(&o, target, "USER_DISCONNECT");
+    wait_state(old, "expired");
+    struct rt_outbox later;
+    outbox_of_one(behind, &later);
+    wait_delivered(&later, "the event behind the expired one");
+    wait_state(behind, "delivered");
+    struct rt_seen s;
+    seen_read(&s);
+    struct rt_tally t = tally(&s, old);
+    cr_expect_geq(t.all, 2, "retried until it expired (%zu requests)", t.all);
+    cr_expect_eq(t.ok, 0);
+    cr_expect(t.first < tally(&s, behind).first, "the later event went first");
+    seen_free(&s);
+    bson_t doc;
+    cr_assert(result_of(old, &doc));
+    cr_expect_eq(fx_int(&doc, "status", 0), 503, "the last answer");
+    cr_expect_geq(fx_int(&doc, "attempts", 0), 2);
+    bson_destroy(&doc);
+    wait_metric("warden_relay_failed_total{endpoint=\"gateway\",reason=\"expired\"}", 1);
+    cr_expect_eq(metric("warden_relay_failed_total{endpoint=\"gateway\",reason=\"expired\"}"), 1);
+    relay_stop(&relays[0]);
+    outbox_free(&later);
+    outbox_free(&o);
     ps_finish_private();
 }
 
