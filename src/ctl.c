@@ -990,7 +990,7 @@ static void print_checkpoint(const char *stream, const struct outbox_checkpoint 
 {
     printf("checkpoint %-16s ", stream);
     if (!cp->present) {
-        puts("none (no event of it settled yet)");
+        puts("none yet");
         return;
     }
     printf("up to %lld", (long long)cp->upto);
@@ -1030,7 +1030,7 @@ static void print_outbox_status(const struct outbox_status *st, int64_t now)
         for (size_t k = 0; k < ep->n_listed; k++) {
             const struct outbox_retrying *r = &ep->listed[k];
             if (!header) {
-                printf("\nretrying:\n%-20s %-16s %-16s %-44s %8s  %-24s %s\n", "ID", "ENDPOINT", "TYPE", "TARGET",
+                printf("\nretrying:\n%-20s %-16s %-16s %-44s %8s  %-32s %s\n", "ID", "ENDPOINT", "TYPE", "TARGET",
                        "ATTEMPTS", "NEXT", "LAST ANSWER");
                 header = true;
             }
@@ -1042,7 +1042,7 @@ static void print_outbox_status(const struct outbox_status *st, int64_t now)
                 snprintf(last, sizeof last, "%s", r->error[0] ? r->error : "-");
             char shown[400];
             log_escape(shown, sizeof shown, last, strlen(last), false);
-            printf("%-20lld %-16s %-16s %-44s %8lld  %-24s %s\n", (long long)r->event.id, ep->endpoint.name,
+            printf("%-20lld %-16s %-16s %-44s %8lld  %-32s %s\n", (long long)r->event.id, ep->endpoint.name,
                    r->event.type, r->event.target, (long long)r->attempts, next, shown);
         }
     }
