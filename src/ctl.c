@@ -1149,7 +1149,7 @@ static void print_outbox_json(const struct outbox_status *st, int64_t now, int64
     buf_free(&out);
 }
 
-static int outbox_status(struct ctl *ctl, bool json)
+static int outbox_print_status(struct ctl *ctl, bool json)
 {
     int64_t retention_s = RELAY_RETENTION_DEFAULT_S;
     const char *retention = outbox_endpoint_getenv("WARDEN_RELAY_RETENTION_S", NULL);
@@ -1183,7 +1183,7 @@ static int cmd_outbox(struct ctl *ctl, int argc, char **argv)
     if (rc)
         return rc;
     if (a.action == OUTBOX_STATUS)
-        return outbox_status(ctl, a.json);
+        return outbox_print_status(ctl, a.json);
     struct outbox_action out;
     struct domain_result r;
     if (a.action == OUTBOX_RETRY) {

@@ -20,7 +20,7 @@ static bool find_event(const struct domain *d, int64_t id, struct outbox_action 
 {
     memset(out, 0, sizeof *out);
     bson_error_t e;
-    enum store_status s = store_outbox_event(d->db, id, &out->event, &e);
+    enum store_status s = store_outbox_find(d->db, id, &out->event, &e);
     if (s == STORE_NOT_FOUND)
         return domain_not_found(r, 0,
                                 arena_printf(d->arena, "no event %lld in " OUTBOX_GATEWAY " or " OUTBOX_GAME,
@@ -47,7 +47,7 @@ bool outbox_retry(const struct domain *d, int64_t event_id, struct outbox_action
     bson_error_t e;
     const char *outbox = out->event.outbox;
     for (int read = 0;; read++) {
-        enum store_status s = store_outbox_result(d->db, outbox, event_id, &out->outcome, &e);
+        enum store_status s = store_outbox_outcome(d->db, outbox, event_id, &out->outcome, &e);
         if (s == STORE_NOT_FOUND) {
             out->had_outcome = false;
             break;
@@ -57,7 +57,7 @@ bool outbox_retry(const struct domain *d, int64_t event_id, struct outbox_action
         out->had_outcome = true;
         if (strcmp(out->outcome.state, "delivered") == 0)
             return refuse_outcome(d, out, ": nothing to retry", r);
-        s = store_outbox_result_delete(d->db, outbox, event_id, out->outcome.state, &e);
+        s = store_outbox_outcome_delete(d->db, outbox, event_id, out->outcome.state, &e);
         if (s == STORE_OK)
             break;
         if (s != STORE_NOT_FOUND)
@@ -102,7 +102,7 @@ bool outbox_skip(const struct domain *d, int64_t event_id, outbox_env_fn get, vo
     /* The insert decides: a duplicate key is an outcome recorded already. */
     enum store_status s = store_outbox_skipped(d->db, &out->event, ep.name, clock_wall_ms(), &e);
     if (s == STORE_DUPLICATE) {
-        s = store_outbox_result(d->db, outbox, event_id, &out->outcome, &e);
+        s = store_outbox_outcome(d->db, outbox, event_id, &out->outcome, &e);
         if (s == STORE_OK) {
             out->had_outcome = true;
             return refuse_outcome(d, out, " already: not skipped", r);

@@ -67,7 +67,7 @@ static void event_of(const char *outbox, const bson_t *doc, struct outbox_event 
     out->created_at_ms = doc_date(doc, "created_at", snowflake_time_ms(out->id));
 }
 
-enum store_status store_outbox_event(struct db *db, int64_t id, struct outbox_event *out, bson_error_t *e)
+enum store_status store_outbox_find(struct db *db, int64_t id, struct outbox_event *out, bson_error_t *e)
 {
     for (size_t i = 0; i < 2; i++) {
         bson_t filter = BSON_INITIALIZER, doc = BSON_INITIALIZER;
@@ -83,7 +83,7 @@ enum store_status store_outbox_event(struct db *db, int64_t id, struct outbox_ev
     return STORE_NOT_FOUND;
 }
 
-static void result_of(const bson_t *doc, struct outbox_result *out)
+static void result_of(const bson_t *doc, struct outbox_outcome *out)
 {
     doc_string(doc, "state", out->state, sizeof out->state);
     out->status = doc_int(doc, "status", 0);
@@ -94,8 +94,8 @@ static void result_of(const bson_t *doc, struct outbox_result *out)
     doc_string(doc, "relay", out->relay, sizeof out->relay);
 }
 
-enum store_status store_outbox_result(struct db *db, const char *outbox, int64_t id,
-                                      struct outbox_result *out, bson_error_t *e)
+enum store_status store_outbox_outcome(struct db *db, const char *outbox, int64_t id,
+                                      struct outbox_outcome *out, bson_error_t *e)
 {
     char key[KEY_SIZE];
     event_key(outbox, id, false, key);
@@ -109,7 +109,7 @@ enum store_status store_outbox_result(struct db *db, const char *outbox, int64_t
     return s;
 }
 
-enum store_status store_outbox_result_delete(struct db *db, const char *outbox, int64_t id,
+enum store_status store_outbox_outcome_delete(struct db *db, const char *outbox, int64_t id,
                                              const char *state, bson_error_t *e)
 {
     char key[KEY_SIZE];

@@ -32,7 +32,7 @@
 struct outbox_action {
     struct outbox_event event;
     bool had_outcome;               /* retry: an outcome was deleted; refusals: one exists */
-    struct outbox_result outcome;   /* that outcome */
+    struct outbox_outcome outcome;   /* that outcome */
     char endpoint[OUTBOX_ENDPOINT_NAME_SIZE]; /* skip: the endpoint recorded */
     int64_t command_id;             /* the command inserted */
 };

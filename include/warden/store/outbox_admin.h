@@ -48,7 +48,7 @@ struct outbox_event {
 };
 
 /** A recorded outcome (outbox_results). */
-struct outbox_result {
+struct outbox_outcome {
     char state[OUTBOX_STATE_SIZE];  /* delivered, failed, expired, skipped */
     int64_t status;                 /* HTTP status, 0 when none */
     char error[OUTBOX_TEXT_SIZE];
@@ -62,25 +62,25 @@ struct outbox_result {
  * The event with _id id, from whichever outbox holds it, into *out.
  * STORE_NOT_FOUND when neither does.
  */
-enum store_status store_outbox_event(struct db *db, int64_t id, struct outbox_event *out, bson_error_t *e);
+enum store_status store_outbox_find(struct db *db, int64_t id, struct outbox_event *out, bson_error_t *e);
 
 /** The event's outcome into *out; STORE_NOT_FOUND when none is recorded. */
-enum store_status store_outbox_result(struct db *db, const char *outbox, int64_t id,
-                                      struct outbox_result *out, bson_error_t *e);
+enum store_status store_outbox_outcome(struct db *db, const char *outbox, int64_t id,
+                                      struct outbox_outcome *out, bson_error_t *e);
 
 /**
  * Delete the event's outcome if it is still in state; STORE_NOT_FOUND when
  * it is not there (or no longer in that state: someone changed it since it
  * was read).
  */
-enum store_status store_outbox_result_delete(struct db *db, const char *outbox, int64_t id,
+enum store_status store_outbox_outcome_delete(struct db *db, const char *outbox, int64_t id,
                                              const char *state, bson_error_t *e);
 
 /**
  * Record outcome "skipped" for ev, relay "wardenctl", term 0, latency 0,
  * with the endpoint it would go to and the attempts made so far.
  * STORE_DUPLICATE when an outcome is recorded already (read it with
- * store_outbox_result).
+ * store_outbox_outcome).
  */
 enum store_status store_outbox_skipped(struct db *db, const struct outbox_event *ev,
                                        const char *endpoint, int64_t now_ms, bson_error_t *e);
