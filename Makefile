@@ -64,6 +64,8 @@ DEB_FUZZ  := $(DEB_BUILD) clang libclang-rt-dev
 DEB_TEST  := $(DEB_RUN) libcriterion-dev libcurl4-openssl-dev clang libclang-rt-dev \
              logrotate strace chromium
 DEB_BENCH := $(DEB_RUN) wrk
+# python3 runs the README's Python examples (tests/api/readme_webhook_test.c).
+DEB_TEST  += python3
 DEB_ALL   := $(sort $(DEB_TEST) $(DEB_BENCH) $(DEB_FUZZ))
 
 PKG_CONFIG_LIBS := libmongoc-1.0 libbson-1.0 libsodium

@@ -868,7 +868,8 @@ Test(deploy, dev_auth_limit_lets_parallel_logins_through)
 /* Packages that only the tests, the fuzzers and the benchmark need: neither
  * `make` nor `make run` may install any of them. */
 static const char *const test_only_packages[] = {
-    "libcriterion-dev", "clang", "libclang-rt-dev", "chromium", "npm", "wrk", "strace", "logrotate", NULL,
+    "libcriterion-dev", "clang", "libclang-rt-dev", "chromium", "npm", "wrk", "strace", "logrotate", "python3",
+    NULL,
 };
 
 /* Every package the full `make test` run uses (chromium's npm aside, which
@@ -877,7 +878,7 @@ static const char *const test_only_packages[] = {
 static const char *const full_test_packages[] = {
     "gcc", "make", "pkg-config", "libfcgi-dev", "libmongoc-dev", "libbson-dev", "libsodium-dev",
     "nginx-light", "curl", "procps", "patch", "libcriterion-dev", "libcurl4-openssl-dev",
-    "clang", "libclang-rt-dev", "chromium", "strace", "logrotate", NULL,
+    "clang", "libclang-rt-dev", "chromium", "strace", "logrotate", "python3", NULL,
 };
 
 /* A make run from inside a test: the runner's own make (make test) must not
