@@ -52,7 +52,8 @@ endif
 #              tools, the fuzzers' clang, the browser test's Chromium (npm: e2e-deps)
 #   DEB_BENCH  make bench: the load generator
 #   DEB_FUZZ   make fuzz: clang with libFuzzer
-DEB_BUILD := gcc make pkg-config libfcgi-dev libmongoc-dev libbson-dev libsodium-dev
+DEB_BUILD := gcc make pkg-config libfcgi-dev libmongoc-dev libbson-dev libsodium-dev \
+             libcurl4-openssl-dev
 DEB_RUN   := $(DEB_BUILD) nginx-light curl procps patch
 DEB_FUZZ  := $(DEB_BUILD) clang libclang-rt-dev
 # tests/api/observe_test.c checks systemd/warden.logrotate with `logrotate -d`
@@ -61,7 +62,7 @@ DEB_FUZZ  := $(DEB_BUILD) clang libclang-rt-dev
 # Debian's `prometheus` (the only package with promtool) is ~100 MB and, on a
 # host run by systemd, starts a Prometheus server, so it is not installed for
 # the tests; `apt-get install prometheus` runs those checks too.
-DEB_TEST  := $(DEB_RUN) libcriterion-dev libcurl4-openssl-dev clang libclang-rt-dev \
+DEB_TEST  := $(DEB_RUN) libcriterion-dev clang libclang-rt-dev \
              logrotate strace chromium
 DEB_BENCH := $(DEB_RUN) wrk
 # python3 runs the README's Python examples (tests/api/readme_webhook_test.c).
@@ -73,12 +74,16 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
 CFLAGS  ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(CFLAGS) $(WARNINGS) $(SANFLAGS) -Iinclude \
-             $(shell pkg-config --cflags $(PKG_CONFIG_LIBS) 2>/dev/null) -MMD -MP
+             $(shell pkg-config --cflags $(PKG_CONFIG_LIBS) libcurl 2>/dev/null) -MMD -MP
 LDLIBS_ALL = $(SANFLAGS) $(shell pkg-config --libs $(PKG_CONFIG_LIBS) 2>/dev/null) -lfcgi -lm
+# libcurl: warden-relay's only (src/relay/sender.c); the pool and the CLI do not link it.
+RELAY_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null)
 
-# Everything under src/ except the two programs' entry points is the library
-# that the programs and the test binaries link.
-LIB_SRC  := $(filter-out src/main.c src/ctl.c,$(wildcard src/*.c src/api/*.c src/domain/*.c src/store/*.c))
+# Everything under src/ except the programs' entry points is the library
+# that the programs and the test binaries link (a program takes only the
+# objects it uses: only warden-relay takes src/relay/'s).
+PROGRAM_SRC := src/main.c src/ctl.c src/relay_main.c
+LIB_SRC  := $(filter-out $(PROGRAM_SRC),$(wildcard src/*.c src/api/*.c src/domain/*.c src/store/*.c src/relay/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 # tests/unit/*_static_test.c include the module they test whole
 # (`#include "../../src/store/users.c"`, as h2o's t/00unit does) to reach its
@@ -94,13 +99,14 @@ TEST_LIBS   = $(shell pkg-config --libs criterion libcurl 2>/dev/null)
 
 WARDEN    := $(BUILD)/warden
 WARDENCTL := $(BUILD)/wardenctl
+RELAY     := $(BUILD)/warden-relay
 FERRETDB  := build/ferretdb/ferretdb
 FERRETDB_STOCK := build/ferretdb-stock/ferretdb
 FERRETDB_PATCHES := $(sort $(wildcard tools/ferretdb/patches/*.patch))
 
 .PHONY: all deps deps-go deps-build deps-run deps-test deps-bench deps-fuzz run test check test-layers test-go test-unit test-api bench install clean ferretdb ferretdb-stock check-go
 
-all: $(WARDEN) $(WARDENCTL)
+all: $(WARDEN) $(WARDENCTL) $(RELAY)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -119,6 +125,9 @@ $(WARDEN): $(BUILD)/obj/src/main.o $(BUILD)/libwarden.a
 
 $(WARDENCTL): $(BUILD)/obj/src/ctl.o $(BUILD)/libwarden.a
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(RELAY): $(BUILD)/obj/src/relay_main.o $(BUILD)/libwarden.a
+	$(CC) -o $@ $^ $(LDLIBS_ALL) $(RELAY_LIBS)
 
 $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(SUPPORT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwarden.a
 	@mkdir -p $(dir $@)

@@ -1238,10 +1238,13 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
         uint32_t len;
         if (bson_iter_init_find(&pool, &doc, "pool") && BSON_ITER_HOLDS_DOCUMENT(&pool)) {
             bson_iter_document(&pool, &len, &data);
-            if (bson_init_static(&pool_doc, data, len))
-                printf("pool: up %lld s, %lld workers wanted, %lld processes (%lld busy, %lld idle), "
-                       "%lld requests, %lld slow, %lld respawns, %lld timeouts\n",
-                       (long long)doc_int(&pool_doc, "uptime_s", 0),
+            char pm[16] = "static";
+            if (bson_init_static(&pool_doc, data, len)) {
+                doc_string(&pool_doc, "pm", pm, sizeof pm);
+                printf("pool: up %lld s, pm %s, %lld workers wanted, %lld processes (%lld busy, "
+                       "%lld idle), %lld requests, %lld slow, %lld respawns, %lld timeouts, "
+                       "%lld spawns, %lld reaps\n",
+                       (long long)doc_int(&pool_doc, "uptime_s", 0), pm,
                        (long long)doc_int(&pool_doc, "workers_wanted", 0),
                        (long long)doc_int(&pool_doc, "processes", 0),
                        (long long)doc_int(&pool_doc, "active", 0),
@@ -1249,7 +1252,10 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
                        (long long)doc_int(&pool_doc, "accepted_requests", 0),
                        (long long)doc_int(&pool_doc, "slow_requests", 0),
                        (long long)doc_int(&pool_doc, "respawns", 0),
-                       (long long)doc_int(&pool_doc, "timeouts", 0));
+                       (long long)doc_int(&pool_doc, "timeouts", 0),
+                       (long long)doc_int(&pool_doc, "spawns", 0),
+                       (long long)doc_int(&pool_doc, "reaps", 0));
+            }
         }
         printf("%-5s %-8s %-9s %-9s %s\n", "SLOT", "PID", "STATE", "REQUESTS", "CURRENT");
         if (bson_iter_init_find(&workers, &doc, "workers") && bson_iter_recurse(&workers, &w)) {

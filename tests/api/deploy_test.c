@@ -867,9 +867,10 @@ Test(deploy, dev_auth_limit_lets_parallel_logins_through)
 
 /* Packages that only the tests, the fuzzers and the benchmark need: neither
  * `make` nor `make run` may install any of them. */
+/* libcurl4-openssl-dev is not one: warden-relay links libcurl. */
 static const char *const test_only_packages[] = {
-    "libcriterion-dev", "clang", "libclang-rt-dev", "chromium", "npm", "wrk", "strace", "logrotate", "python3",
-    NULL,
+    "libcriterion-dev", "clang", "libclang-rt-dev", "chromium",
+    "npm", "wrk", "strace", "logrotate", "python3", NULL,
 };
 
 /* Every package the full `make test` run uses (chromium's npm aside, which
