@@ -28,15 +28,16 @@ static bool find_event(const struct domain *d, int64_t id, struct outbox_action 
     return s == STORE_OK ? domain_ok(r) : domain_store_error(r, &e);
 }
 
-static bool refuse_outcome(const struct domain *d, const struct outbox_action *out, const char *why,
-                           struct domain_result *r)
+/* REFUSED, naming the outcome recorded: "<lead> <state> (at ..., by ...)<tail>". */
+static bool refuse_outcome(const struct domain *d, const struct outbox_action *out, const char *lead,
+                           const char *tail, struct domain_result *r)
 {
     char at[48];
     format_iso8601(out->outcome.at_ms, at, sizeof at);
     return domain_fail(r, DOMAIN_REFUSED,
-                       arena_printf(d->arena, "event %lld is %s (at %s, by %s)%s", (long long)out->event.id,
+                       arena_printf(d->arena, "event %lld %s %s (at %s, by %s)%s", (long long)out->event.id, lead,
                                     out->outcome.state, at, out->outcome.relay[0] ? out->outcome.relay : "?",
-                                    why));
+                                    tail));
 }
 
 bool outbox_retry(const struct domain *d, int64_t event_id, struct outbox_action *out,
@@ -56,7 +57,7 @@ bool outbox_retry(const struct domain *d, int64_t event_id, struct outbox_action
             return domain_store_error(r, &e);
         out->had_outcome = true;
         if (strcmp(out->outcome.state, "delivered") == 0)
-            return refuse_outcome(d, out, ": nothing to retry", r);
+            return refuse_outcome(d, out, "was", ": nothing to retry", r);
         s = store_outbox_outcome_delete(d->db, outbox, event_id, out->outcome.state, &e);
         if (s == STORE_OK)
             break;
@@ -105,7 +106,7 @@ bool outbox_skip(const struct domain *d, int64_t event_id, outbox_env_fn get, vo
         s = store_outbox_outcome(d->db, outbox, event_id, &out->outcome, &e);
         if (s == STORE_OK) {
             out->had_outcome = true;
-            return refuse_outcome(d, out, " already: not skipped", r);
+            return refuse_outcome(d, out, "already has an outcome:", "; not skipped", r);
         }
         if (s == STORE_NOT_FOUND) /* deleted since by a retry */
             return domain_fail(r, DOMAIN_REFUSED, "its outcome is changing: try again");

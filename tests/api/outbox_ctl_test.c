@@ -471,7 +471,7 @@ Test(outbox_ctl, skip_and_retry_of_one_event, .timeout = 240)
     cr_expect_eq(count(&b, "audit_log", filter), 1, "audited as outbox.skip");
 
     /* A second skip: refused, naming the state; nothing more written. */
-    expect_exit("skip again", (const char *const[]){"outbox", "skip", ids, NULL}, 1, "is skipped");
+    expect_exit("skip again", (const char *const[]){"outbox", "skip", ids, NULL}, 1, "already has an outcome: skipped");
     snprintf(filter, sizeof filter, "{\"action\": \"skip\", \"event_id\": {\"$numberLong\": \"%s\"}}", ids);
     cr_expect_eq(count(&b, "outbox_commands", filter), 1, "still one skip command");
 
@@ -502,9 +502,9 @@ Test(outbox_ctl, skip_and_retry_of_one_event, .timeout = 240)
     /* Delivered: neither retry nor skip touches it. */
     insert_result(&b, "gateway_events", id, target, "gateway", "delivered", 200);
     expect_exit("retry of a delivered event", (const char *const[]){"outbox", "retry", ids, NULL}, 1,
-                "is delivered");
+                "was delivered");
     expect_exit("skip of a delivered event", (const char *const[]){"outbox", "skip", ids, NULL}, 1,
-                "is delivered");
+                "already has an outcome: delivered");
     snprintf(filter, sizeof filter, "{\"_id\": \"%s\", \"state\": \"delivered\"}", key);
     cr_expect_eq(count(&b, "outbox_results", filter), 1, "the delivered outcome stays");
     snprintf(filter, sizeof filter, "{\"event_id\": {\"$numberLong\": \"%s\"}}", ids);
@@ -536,6 +536,10 @@ Test(outbox_ctl, unknown_events_usage_errors_and_help)
     expect_exit("retry of an unknown id", (const char *const[]){"outbox", "retry", "1", NULL}, 1,
                 "no event 1 in gateway_events or game_commands");
     expect_exit("skip of an unknown id", (const char *const[]){"outbox", "skip", "1", NULL}, 1, "no event 1");
+    /* The relay's retention, which status counts outcomes over, must be a number. */
+    cr_assert_eq(setenv("WARDEN_RELAY_RETENTION_S", "a week", 1), 0);
+    expect_exit("a bad retention", (const char *const[]){"outbox", "status", NULL}, 2, "WARDEN_RELAY_RETENTION_S");
+    unsetenv("WARDEN_RELAY_RETENTION_S");
 
     /* Usage errors: status 2, before any connection (the database is dead). */
     cr_assert_eq(setenv("WARDEN_MONGODB_URI", DEAD_URI, 1), 0);
