@@ -1047,7 +1047,7 @@ static void print_outbox_status(const struct outbox_status *st, int64_t now)
         }
     }
     if (st->capped)
-        printf("\n+: the walk stopped after %d events of an outbox; the backlog is larger\n",
+        printf("\n+: a walk stopped after %d documents: the figures are at least these\n",
                OUTBOX_STATUS_WALK_MAX);
 }
 

@@ -521,11 +521,16 @@ struct outcomes_walk {
     struct outbox_status *out;
     outbox_env_fn get;
     void *ctx;
+    int64_t walked;
 };
 
 static bool count_outcome(const bson_t *doc, void *ctx)
 {
     struct outcomes_walk *w = ctx;
+    if (++w->walked > OUTBOX_STATUS_WALK_MAX) {
+        w->out->capped = true;
+        return false;
+    }
     char state[OUTBOX_STATE_SIZE];
     doc_string(doc, "state", state, sizeof state);
     bool failed = strcmp(state, "failed") == 0, expired = strcmp(state, "expired") == 0;
@@ -565,7 +570,7 @@ static enum store_status count_outcomes(struct db *db, const char *outbox, int64
     bson_t projection = BSON_INITIALIZER;
     BSON_APPEND_INT32(&projection, "state", 1);
     BSON_APPEND_INT32(&projection, "endpoint", 1);
-    struct outcomes_walk w = {out, get, ctx};
+    struct outcomes_walk w = {out, get, ctx, 0};
     enum store_status s = range_each(db, RESULTS, prefix, from, &projection, count_outcome, &w, e);
     bson_destroy(&projection);
     return s;

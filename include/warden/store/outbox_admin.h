@@ -33,7 +33,8 @@
 #define OUTBOX_TEXT_SIZE 160
 /* The endpoints one status reports at most (gateway, game and one per type). */
 #define OUTBOX_STATUS_ENDPOINTS 16
-/* Events walked past a checkpoint, per outbox, before the backlog is reported as "at least". */
+/* Documents one walk of status reads (an outbox past its checkpoint, its
+ * outcomes within the retention) before its figures are reported as "at least". */
 #define OUTBOX_STATUS_WALK_MAX 200000
 /* Retrying events listed per endpoint (all are counted). */
 #define OUTBOX_STATUS_RETRYING_MAX 20
@@ -131,7 +132,7 @@ struct outbox_status {
     int64_t expires_at_ms;
     struct outbox_checkpoint gateway, game, commands;
     int64_t commands_pending;       /* outbox_commands past their checkpoint */
-    bool capped;                    /* a walk stopped at OUTBOX_STATUS_WALK_MAX: backlogs are at least */
+    bool capped;                    /* a walk stopped at OUTBOX_STATUS_WALK_MAX: figures are at least */
     size_t n_endpoints;
     struct outbox_endpoint_status endpoints[OUTBOX_STATUS_ENDPOINTS]; /* gateway, game, then others as met */
 };
