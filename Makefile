@@ -65,6 +65,8 @@ DEB_FUZZ  := $(DEB_BUILD) clang libclang-rt-dev
 DEB_TEST  := $(DEB_RUN) libcriterion-dev clang libclang-rt-dev \
              logrotate strace chromium
 DEB_BENCH := $(DEB_RUN) wrk
+# python3 runs the README's Python examples (tests/api/readme_webhook_test.c).
+DEB_TEST  += python3
 DEB_ALL   := $(sort $(DEB_TEST) $(DEB_BENCH) $(DEB_FUZZ))
 
 PKG_CONFIG_LIBS := libmongoc-1.0 libbson-1.0 libsodium
@@ -286,30 +288,40 @@ test-api: $(BUILD)/tests/api all
 # directory are where systemd, nginx and logrotate look, whatever the prefix.
 INSTALL_PREFIX_SED = sed -i -e 's|/usr/local/|$(PREFIX)/|g'
 
+# $(call install_env,EXAMPLE,FILE): FILE from EXAMPLE, once (an edited one
+# stays), root:warden 0640 (secrets and the database URI are in it; the
+# services, as warden, read it): group warden only where it exists (a
+# DESTDIR staging install as a user need not have it), else the installer's
+# 0640 and a note.
+define install_env
+@test -e $(2) || { \
+	  echo "install -m 0640 $(1) $(2)"; \
+	  install -m 0640 $(1) $(2) && \
+	  $(INSTALL_PREFIX_SED) $(2) && \
+	  if getent group warden >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "chown root:warden $(2)"; chown root:warden $(2); \
+	  else \
+	    echo "note: no group warden (or not root): $(2) left $$(id -un):$$(id -gn) 0640; chown root:warden it once the user exists"; \
+	  fi; }
+endef
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/warden/html
 	install -m 0755 $(WARDEN) $(DESTDIR)$(PREFIX)/sbin/warden
 	install -m 0755 $(WARDENCTL) $(DESTDIR)$(PREFIX)/bin/wardenctl
+	install -m 0755 $(RELAY) $(DESTDIR)$(PREFIX)/sbin/warden-relay
 	install -m 0644 nginx/html/* $(DESTDIR)$(PREFIX)/share/warden/html/
 	install -d $(DESTDIR)$(PREFIX)/share/warden/nginx
 	install -m 0644 nginx/warden.conf nginx/warden-http.conf nginx/warden-locations.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/
 	install -d $(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/warden
-	install -m 0644 systemd/warden.service systemd/warden.socket $(DESTDIR)/lib/systemd/system/
+	install -m 0644 systemd/warden.service systemd/warden.socket systemd/warden-relay.service \
+	  $(DESTDIR)/lib/systemd/system/
 	$(INSTALL_PREFIX_SED) $(DESTDIR)/lib/systemd/system/warden.service $(DESTDIR)/lib/systemd/system/warden.socket \
+	  $(DESTDIR)/lib/systemd/system/warden-relay.service \
 	  $(DESTDIR)$(PREFIX)/share/warden/nginx/warden.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/warden-http.conf \
 	  $(DESTDIR)$(PREFIX)/share/warden/nginx/warden-locations.conf
-	@# root:warden 0640 (the secret and the database URI are in it; the pool,
-	@# as warden, reads it): group warden only where it exists (a DESTDIR
-	@# staging install as a user need not have it), else root's 0640 and a note.
-	@test -e $(DESTDIR)/etc/warden/warden.env || { \
-	  echo "install -m 0640 systemd/warden.env.example $(DESTDIR)/etc/warden/warden.env"; \
-	  install -m 0640 systemd/warden.env.example $(DESTDIR)/etc/warden/warden.env && \
-	  $(INSTALL_PREFIX_SED) $(DESTDIR)/etc/warden/warden.env && \
-	  if getent group warden >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	    echo "chown root:warden $(DESTDIR)/etc/warden/warden.env"; chown root:warden $(DESTDIR)/etc/warden/warden.env; \
-	  else \
-	    echo "note: no group warden (or not root): $(DESTDIR)/etc/warden/warden.env left $$(id -un):$$(id -gn) 0640; chown root:warden it once the user exists"; \
-	  fi; }
+	$(call install_env,systemd/warden.env.example,$(DESTDIR)/etc/warden/warden.env)
+	$(call install_env,systemd/relay.env.example,$(DESTDIR)/etc/warden/relay.env)
 	install -d $(DESTDIR)/etc/logrotate.d
 	install -m 0644 systemd/warden.logrotate $(DESTDIR)/etc/logrotate.d/warden
 	$(INSTALL_PREFIX_SED) $(DESTDIR)/etc/logrotate.d/warden
