@@ -28,10 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "warden/outbox_endpoint.h" /* OUTBOX_GATEWAY, OUTBOX_GAME */
 #include "warden/store.h"
 
-#define OUTBOX_GATEWAY "gateway_events"
-#define OUTBOX_GAME "game_commands"
 #define OUTBOX_COMMANDS "outbox_commands"
 #define OUTBOX_RESULTS "outbox_results"
 #define OUTBOX_ATTEMPTS "outbox_attempts"
