@@ -731,7 +731,7 @@ Test(deploy, dev_auth_limit_lets_parallel_logins_through)
  * `make` nor `make run` may install any of them. */
 static const char *const test_only_packages[] = {
     "libcriterion-dev", "libcurl4-openssl-dev", "clang", "libclang-rt-dev", "chromium",
-    "npm", "wrk", "strace", "logrotate", NULL,
+    "npm", "wrk", "strace", "logrotate", "python3-venv", NULL,
 };
 
 /* Every package the full `make test` run uses (chromium's npm aside, which
@@ -740,7 +740,7 @@ static const char *const test_only_packages[] = {
 static const char *const full_test_packages[] = {
     "gcc", "make", "pkg-config", "libfcgi-dev", "libmongoc-dev", "libbson-dev", "libsodium-dev",
     "nginx-light", "curl", "procps", "patch", "libcriterion-dev", "libcurl4-openssl-dev",
-    "clang", "libclang-rt-dev", "chromium", "strace", "logrotate", NULL,
+    "clang", "libclang-rt-dev", "chromium", "strace", "logrotate", "python3-venv", NULL,
 };
 
 /* A make run from inside a test: the runner's own make (make test) must not
@@ -852,6 +852,7 @@ static void assert_install_with_prefix(const char *prefix)
                           sanitize_arg(), NULL};
     static const char *const installed[] = {
         "/sbin/warden", "/bin/wardenctl", "/share/warden/html/invite_register.html",
+        "/share/warden/html/openapi.json",
         "/share/warden/nginx/warden.conf", "/share/warden/nginx/warden-http.conf",
         "/share/warden/nginx/warden-locations.conf", NULL,
     };
