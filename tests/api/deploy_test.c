@@ -433,6 +433,17 @@ Test(deploy, site_next_to_debians_default_site, .fini = stop_debian_nginx, .time
                   r.body);
         http_response_free(&r);
         free(url);
+
+        /* The OpenAPI document: a static file of the site's root, as JSON. */
+        url = http_url(base, "/api/openapi.json");
+        cr_assert_eq(http_request("GET", url, headers, NULL, 0, &r), 0, "%s: %s", url, r.error);
+        type = http_header(&r, "Content-Type");
+        cr_expect_eq(r.status, 200, "%s /api/openapi.json: %ld", hosts[i], r.status);
+        cr_expect(type && strncmp(type, "application/json", 16) == 0, "%s /api/openapi.json: %s", hosts[i],
+                  type ? type : "no Content-Type");
+        cr_expect_not_null(strstr(r.body, "\"openapi\": \"3.1.0\""), "%s: not the document", hosts[i]);
+        http_response_free(&r);
+        free(url);
     }
     stop_debian_nginx();
     stack_remove_dir(dir);
