@@ -26,11 +26,13 @@
 
 #define LIMIT_DEFAULT 50
 #define LIMIT_MAX 100
-/* The store keys at most this many bytes of a filter's value (or of each
- * half of a target); a longer one could only match by its cut. */
+/* The store keys at most this many bytes of a filter's value (a target is
+ * two of them and its colon); a longer one could only match by its cut. */
 #define FILTER_VALUE_MAX 256
+#define TARGET_MAX (2 * FILTER_VALUE_MAX + 1)
 
 _Static_assert(LIMIT_MAX == 100, "limit's message states the bound");
+_Static_assert(FILTER_VALUE_MAX == 256 && TARGET_MAX == 513, "the filters' messages state their bounds");
 
 /* --- parameters ------------------------------------------------------------- */
 
@@ -97,9 +99,9 @@ static const char *param(const struct request *req, const char *name)
     return v && *v ? v : NULL;
 }
 
-/* A filter's text: UTF-8 of at most max bytes, or an error naming it. */
+/* A filter's text: UTF-8 of at most max bytes (too_long says so), or an error naming it. */
 static const char *text_param(const struct request *req, const char *name, size_t max,
-                              struct field_errors *errors)
+                              const char *too_long, struct field_errors *errors)
 {
     const char *v = param(req, name);
     if (!v)
@@ -110,8 +112,7 @@ static const char *text_param(const struct request *req, const char *name, size_
         return NULL;
     }
     if (len > max) {
-        fields_error(errors, name, max == FILTER_VALUE_MAX ? "must be at most 256 bytes"
-                                                           : "must be at most 513 bytes");
+        fields_error(errors, name, too_long);
         return NULL;
     }
     return v;
@@ -132,9 +133,9 @@ static bool parse_query(const struct request *req, struct response *res, struct 
 {
     struct field_errors errors = {.n = 0};
     *q = (struct audit_query){0};
-    q->actor = text_param(req, "actor", FILTER_VALUE_MAX, &errors);
-    q->action = text_param(req, "action", FILTER_VALUE_MAX, &errors);
-    q->target = text_param(req, "target", 2 * FILTER_VALUE_MAX + 1, &errors);
+    q->actor = text_param(req, "actor", FILTER_VALUE_MAX, "must be at most 256 bytes", &errors);
+    q->action = text_param(req, "action", FILTER_VALUE_MAX, "must be at most 256 bytes", &errors);
+    q->target = text_param(req, "target", TARGET_MAX, "must be at most 513 bytes", &errors);
     if (q->target) {
         const char *colon = strchr(q->target, ':');
         if (!colon || colon == q->target || !colon[1]) {

@@ -491,6 +491,14 @@ Test(audit_log, bad_values_are_400_naming_the_parameter)
     memset(q + 7, 'a', 257);
     q[7 + 257] = '\0';
     expect_bad(staff.auth, q, "action", "must be at most 256 bytes");
+    q[7 + 256] = '\0';
+    cr_expect_eq(count_of(staff.auth, q), 0, "an action of 256 bytes is fine (and matches nothing)");
+    char long_target[600] = "target=u:";
+    memset(long_target + 9, 'a', 512);
+    long_target[9 + 512] = '\0';
+    expect_bad(staff.auth, long_target, "target", "must be at most 513 bytes");
+    long_target[9 + 511] = '\0';
+    cr_expect_eq(count_of(staff.auth, long_target), 0, "a target of 513 bytes is fine");
 
     /* Every bad parameter is named at once. */
     struct http_response r;
