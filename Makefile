@@ -412,7 +412,7 @@ test-e2e: e2e-deps ferretdb
 # checks that it and the route table list the same (method, path) pairs
 # (tests/openapi/check_routes, on the table as the library holds it:
 # tests/openapi/routes.c), and runs schemathesis on every operation against the
-# real stack (tests/openapi/run, about half a minute). Both tools come from PyPI,
+# real stack (tests/openapi/run, a minute or two on 2 cores). Both tools come from PyPI,
 # pinned with their hashes in tests/openapi/requirements.txt, installed with
 # pip --require-hashes into a virtualenv of Debian's python3 (DEB_TEST has
 # python3-venv); pip runs again only when the requirements change.
