@@ -62,11 +62,11 @@ DEB_FUZZ  := $(DEB_BUILD) clang libclang-rt-dev
 # Debian's `prometheus` (the only package with promtool) is ~100 MB and, on a
 # host run by systemd, starts a Prometheus server, so it is not installed for
 # the tests; `apt-get install prometheus` runs those checks too.
+# python3 runs the README's Python examples (tests/api/readme_webhook_test.c) and, with
+# python3-venv, the OpenAPI checks (tests/openapi/).
 DEB_TEST  := $(DEB_RUN) libcriterion-dev clang libclang-rt-dev \
-             logrotate strace chromium
+             logrotate strace chromium python3 python3-venv
 DEB_BENCH := $(DEB_RUN) wrk
-# python3 runs the README's Python examples (tests/api/readme_webhook_test.c).
-DEB_TEST  += python3
 DEB_ALL   := $(sort $(DEB_TEST) $(DEB_BENCH) $(DEB_FUZZ))
 
 PKG_CONFIG_LIBS := libmongoc-1.0 libbson-1.0 libsodium
@@ -245,6 +245,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory SANITIZE=1 test-unit
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory test-e2e
+	@$(MAKE) --no-print-directory SANITIZE=1 test-openapi
 	@$(MAKE) --no-print-directory SANITIZE=1 test-api
 
 # The edit-compile-test loop: the unit and API suites on the release build,
@@ -425,6 +426,38 @@ test-e2e: e2e-deps ferretdb
 	@[ -d tests/e2e/node_modules ] || rm -f $(E2E_STAMP)
 	@$(MAKE) --no-print-directory $(E2E_STAMP) all
 	WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) node tests/e2e/invite_register.test.mjs
+
+# --- OpenAPI -----------------------------------------------------------------
+# nginx/html/openapi.json (served at /api/openapi.json) describes every route of
+# both APIs. `make test-openapi` validates it with openapi-spec-validator,
+# checks that it and the route table list the same (method, path) pairs
+# (tests/openapi/check_routes, on the table as the library holds it:
+# tests/openapi/routes.c), and runs schemathesis on every operation against the
+# real stack (tests/openapi/run, a minute or two on 2 cores). Both tools come from PyPI,
+# pinned with their hashes in tests/openapi/requirements.txt, installed with
+# pip --require-hashes into a virtualenv of Debian's python3 (DEB_TEST has
+# python3-venv); pip runs again only when the requirements change.
+PYTHON3       ?= /usr/bin/python3
+OPENAPI_VENV  := build/openapi-venv
+OPENAPI_STAMP := $(OPENAPI_VENV)/installed.stamp
+
+.PHONY: test-openapi
+
+$(OPENAPI_STAMP): tests/openapi/requirements.txt
+	rm -rf $(OPENAPI_VENV)
+	$(PYTHON3) -m venv $(OPENAPI_VENV)
+	$(OPENAPI_VENV)/bin/pip install --quiet --disable-pip-version-check --no-input \
+	  --require-hashes -r tests/openapi/requirements.txt
+	@touch $@
+
+$(BUILD)/tests/openapi_routes: $(BUILD)/obj/tests/openapi/routes.o $(BUILD)/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+test-openapi: $(OPENAPI_STAMP) $(BUILD)/tests/openapi_routes all ferretdb
+	$(OPENAPI_VENV)/bin/openapi-spec-validator nginx/html/openapi.json
+	$(TEST_ENV) tests/openapi/check_routes $(BUILD)/tests/openapi_routes nginx/html/openapi.json
+	$(TEST_ENV) tests/openapi/run $(OPENAPI_VENV) $(BUILD)
 
 # --- benchmark ---------------------------------------------------------------
 # `make bench`: the release build and the bench tools, then tests/bench/run,

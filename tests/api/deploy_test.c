@@ -435,6 +435,17 @@ Test(deploy, site_next_to_debians_default_site, .fini = stop_debian_nginx, .time
                   r.body);
         http_response_free(&r);
         free(url);
+
+        /* The OpenAPI document: a static file of the site's root, as JSON. */
+        url = http_url(base, "/api/openapi.json");
+        cr_assert_eq(http_request("GET", url, headers, NULL, 0, &r), 0, "%s: %s", url, r.error);
+        type = http_header(&r, "Content-Type");
+        cr_expect_eq(r.status, 200, "%s /api/openapi.json: %ld", hosts[i], r.status);
+        cr_expect(type && strncmp(type, "application/json", 16) == 0, "%s /api/openapi.json: %s", hosts[i],
+                  type ? type : "no Content-Type");
+        cr_expect_not_null(strstr(r.body, "\"openapi\": \"3.1.0\""), "%s: not the document", hosts[i]);
+        http_response_free(&r);
+        free(url);
     }
     stop_debian_nginx();
     stack_remove_dir(dir);
@@ -870,7 +881,7 @@ Test(deploy, dev_auth_limit_lets_parallel_logins_through)
 /* libcurl4-openssl-dev is not one: warden-relay links libcurl. */
 static const char *const test_only_packages[] = {
     "libcriterion-dev", "clang", "libclang-rt-dev", "chromium",
-    "npm", "wrk", "strace", "logrotate", "python3", NULL,
+    "npm", "wrk", "strace", "logrotate", "python3", "python3-venv", NULL,
 };
 
 /* Every package the full `make test` run uses (chromium's npm aside, which
@@ -879,7 +890,7 @@ static const char *const test_only_packages[] = {
 static const char *const full_test_packages[] = {
     "gcc", "make", "pkg-config", "libfcgi-dev", "libmongoc-dev", "libbson-dev", "libsodium-dev",
     "nginx-light", "curl", "procps", "patch", "libcriterion-dev", "libcurl4-openssl-dev",
-    "clang", "libclang-rt-dev", "chromium", "strace", "logrotate", "python3", NULL,
+    "clang", "libclang-rt-dev", "chromium", "strace", "logrotate", "python3", "python3-venv", NULL,
 };
 
 /* A make run from inside a test: the runner's own make (make test) must not
@@ -991,6 +1002,7 @@ static void assert_install_with_prefix(const char *prefix)
                           sanitize_arg(), NULL};
     static const char *const installed[] = {
         "/sbin/warden", "/sbin/warden-relay", "/bin/wardenctl", "/share/warden/html/invite_register.html",
+        "/share/warden/html/openapi.json",
         "/share/warden/nginx/warden.conf", "/share/warden/nginx/warden-http.conf",
         "/share/warden/nginx/warden-locations.conf", NULL,
     };
