@@ -721,64 +721,6 @@ struct audit_args {
     bool json;
 };
 
-static bool leap_year(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* Two digits at s, in min..max. */
-static bool two_digits(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-        return false;
-    *out = (s[0] - '0') * 10 + (s[1] - '0');
-    return *out >= min && *out <= max;
-}
-
-/* YYYY-MM-DD, optionally followed by THH:MM or THH:MM:SS, optionally by Z: UTC,
- * as ms since 1970. Returns false for anything else, or an impossible date. */
-static bool parse_iso_date(const char *s, int64_t *ms)
-{
-    int64_t y = 0, mo, d, h = 0, mi = 0, sec = 0;
-    for (int i = 0; i < 4; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        y = y * 10 + (s[i] - '0');
-    }
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1970 || s[4] != '-' || !two_digits(s + 5, 1, 12, &mo) || s[7] != '-' ||
-        !two_digits(s + 8, 1, mdays[mo - 1] + (mo == 2 && leap_year(y)), &d))
-        return false;
-    const char *p = s + 10;
-    if (*p == 'T') {
-        if (!two_digits(p + 1, 0, 23, &h) || p[3] != ':' || !two_digits(p + 4, 0, 59, &mi))
-            return false;
-        p += 6;
-        if (*p == ':') {
-            if (!two_digits(p + 1, 0, 59, &sec))
-                return false;
-            p += 3;
-        }
-        if (*p == 'Z')
-            p++;
-    }
-    if (*p)
-        return false;
-    *ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 * 60 + mi * 60 + sec) * 1000;
-    return true;
-}
-
 /* The arguments of `audit` into a; returns 0, or EXIT_USAGE with the line printed. */
 static int parse_audit_args(int argc, char **argv, struct audit_args *a)
 {
@@ -810,9 +752,9 @@ static int parse_audit_args(int argc, char **argv, struct audit_args *a)
                             value);
             a->q.target = value;
         } else if (strcmp(name, "--since") == 0) {
-            if (!parse_iso_date(value, &a->q.since_ms))
+            if (parse_utc_date(value, &a->q.since_ms) < 0)
                 return fail(EXIT_USAGE,
-                            "audit: invalid --since '%s' (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z], UTC)",
+                            "audit: invalid --since '%s' (expected " PARSE_UTC_DATE_FORMS ", UTC)",
                             value);
         } else if (parse_int64(value, 1, STORE_AUDIT_LIMIT_MAX, &a->q.limit) < 0) {
             return fail(EXIT_USAGE, "audit: invalid --limit '%s' (expected 1..%d)", value,
@@ -1409,7 +1351,7 @@ static const struct command commands[] = {
      "  --action ACTION    entries of this action, e.g. user.delete, invite.create\n"
      "  --target TYPE:ID   entries about this object, e.g. user:1234, invite:AbC123\n"
      "  --since DATE       entries made at or after DATE, UTC: YYYY-MM-DD or\n"
-     "                     YYYY-MM-DDTHH:MM[:SS][Z]\n"
+     "                     YYYY-MM-DDTHH:MM[:SS[.mmm]][Z]\n"
      "  --limit N          at most N entries (1..10000; default 50)\n"
      "  --json             one JSON object per line instead of the table\n\n"
      "prints: a table (TIME, ACTOR as realm:name, ACTION, TARGET, REQUEST ID), or with\n"

@@ -36,62 +36,6 @@ _Static_assert(FILTER_VALUE_MAX == 256 && TARGET_MAX == 513, "the filters' messa
 
 /* --- parameters ------------------------------------------------------------- */
 
-static bool leap_year(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* n digits at s as a number in min..max. */
-static bool digits(const char *s, int n, int64_t min, int64_t max, int64_t *out)
-{
-    *out = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        *out = *out * 10 + (s[i] - '0');
-    }
-    return *out >= min && *out <= max;
-}
-
-/* YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS[.mmm]Z: UTC, as ms since 1970. */
-static bool parse_date(const char *s, int64_t *ms)
-{
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int64_t y, mo, d, h = 0, mi = 0, sec = 0, milli = 0;
-    if (!digits(s, 4, 1970, 9999, &y) || s[4] != '-' || !digits(s + 5, 2, 1, 12, &mo) ||
-        s[7] != '-' || !digits(s + 8, 2, 1, mdays[mo - 1] + (mo == 2 && leap_year(y)), &d))
-        return false;
-    const char *p = s + 10;
-    if (*p == 'T') {
-        if (!digits(p + 1, 2, 0, 23, &h) || p[3] != ':' || !digits(p + 4, 2, 0, 59, &mi) ||
-            p[6] != ':' || !digits(p + 7, 2, 0, 59, &sec))
-            return false;
-        p += 9;
-        if (*p == '.') {
-            if (!digits(p + 1, 3, 0, 999, &milli))
-                return false;
-            p += 4;
-        }
-        if (*p++ != 'Z')
-            return false;
-    }
-    if (*p)
-        return false;
-    *ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 * 60 + mi * 60 + sec) * 1000 + milli;
-    return true;
-}
-
 /* A query parameter's value; NULL when absent or empty (empty is absent, as on the other routes). */
 static const char *param(const struct request *req, const char *name)
 {
@@ -122,8 +66,8 @@ static int64_t date_param(const struct request *req, const char *name, struct fi
 {
     const char *v = param(req, name);
     int64_t ms = 0;
-    if (v && !parse_date(v, &ms))
-        fields_error(errors, name, "must be a UTC date: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.mmm]Z");
+    if (v && parse_utc_date(v, &ms) < 0)
+        fields_error(errors, name, "must be a UTC date: " PARSE_UTC_DATE_FORMS);
     return ms;
 }
 
@@ -197,16 +141,6 @@ static void entry_text(struct jsonw *w, const bson_t *doc, const char *path)
     jsonw_string(w, "");
 }
 
-/* ms since 1970 as "YYYY-MM-DDTHH:MM:SS.mmmZ". */
-static void view_instant(struct jsonw *w, int64_t ms)
-{
-    int64_t s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-    char day[32], text[48];
-    format_utc(s, "%Y-%m-%dT%H:%M:%S", day, sizeof day);
-    snprintf(text, sizeof text, "%s.%03dZ", day, (int)(ms - s * 1000));
-    jsonw_string(w, text);
-}
-
 static void view_entry(struct jsonw *w, const bson_t *entry)
 {
     int64_t id = doc_int(entry, "_id", 0);
@@ -214,7 +148,7 @@ static void view_entry(struct jsonw *w, const bson_t *entry)
     jsonw_key(w, "id");
     jsonw_id(w, id);
     jsonw_key(w, "created_at");
-    view_instant(w, doc_date(entry, "created_at", snowflake_time_ms(id)));
+    jsonw_date(w, doc_date(entry, "created_at", snowflake_time_ms(id)));
     jsonw_key(w, "actor");
     jsonw_object_begin(w);
     static const char *const actor[][2] = {{"realm", "actor.realm"}, {"id", "actor.id"}, {"name", "actor.name"}};
