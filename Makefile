@@ -5,6 +5,8 @@
 #   make test       install the run and test packages, build with sanitizers, run every suite
 #   make check      the edit-compile-test loop: unit and API suites on the release
 #                   build (no apt, no npm, no browser, no fuzzing, no sanitizers)
+#   make test-cluster  three pool hosts behind one nginx in network namespaces, under load
+#                   (as root; part of make test; skipped where namespaces cannot be made)
 #   make bench      throughput and latency figures against the FastCGI and database ceilings
 #   make fuzz       libFuzzer on the parsers (installs clang)
 #   make deps-build, deps-run, deps-test, deps-bench, deps-fuzz
