@@ -5,6 +5,8 @@
 #   make test       install the run and test packages, build with sanitizers, run every suite
 #   make check      the edit-compile-test loop: unit and API suites on the release
 #                   build (no apt, no npm, no browser, no fuzzing, no sanitizers)
+#   make test-cluster  three pool hosts behind one nginx in network namespaces, under load
+#                   (as root; part of make test; skipped where namespaces cannot be made)
 #   make bench      throughput and latency figures against the FastCGI and database ceilings
 #   make fuzz       libFuzzer on the parsers (installs clang)
 #   make deps-build, deps-run, deps-test, deps-bench, deps-fuzz
@@ -104,7 +106,7 @@ FERRETDB  := build/ferretdb/ferretdb
 FERRETDB_STOCK := build/ferretdb-stock/ferretdb
 FERRETDB_PATCHES := $(sort $(wildcard tools/ferretdb/patches/*.patch))
 
-.PHONY: all deps deps-go deps-build deps-run deps-test deps-bench deps-fuzz run test check test-layers test-go test-unit test-api bench install clean ferretdb ferretdb-stock check-go
+.PHONY: all deps deps-go deps-build deps-run deps-test deps-bench deps-fuzz run test check test-layers test-go test-unit test-api test-cluster bench install clean ferretdb ferretdb-stock check-go
 
 all: $(WARDEN) $(WARDENCTL) $(RELAY)
 
@@ -246,6 +248,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory test-e2e
 	@$(MAKE) --no-print-directory SANITIZE=1 test-openapi
+	@$(MAKE) --no-print-directory test-cluster
 	@$(MAKE) --no-print-directory SANITIZE=1 test-api
 
 # The edit-compile-test loop: the unit and API suites on the release build,
@@ -280,6 +283,25 @@ test-api: $(BUILD)/tests/api all
 	$(TEST_ENV) WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) WARDEN_FERRETDB_STOCK=$(FERRETDB_STOCK) \
 	  $(BUILD)/tests/api --jobs 2
 
+# Several pool hosts behind one nginx (nginx/warden-cluster.conf), each in a
+# network namespace of its own, under load: a host killed, brought back,
+# reloaded, cut off; ids drawn on every host (tests/cluster/run says what is
+# asserted and what is only measured). As root; skipped with one line where
+# namespaces cannot be made. The release build: 2 cores run 3 pools and nginx.
+CLUSTER_TOOLS = $(BUILD)/tests/cluster_load $(BUILD)/tests/cluster_ids
+
+$(BUILD)/tests/cluster_load: $(BUILD)/obj/tests/cluster/load.o
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(SANFLAGS) $(shell pkg-config --libs libcurl 2>/dev/null)
+
+$(BUILD)/tests/cluster_ids: $(BUILD)/obj/tests/cluster/ids.o $(BUILD)/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+test-cluster: ferretdb
+	@$(MAKE) --no-print-directory all $(CLUSTER_TOOLS)
+	WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) tests/cluster/run
+
 # --- install -----------------------------------------------------------------
 
 # The shipped unit and site name the default prefix (/usr/local/sbin/warden,
@@ -313,13 +335,15 @@ install: all
 	install -m 0755 $(RELAY) $(DESTDIR)$(PREFIX)/sbin/warden-relay
 	install -m 0644 nginx/html/* $(DESTDIR)$(PREFIX)/share/warden/html/
 	install -d $(DESTDIR)$(PREFIX)/share/warden/nginx
-	install -m 0644 nginx/warden.conf nginx/warden-http.conf nginx/warden-locations.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/
+	install -m 0644 nginx/warden.conf nginx/warden-cluster.conf nginx/warden-http.conf nginx/warden-locations.conf \
+	  $(DESTDIR)$(PREFIX)/share/warden/nginx/
 	install -d $(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/warden
 	install -m 0644 systemd/warden.service systemd/warden.socket systemd/warden-relay.service \
 	  $(DESTDIR)/lib/systemd/system/
 	$(INSTALL_PREFIX_SED) $(DESTDIR)/lib/systemd/system/warden.service $(DESTDIR)/lib/systemd/system/warden.socket \
 	  $(DESTDIR)/lib/systemd/system/warden-relay.service \
-	  $(DESTDIR)$(PREFIX)/share/warden/nginx/warden.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/warden-http.conf \
+	  $(DESTDIR)$(PREFIX)/share/warden/nginx/warden.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/warden-cluster.conf \
+	  $(DESTDIR)$(PREFIX)/share/warden/nginx/warden-http.conf \
 	  $(DESTDIR)$(PREFIX)/share/warden/nginx/warden-locations.conf
 	$(call install_env,systemd/warden.env.example,$(DESTDIR)/etc/warden/warden.env)
 	$(call install_env,systemd/relay.env.example,$(DESTDIR)/etc/warden/relay.env)

@@ -130,12 +130,13 @@ static const char *shared_url(void)
 
 /* --- the files pass their tools' checks ---------------------------------- */
 
-/* The site SRC_DIR/warden.conf inside a minimal nginx.conf whose every path
- * is in a temp dir; its `listen` lines become one unix socket there, so
- * neither port 80 nor root is needed, and snippets/ (SRC_DIR's
- * warden-http.conf and warden-locations.conf) is the temp dir's own. SRC_DIR
- * is nginx/ in the repository or an installed share/warden/nginx/. */
-static void assert_site_passes_nginx_t(const char *src_dir)
+/* The site SRC_DIR/SITE (warden.conf, or warden-cluster.conf for several
+ * pool hosts) inside a minimal nginx.conf whose every path is in a temp dir;
+ * its `listen` lines become one unix socket there, so neither port 80 nor
+ * root is needed, and snippets/ (SRC_DIR's warden-http.conf and
+ * warden-locations.conf) is the temp dir's own. SRC_DIR is nginx/ in the
+ * repository or an installed share/warden/nginx/. */
+static void assert_site_passes_nginx_t(const char *src_dir, const char *site_name)
 {
     static const char *const snippets[] = {"warden-http.conf", "warden-locations.conf"};
     char dir[64], site_src[PATH_MAX], snippet[PATH_MAX], path[PATH_MAX + 64];
@@ -145,7 +146,7 @@ static void assert_site_passes_nginx_t(const char *src_dir)
     FILE *out;
 
     make_temp_dir(dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/warden.conf", src_dir);
+    snprintf(path, sizeof path, "%s/%s", src_dir, site_name);
     repo_path(path, site_src);
 
     snprintf(path, sizeof path, "%s/snippets", dir);
@@ -453,7 +454,75 @@ Test(deploy, site_next_to_debians_default_site, .fini = stop_debian_nginx, .time
 
 Test(deploy, production_site_passes_nginx_t)
 {
-    assert_site_passes_nginx_t("nginx");
+    assert_site_passes_nginx_t("nginx", "warden.conf");
+}
+
+Test(deploy, cluster_site_passes_nginx_t)
+{
+    assert_site_passes_nginx_t("nginx", "warden-cluster.conf");
+}
+
+/* Whether a line of nginx/NAME that is not a comment holds word. */
+static bool directive_mentions(const char *name, const char *word)
+{
+    char path[PATH_MAX], rel[128], *text, *line, *save = NULL;
+    bool found = false;
+
+    snprintf(rel, sizeof rel, "nginx/%s", name);
+    repo_path(rel, path);
+    text = read_file(path);
+    for (line = strtok_r(text, "\n", &save); line != NULL && !found; line = strtok_r(NULL, "\n", &save)) {
+        const char *p = line + strspn(line, " \t");
+
+        found = *p != '#' && strstr(p, word) != NULL;
+    }
+    free(text);
+    return found;
+}
+
+/* The choices nginx/warden-cluster.conf documents, as its directives: every
+ * pool host with max_fails and fail_timeout, no kept-alive FastCGI
+ * connections, and nothing that lets nginx resend a request a host has
+ * received unless it only reads (non_idempotent nowhere; PUT, DELETE and
+ * any other method through @warden_api_once, where nothing is passed on).
+ * tests/cluster/run exercises them. */
+Test(deploy, cluster_site_passes_on_only_what_is_safe)
+{
+    static const char *const files[] = {"warden-cluster.conf", "warden-http.conf", "warden-locations.conf"};
+    char path[PATH_MAX], *site, *locations, *http, *line, *save = NULL;
+    int servers = 0;
+    size_t i;
+
+    for (i = 0; i < sizeof files / sizeof *files; i++) {
+        cr_expect(!directive_mentions(files[i], "non_idempotent"), "%s: non_idempotent", files[i]);
+        cr_expect(!directive_mentions(files[i], "keepalive"), "%s: keepalive", files[i]);
+        cr_expect(!directive_mentions(files[i], "fastcgi_keep_conn"), "%s: fastcgi_keep_conn", files[i]);
+    }
+    repo_path("nginx/warden-cluster.conf", path);
+    site = read_file(path);
+    for (line = strtok_r(site, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+        const char *p = line + strspn(line, " \t");
+
+        if (strncmp(p, "server ", 7) == 0 && p[7] != '{') {
+            servers++;
+            cr_expect_not_null(strstr(p, " max_fails="), "no max_fails: %s", p);
+            cr_expect_not_null(strstr(p, " fail_timeout="), "no fail_timeout: %s", p);
+        }
+    }
+    cr_expect_geq(servers, 2, "warden-cluster.conf lists %d pool hosts", servers);
+    repo_path("nginx/warden-locations.conf", path);
+    locations = read_file(path);
+    repo_path("nginx/warden-http.conf", path);
+    http = read_file(path);
+    cr_expect_not_null(strstr(locations, "location @warden_api_once {\n    fastcgi_pass warden;\n"
+                                         "    fastcgi_next_upstream off;\n}"),
+                       "no @warden_api_once passing nothing on:\n%s", locations);
+    cr_expect_not_null(strstr(http, "map $request_method $warden_api_once {\n    GET     0;\n    HEAD    0;\n"
+                                    "    POST    0;\n    PATCH   0;\n    default 1;\n}"),
+                       "$warden_api_once is not GET, HEAD, POST and PATCH only:\n%s", http);
+    free(site);
+    free(locations);
+    free(http);
 }
 
 static bool systemd_analyze_available(void)
@@ -1003,8 +1072,8 @@ static void assert_install_with_prefix(const char *prefix)
     static const char *const installed[] = {
         "/sbin/warden", "/sbin/warden-relay", "/bin/wardenctl", "/share/warden/html/invite_register.html",
         "/share/warden/html/openapi.json",
-        "/share/warden/nginx/warden.conf", "/share/warden/nginx/warden-http.conf",
-        "/share/warden/nginx/warden-locations.conf", NULL,
+        "/share/warden/nginx/warden.conf", "/share/warden/nginx/warden-cluster.conf",
+        "/share/warden/nginx/warden-http.conf", "/share/warden/nginx/warden-locations.conf", NULL,
     };
     size_t i;
 
@@ -1041,9 +1110,12 @@ static void assert_install_with_prefix(const char *prefix)
     snprintf(line, sizeof line, "    root %s/share/warden/html;", prefix);
     snprintf(path, sizeof path, "%s/share/warden/nginx/warden.conf", prefix);
     assert_has_line(dir, path, line);
+    snprintf(path, sizeof path, "%s/share/warden/nginx/warden-cluster.conf", prefix);
+    assert_has_line(dir, path, line);
 
     snprintf(path, sizeof path, "%s%s/share/warden/nginx", dir, prefix);
-    assert_site_passes_nginx_t(path);
+    assert_site_passes_nginx_t(path, "warden.conf");
+    assert_site_passes_nginx_t(path, "warden-cluster.conf");
     if (systemd_analyze_available()) {
         char units[PATH_MAX], pool[PATH_MAX + 64];
 
