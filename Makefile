@@ -5,6 +5,8 @@
 #   make test       install the run and test packages, build with sanitizers, run every suite
 #   make check      the edit-compile-test loop: unit and API suites on the release
 #                   build (no apt, no npm, no browser, no fuzzing, no sanitizers)
+#   make test-cluster  three pool hosts behind one nginx in network namespaces, under load
+#                   (as root; part of make test; skipped where namespaces cannot be made)
 #   make bench      throughput and latency figures against the FastCGI and database ceilings
 #   make fuzz       libFuzzer on the parsers (installs clang)
 #   make deps-build, deps-run, deps-test, deps-bench, deps-fuzz
@@ -62,8 +64,10 @@ DEB_FUZZ  := $(DEB_BUILD) clang libclang-rt-dev
 # Debian's `prometheus` (the only package with promtool) is ~100 MB and, on a
 # host run by systemd, starts a Prometheus server, so it is not installed for
 # the tests; `apt-get install prometheus` runs those checks too.
+# python3 runs the README's Python examples (tests/api/readme_webhook_test.c) and, with
+# python3-venv, the OpenAPI checks (tests/openapi/).
 DEB_TEST  := $(DEB_RUN) libcriterion-dev clang libclang-rt-dev \
-             logrotate strace chromium
+             logrotate strace chromium python3 python3-venv
 DEB_BENCH := $(DEB_RUN) wrk
 DEB_ALL   := $(sort $(DEB_TEST) $(DEB_BENCH) $(DEB_FUZZ))
 
@@ -102,7 +106,7 @@ FERRETDB  := build/ferretdb/ferretdb
 FERRETDB_STOCK := build/ferretdb-stock/ferretdb
 FERRETDB_PATCHES := $(sort $(wildcard tools/ferretdb/patches/*.patch))
 
-.PHONY: all deps deps-go deps-build deps-run deps-test deps-bench deps-fuzz run test check test-layers test-go test-unit test-api bench install clean ferretdb ferretdb-stock check-go
+.PHONY: all deps deps-go deps-build deps-run deps-test deps-bench deps-fuzz run test check test-layers test-go test-unit test-api test-cluster bench install clean ferretdb ferretdb-stock check-go
 
 all: $(WARDEN) $(WARDENCTL) $(RELAY)
 
@@ -243,6 +247,8 @@ test: deps-test
 	@$(MAKE) --no-print-directory SANITIZE=1 test-unit
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory test-e2e
+	@$(MAKE) --no-print-directory SANITIZE=1 test-openapi
+	@$(MAKE) --no-print-directory test-cluster
 	@$(MAKE) --no-print-directory SANITIZE=1 test-api
 
 # The edit-compile-test loop: the unit and API suites on the release build,
@@ -277,6 +283,25 @@ test-api: $(BUILD)/tests/api all
 	$(TEST_ENV) WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) WARDEN_FERRETDB_STOCK=$(FERRETDB_STOCK) \
 	  $(BUILD)/tests/api --jobs 2
 
+# Several pool hosts behind one nginx (nginx/warden-cluster.conf), each in a
+# network namespace of its own, under load: a host killed, brought back,
+# reloaded, cut off; ids drawn on every host (tests/cluster/run says what is
+# asserted and what is only measured). As root; skipped with one line where
+# namespaces cannot be made. The release build: 2 cores run 3 pools and nginx.
+CLUSTER_TOOLS = $(BUILD)/tests/cluster_load $(BUILD)/tests/cluster_ids
+
+$(BUILD)/tests/cluster_load: $(BUILD)/obj/tests/cluster/load.o
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(SANFLAGS) $(shell pkg-config --libs libcurl 2>/dev/null)
+
+$(BUILD)/tests/cluster_ids: $(BUILD)/obj/tests/cluster/ids.o $(BUILD)/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+test-cluster: ferretdb
+	@$(MAKE) --no-print-directory all $(CLUSTER_TOOLS)
+	WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) tests/cluster/run
+
 # --- install -----------------------------------------------------------------
 
 # The shipped unit and site name the default prefix (/usr/local/sbin/warden,
@@ -286,30 +311,42 @@ test-api: $(BUILD)/tests/api all
 # directory are where systemd, nginx and logrotate look, whatever the prefix.
 INSTALL_PREFIX_SED = sed -i -e 's|/usr/local/|$(PREFIX)/|g'
 
+# $(call install_env,EXAMPLE,FILE): FILE from EXAMPLE, once (an edited one
+# stays), root:warden 0640 (secrets and the database URI are in it; the
+# services, as warden, read it): group warden only where it exists (a
+# DESTDIR staging install as a user need not have it), else the installer's
+# 0640 and a note.
+define install_env
+@test -e $(2) || { \
+	  echo "install -m 0640 $(1) $(2)"; \
+	  install -m 0640 $(1) $(2) && \
+	  $(INSTALL_PREFIX_SED) $(2) && \
+	  if getent group warden >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "chown root:warden $(2)"; chown root:warden $(2); \
+	  else \
+	    echo "note: no group warden (or not root): $(2) left $$(id -un):$$(id -gn) 0640; chown root:warden it once the user exists"; \
+	  fi; }
+endef
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/warden/html
 	install -m 0755 $(WARDEN) $(DESTDIR)$(PREFIX)/sbin/warden
 	install -m 0755 $(WARDENCTL) $(DESTDIR)$(PREFIX)/bin/wardenctl
+	install -m 0755 $(RELAY) $(DESTDIR)$(PREFIX)/sbin/warden-relay
 	install -m 0644 nginx/html/* $(DESTDIR)$(PREFIX)/share/warden/html/
 	install -d $(DESTDIR)$(PREFIX)/share/warden/nginx
-	install -m 0644 nginx/warden.conf nginx/warden-http.conf nginx/warden-locations.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/
+	install -m 0644 nginx/warden.conf nginx/warden-cluster.conf nginx/warden-http.conf nginx/warden-locations.conf \
+	  $(DESTDIR)$(PREFIX)/share/warden/nginx/
 	install -d $(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/warden
-	install -m 0644 systemd/warden.service systemd/warden.socket $(DESTDIR)/lib/systemd/system/
+	install -m 0644 systemd/warden.service systemd/warden.socket systemd/warden-relay.service \
+	  $(DESTDIR)/lib/systemd/system/
 	$(INSTALL_PREFIX_SED) $(DESTDIR)/lib/systemd/system/warden.service $(DESTDIR)/lib/systemd/system/warden.socket \
-	  $(DESTDIR)$(PREFIX)/share/warden/nginx/warden.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/warden-http.conf \
+	  $(DESTDIR)/lib/systemd/system/warden-relay.service \
+	  $(DESTDIR)$(PREFIX)/share/warden/nginx/warden.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/warden-cluster.conf \
+	  $(DESTDIR)$(PREFIX)/share/warden/nginx/warden-http.conf \
 	  $(DESTDIR)$(PREFIX)/share/warden/nginx/warden-locations.conf
-	@# root:warden 0640 (the secret and the database URI are in it; the pool,
-	@# as warden, reads it): group warden only where it exists (a DESTDIR
-	@# staging install as a user need not have it), else root's 0640 and a note.
-	@test -e $(DESTDIR)/etc/warden/warden.env || { \
-	  echo "install -m 0640 systemd/warden.env.example $(DESTDIR)/etc/warden/warden.env"; \
-	  install -m 0640 systemd/warden.env.example $(DESTDIR)/etc/warden/warden.env && \
-	  $(INSTALL_PREFIX_SED) $(DESTDIR)/etc/warden/warden.env && \
-	  if getent group warden >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	    echo "chown root:warden $(DESTDIR)/etc/warden/warden.env"; chown root:warden $(DESTDIR)/etc/warden/warden.env; \
-	  else \
-	    echo "note: no group warden (or not root): $(DESTDIR)/etc/warden/warden.env left $$(id -un):$$(id -gn) 0640; chown root:warden it once the user exists"; \
-	  fi; }
+	$(call install_env,systemd/warden.env.example,$(DESTDIR)/etc/warden/warden.env)
+	$(call install_env,systemd/relay.env.example,$(DESTDIR)/etc/warden/relay.env)
 	install -d $(DESTDIR)/etc/logrotate.d
 	install -m 0644 systemd/warden.logrotate $(DESTDIR)/etc/logrotate.d/warden
 	$(INSTALL_PREFIX_SED) $(DESTDIR)/etc/logrotate.d/warden
@@ -413,6 +450,38 @@ test-e2e: e2e-deps ferretdb
 	@[ -d tests/e2e/node_modules ] || rm -f $(E2E_STAMP)
 	@$(MAKE) --no-print-directory $(E2E_STAMP) all
 	WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) node tests/e2e/invite_register.test.mjs
+
+# --- OpenAPI -----------------------------------------------------------------
+# nginx/html/openapi.json (served at /api/openapi.json) describes every route of
+# both APIs. `make test-openapi` validates it with openapi-spec-validator,
+# checks that it and the route table list the same (method, path) pairs
+# (tests/openapi/check_routes, on the table as the library holds it:
+# tests/openapi/routes.c), and runs schemathesis on every operation against the
+# real stack (tests/openapi/run, a minute or two on 2 cores). Both tools come from PyPI,
+# pinned with their hashes in tests/openapi/requirements.txt, installed with
+# pip --require-hashes into a virtualenv of Debian's python3 (DEB_TEST has
+# python3-venv); pip runs again only when the requirements change.
+PYTHON3       ?= /usr/bin/python3
+OPENAPI_VENV  := build/openapi-venv
+OPENAPI_STAMP := $(OPENAPI_VENV)/installed.stamp
+
+.PHONY: test-openapi
+
+$(OPENAPI_STAMP): tests/openapi/requirements.txt
+	rm -rf $(OPENAPI_VENV)
+	$(PYTHON3) -m venv $(OPENAPI_VENV)
+	$(OPENAPI_VENV)/bin/pip install --quiet --disable-pip-version-check --no-input \
+	  --require-hashes -r tests/openapi/requirements.txt
+	@touch $@
+
+$(BUILD)/tests/openapi_routes: $(BUILD)/obj/tests/openapi/routes.o $(BUILD)/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+test-openapi: $(OPENAPI_STAMP) $(BUILD)/tests/openapi_routes all ferretdb
+	$(OPENAPI_VENV)/bin/openapi-spec-validator nginx/html/openapi.json
+	$(TEST_ENV) tests/openapi/check_routes $(BUILD)/tests/openapi_routes nginx/html/openapi.json
+	$(TEST_ENV) tests/openapi/run $(OPENAPI_VENV) $(BUILD)
 
 # --- benchmark ---------------------------------------------------------------
 # `make bench`: the release build and the bench tools, then tests/bench/run,

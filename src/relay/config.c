@@ -13,15 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "warden/outbox_endpoint.h"
 #include "warden/parse.h"
 
 #define DEFAULT_URI "mongodb://127.0.0.1:27017/warden"
 /* A secret file holds one line. */
 #define SECRET_FILE_MAX 1024
 
-static const char *const gateway_types[] = {"USER_UPDATE", "USER_DISCONNECT", "GUILD_UPDATE",
-                                            "GUILD_DELETE"};
-static const char *const game_types[] = {"kick", "kill", "warp", "disconnect", "mute"};
 
 struct number_setting {
     const char *env;
@@ -146,10 +144,12 @@ static int load_endpoint(struct relay_config *c, const char *upper, const char *
     return 0;
 }
 
-static int load_type_endpoints(struct relay_config *c, const char *const *types, size_t n,
-                               bool game, char *err, size_t err_size)
+/* The endpoints of the types outbox writes that have one of their own. */
+static int load_type_endpoints(struct relay_config *c, const char *outbox, bool game, char *err,
+                               size_t err_size)
 {
-    for (size_t i = 0; i < n; i++) {
+    const char *const *types = outbox_endpoint_types(outbox);
+    for (size_t i = 0; types[i]; i++) {
         char upper[32], lower[32];
         size_t len = strlen(types[i]);
         for (size_t j = 0; j <= len; j++) {
@@ -175,10 +175,8 @@ int relay_config_load(struct relay_config *c, char *err, size_t err_size)
                  c->backoff_max_ms, c->backoff_min_ms);
         return -1;
     }
-    if (load_type_endpoints(c, gateway_types, sizeof gateway_types / sizeof *gateway_types, false,
-                            err, err_size) < 0 ||
-        load_type_endpoints(c, game_types, sizeof game_types / sizeof *game_types, true, err,
-                            err_size) < 0 ||
+    if (load_type_endpoints(c, OUTBOX_GATEWAY, false, err, err_size) < 0 ||
+        load_type_endpoints(c, OUTBOX_GAME, true, err, err_size) < 0 ||
         load_endpoint(c, "GATEWAY", "gateway", false, NULL, err, err_size) < 0 ||
         load_endpoint(c, "GAME", "game", true, NULL, err, err_size) < 0)
         return -1;

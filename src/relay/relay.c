@@ -231,27 +231,40 @@ static bool read_new(struct relay *r, unsigned stream)
     return true;
 }
 
-/* Re-read the late window of a stream, up to its scan position. */
+/* Re-read the late window of a stream, up to its scan position: its ids,
+ * then the documents of those not seen yet (late inserts: few or none). */
 static bool reread_late(struct relay *r, unsigned stream, int64_t now)
 {
     struct stream *st = &r->streams[stream];
     int64_t period = r->config->late_ms / 3;
     int64_t after = max64(st->checkpoint, id_ceiling(now - r->config->late_ms - period));
     while (after < st->scanned) {
-        bson_t *docs[READ_BATCH];
-        size_t n = 0;
+        int64_t ids[READ_BATCH], unseen[READ_BATCH];
+        size_t n = 0, fresh = 0;
         bson_error_t e;
-        if (store_outbox_read(r->db, st->collection, after, st->scanned, READ_BATCH, docs, &n,
-                              &e) != STORE_OK) {
+        if (store_outbox_read_ids(r->db, st->collection, after, st->scanned, READ_BATCH, ids, &n,
+                                  &e) != STORE_OK) {
             read_failed(r, st->collection, "re-read its late window", &e);
             return false;
         }
-        int64_t last = n ? doc_int(docs[n - 1], "_id", after) : after;
-        if (n && !take_batch(r, stream, docs, n))
-            return false;
+        for (size_t i = 0; i < n; i++)
+            if (!relay_idset_has(&st->seen, ids[i]))
+                unseen[fresh++] = ids[i];
+        if (fresh) {
+            bson_t *docs[READ_BATCH];
+            size_t found = 0;
+            if (store_outbox_events_in(r->db, st->collection, unseen, fresh, docs, &found, &e) !=
+                STORE_OK) {
+                read_failed(r, st->collection, "read its late inserts", &e);
+                return false;
+            }
+            if (!take_batch(r, stream, docs, found))
+                return false;
+            log_info("%s: %zu late insert(s) picked up", st->collection, found);
+        }
         if (n < READ_BATCH)
             break;
-        after = last;
+        after = ids[n - 1];
     }
     st->rescanned_ms = now;
     relay_idset_prune(&st->seen, id_ceiling(now - r->config->late_ms - 2 * period));

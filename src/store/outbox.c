@@ -84,6 +84,69 @@ enum store_status store_outbox_read(struct db *db, const char *collection, int64
     return s;
 }
 
+struct id_list {
+    int64_t *ids;
+    size_t n, max;
+};
+
+static bool collect_id(const bson_t *doc, void *ctx)
+{
+    struct id_list *l = ctx;
+    bson_iter_t it;
+    if (l->n < l->max && bson_iter_init_find(&it, doc, "_id") && BSON_ITER_HOLDS_INT64(&it))
+        l->ids[l->n++] = bson_iter_int64(&it);
+    return l->n < l->max;
+}
+
+enum store_status store_outbox_read_ids(struct db *db, const char *collection, int64_t after,
+                                        int64_t upto, size_t limit, int64_t *ids, size_t *n,
+                                        bson_error_t *e)
+{
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, range, projection;
+    BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
+    BSON_APPEND_INT64(&range, "$gt", after);
+    if (upto > 0)
+        BSON_APPEND_INT64(&range, "$lte", upto);
+    bson_append_document_end(&filter, &range);
+    store_find_opts(&opts, "_id", NULL, 0, (int64_t)limit);
+    BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &projection);
+    BSON_APPEND_INT32(&projection, "_id", 1);
+    bson_append_document_end(&opts, &projection);
+    struct id_list l = {ids, 0, limit};
+    enum store_status s = store_each(db_collection(db, collection), &filter, &opts, collect_id, &l, e);
+    bson_destroy(&filter);
+    bson_destroy(&opts);
+    *n = s == STORE_OK ? l.n : 0;
+    return s;
+}
+
+enum store_status store_outbox_events_in(struct db *db, const char *collection,
+                                         const int64_t *ids, size_t n, bson_t **docs,
+                                         size_t *found, bson_error_t *e)
+{
+    *found = 0;
+    if (n == 0)
+        return STORE_OK;
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
+    struct store_in in;
+    store_in_begin(&filter, &in);
+    for (size_t i = 0; i < n; i++)
+        store_in_int64(&in, ids[i]);
+    store_in_end(&filter, &in);
+    store_find_opts(&opts, "_id", NULL, 0, (int64_t)n);
+    struct collected c = {docs, 0, n};
+    enum store_status s = store_each(db_collection(db, collection), &filter, &opts, collect, &c, e);
+    bson_destroy(&filter);
+    bson_destroy(&opts);
+    *found = c.n;
+    if (s != STORE_OK) {
+        for (size_t i = 0; i < c.n; i++)
+            bson_destroy(docs[i]);
+        *found = 0;
+    }
+    return s;
+}
+
 enum store_status store_outbox_event(struct db *db, const char *collection, int64_t id,
                                      bson_t *out, bson_error_t *e)
 {

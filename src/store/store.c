@@ -26,6 +26,9 @@ enum store_status store_error_kind(const bson_error_t *e)
     case MONGOC_ERROR_SERVER_SELECTION:
     case MONGOC_ERROR_STREAM:
     case MONGOC_ERROR_CLIENT:
+    /* A write the majority did not confirm within wtimeout (db.c): the
+     * replica set is degraded, which is an outage, not a bug. */
+    case MONGOC_ERROR_WRITE_CONCERN:
         return STORE_UNAVAILABLE;
     default:
         break;

@@ -28,10 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "warden/outbox_endpoint.h" /* OUTBOX_GATEWAY, OUTBOX_GAME */
 #include "warden/store.h"
 
-#define OUTBOX_GATEWAY "gateway_events"
-#define OUTBOX_GAME "game_commands"
 #define OUTBOX_COMMANDS "outbox_commands"
 #define OUTBOX_RESULTS "outbox_results"
 #define OUTBOX_ATTEMPTS "outbox_attempts"
@@ -63,6 +62,19 @@ void outbox_attempt_key(const char *outbox, int64_t id, int attempt, char out[OU
 enum store_status store_outbox_read(struct db *db, const char *collection, int64_t after,
                                     int64_t upto, size_t limit, bson_t **docs, size_t *n,
                                     bson_error_t *e);
+
+/**
+ * The _ids alone of up to limit documents of collection with after < _id <=
+ * upto, in _id order, into ids[0..*n).
+ */
+enum store_status store_outbox_read_ids(struct db *db, const char *collection, int64_t after,
+                                        int64_t upto, size_t limit, int64_t *ids, size_t *n,
+                                        bson_error_t *e);
+
+/** The documents of collection among ids[0..n) (n <= OUTBOX_IN_MAX), in _id order, into docs. */
+enum store_status store_outbox_events_in(struct db *db, const char *collection,
+                                         const int64_t *ids, size_t n, bson_t **docs,
+                                         size_t *found, bson_error_t *e);
 
 /** One document of collection by its Int64 _id into out (caller destroys; NOT_FOUND). */
 enum store_status store_outbox_event(struct db *db, const char *collection, int64_t id,
