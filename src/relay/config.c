@@ -40,6 +40,7 @@ static const struct number_setting numbers[] = {
     {"WARDEN_RELAY_POLL_MS", 5, 60000, 100, INT_FIELD(poll_ms)},
     {"WARDEN_RELAY_LEASE_MS", 300, 600000, 15000, INT_FIELD(lease_ms)},
     {"WARDEN_RELAY_LATE_MS", 100, 600000, 30000, INT_FIELD(late_ms)},
+    {"WARDEN_RELAY_SETTLE_MS", 0, 60000, 300, INT_FIELD(settle_ms)},
     {"WARDEN_RELAY_CONCURRENCY", 1, 256, 16, INT_FIELD(concurrency)},
 };
 

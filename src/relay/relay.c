@@ -206,17 +206,21 @@ static bool take_batch(struct relay *r, unsigned stream, bson_t **docs, size_t n
     return true;
 }
 
-/* Read what is new in a stream: from its scan position on. */
-static bool read_new(struct relay *r, unsigned stream)
+/* Read what is new in a stream: from its scan position up to the ids drawn
+ * WARDEN_RELAY_SETTLE_MS ago. Ids are drawn before their insert lands, by
+ * several processes: reading only ids that old lets inserts in flight land
+ * first, so that one target's events are read, and sent, in _id order. */
+static bool read_new(struct relay *r, unsigned stream, int64_t now)
 {
     struct stream *st = &r->streams[stream];
-    for (int round = 0; round < READS_PER_POLL; round++) {
+    int64_t upto = id_ceiling(now - r->config->settle_ms);
+    for (int round = 0; round < READS_PER_POLL && st->scanned < upto; round++) {
         if (stream != STREAM_COMMANDS && r->queue.events >= RELAY_PENDING_MAX)
             return true;
         bson_t *docs[READ_BATCH];
         size_t n = 0;
         bson_error_t e;
-        if (store_outbox_read(r->db, st->collection, st->scanned, 0, READ_BATCH, docs, &n, &e) !=
+        if (store_outbox_read(r->db, st->collection, st->scanned, upto, READ_BATCH, docs, &n, &e) !=
             STORE_OK) {
             read_failed(r, st->collection, "read", &e);
             return false;
@@ -610,7 +614,7 @@ static void step(struct relay *r, int64_t now)
     if (now >= r->next_poll_ms) {
         bool ok = true;
         for (unsigned i = 0; i < STREAMS && ok; i++)
-            ok = !r->streams[i].enabled || read_new(r, i);
+            ok = !r->streams[i].enabled || read_new(r, i, now);
         if (ok)
             read_worked(r);
         r->next_poll_ms = now + r->config->poll_ms;

@@ -42,6 +42,7 @@ struct relay_config {
     int poll_ms;
     int lease_ms;
     int late_ms;
+    int settle_ms;
     int concurrency;
     char metrics[256];        /* HOST:PORT, "" = off */
     char id[128];

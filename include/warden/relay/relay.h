@@ -5,11 +5,14 @@
  * outcome, applies wardenctl's commands, moves the checkpoints on and
  * deletes what retention allows.
  *
- * Reading. Ids are drawn before their insert lands, so an insert can land
- * below ids already read. The relay re-reads the last WARDEN_RELAY_LATE_MS
- * of ids every third of that time and picks up what it had not seen; a
- * checkpoint never passes ids younger than that window as of the last
- * re-read. Worker inserts time out well within it (10 s socket timeout).
+ * Reading. Ids are drawn before their insert lands, by several processes,
+ * so an insert can land below ids already read. The relay reads ids only
+ * once WARDEN_RELAY_SETTLE_MS old (inserts in flight land first, and one
+ * target's events are sent in _id order); an insert slower than that is
+ * found by re-reading the last WARDEN_RELAY_LATE_MS of ids every third of
+ * that time, and sent then, after any later event of its target already
+ * sent. A checkpoint never passes ids younger than that window as of the
+ * last re-read. Worker inserts time out well within it (10 s socket timeout).
  *
  * Memory. At most RELAY_PENDING_MAX events are held; past that the relay
  * stops reading ahead until some are done.
