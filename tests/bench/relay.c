@@ -201,6 +201,28 @@ static void wait_for(const struct receiver *rx, long want, const char *what)
         die("%s: the receiver has %ld of %ld events after %ld s", what, c.have, want, DRAIN_LIMIT_MS / 1000);
 }
 
+struct live_ctx {
+    const struct receiver *rx;
+    int64_t since;      /* events drawn from then on */
+    long want;
+    long have;
+};
+
+/* Whether the receiver has want events drawn since ctx->since, answered 200. */
+static bool live_enough(void *ctx)
+{
+    struct live_ctx *c = ctx;
+    struct receiver_log log;
+    if (receiver_read(c->rx, &log) != 0)
+        return false;
+    c->have = 0;
+    for (size_t i = 0; i < log.n; i++)
+        if (log.records[i].status == 200 && snowflake_time_ms(strtoll(log.records[i].id, NULL, 10)) >= c->since)
+            c->have++;
+    receiver_log_free(&log);
+    return c->have >= c->want;
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -324,7 +346,10 @@ int main(int argc, char **argv)
      * the backlog, older than this phase, is not one of them) */
     int64_t phase_start = wall_ms();
     double latency_write_s = write_events(&o, o.events, o.latency_events);
-    wait_for(&rx, before + o.events + o.latency_events, "latency");
+    struct live_ctx live = {&rx, phase_start, o.latency_events, 0};
+    if (!wait_until(live_enough, &live, DRAIN_LIMIT_MS))
+        die("latency: the receiver has %ld of %ld events after %ld s", live.have, o.latency_events,
+            DRAIN_LIMIT_MS / 1000);
     if (receiver_read(&rx, &log) != 0)
         die("cannot read the receiver's records");
     int64_t *lat = calloc(log.n, sizeof *lat);
