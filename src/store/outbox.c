@@ -100,17 +100,24 @@ static enum store_status find_into(struct db *db, const char *collection, bson_t
     return s;
 }
 
+/* {_id: {$gt: after, $lte: upto}} (no upper bound when upto is 0), sorted by _id, limited. */
+static void id_range(int64_t after, int64_t upto, size_t limit, bson_t *filter, bson_t *opts)
+{
+    bson_t range;
+    BSON_APPEND_DOCUMENT_BEGIN(filter, "_id", &range);
+    BSON_APPEND_INT64(&range, "$gt", after);
+    if (upto > 0)
+        BSON_APPEND_INT64(&range, "$lte", upto);
+    bson_append_document_end(filter, &range);
+    store_find_opts(opts, "_id", NULL, 0, (int64_t)limit);
+}
+
 enum store_status store_outbox_read(struct db *db, const char *collection, int64_t after,
                                     int64_t upto, size_t limit, bson_t **docs, size_t *n,
                                     bson_error_t *e)
 {
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, range;
-    BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
-    BSON_APPEND_INT64(&range, "$gt", after);
-    if (upto > 0)
-        BSON_APPEND_INT64(&range, "$lte", upto);
-    bson_append_document_end(&filter, &range);
-    store_find_opts(&opts, "_id", NULL, 0, (int64_t)limit);
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
+    id_range(after, upto, limit, &filter, &opts);
     return find_into(db, collection, &filter, &opts, limit, docs, n, e);
 }
 
@@ -132,13 +139,8 @@ enum store_status store_outbox_read_ids(struct db *db, const char *collection, i
                                         int64_t upto, size_t limit, int64_t *ids, size_t *n,
                                         bson_error_t *e)
 {
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, range, projection;
-    BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
-    BSON_APPEND_INT64(&range, "$gt", after);
-    if (upto > 0)
-        BSON_APPEND_INT64(&range, "$lte", upto);
-    bson_append_document_end(&filter, &range);
-    store_find_opts(&opts, "_id", NULL, 0, (int64_t)limit);
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, projection;
+    id_range(after, upto, limit, &filter, &opts);
     BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &projection);
     BSON_APPEND_INT32(&projection, "_id", 1);
     bson_append_document_end(&opts, &projection);
