@@ -89,28 +89,6 @@ static int stream_of_outbox(const char *outbox)
     return -1;
 }
 
-/* "guild:<id>", "user:<id>", "player:<guid>"...: the unit of order. */
-static void target_of(const bson_t *doc, unsigned stream, char out[RELAY_TARGET_MAX])
-{
-    char text[80];
-    if (stream_game(stream)) {
-        if (doc_string(doc, "player_id", text, sizeof text) && text[0])
-            snprintf(out, RELAY_TARGET_MAX, "player:%s", text);
-        else if (doc_string(doc, "user_id", text, sizeof text))
-            snprintf(out, RELAY_TARGET_MAX, "user:%s", text);
-        else
-            snprintf(out, RELAY_TARGET_MAX, "game");
-        return;
-    }
-    int64_t guild = doc_int(doc, "guild_id", 0), user = doc_int(doc, "user_id", 0);
-    if (guild)
-        snprintf(out, RELAY_TARGET_MAX, "guild:%lld", (long long)guild);
-    else if (user)
-        snprintf(out, RELAY_TARGET_MAX, "user:%lld", (long long)user);
-    else
-        snprintf(out, RELAY_TARGET_MAX, "instance");
-}
-
 static int endpoint_index(const struct relay *r, unsigned stream, const bson_t *doc)
 {
     char type[64] = "";
@@ -146,7 +124,7 @@ static void hold(struct relay *r, unsigned stream, bson_t *doc, int64_t retry_co
 {
     int64_t id = doc_int(doc, "_id", 0);
     char target[RELAY_TARGET_MAX];
-    target_of(doc, stream, target);
+    outbox_target_of(r->streams[stream].collection, doc, target, sizeof target);
     int endpoint = endpoint_index(r, stream, doc);
     if (endpoint < 0 && !r->warned_no_endpoint[stream]) {
         char type[64] = "";

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "warden/clock.h"
+#include "warden/doc.h"
 #include "warden/store/db.h"
 
 static const char *const state_names[] = {
@@ -47,6 +48,26 @@ void outbox_attempt_key(const char *outbox, int64_t id, int attempt, char out[OU
     snprintf(out, OUTBOX_KEY_SIZE, "%s:%s:%06d", outbox, pad, attempt < 0 ? 0 : attempt);
 }
 
+void outbox_target_of(const char *outbox, const bson_t *doc, char *out, size_t size)
+{
+    if (strcmp(outbox, OUTBOX_GATEWAY) == 0) {
+        if (doc_has(doc, "guild_id"))
+            snprintf(out, size, "guild:%lld", (long long)doc_int(doc, "guild_id", 0));
+        else if (doc_has(doc, "user_id"))
+            snprintf(out, size, "user:%lld", (long long)doc_int(doc, "user_id", 0));
+        else
+            snprintf(out, size, "instance");
+        return;
+    }
+    char id[80] = "";
+    if (doc_string(doc, "player_id", id, sizeof id) && *id) {
+        snprintf(out, size, "player:%s", id);
+    } else {
+        doc_string(doc, "user_id", id, sizeof id);
+        snprintf(out, size, "user:%s", id);
+    }
+}
+
 struct collected {
     bson_t **docs;
     size_t n, max;
@@ -60,21 +81,16 @@ static bool collect(const bson_t *doc, void *ctx)
     return c->n < c->max;
 }
 
-enum store_status store_outbox_read(struct db *db, const char *collection, int64_t after,
-                                    int64_t upto, size_t limit, bson_t **docs, size_t *n,
-                                    bson_error_t *e)
+/* Run a find of collection, copying up to limit documents into docs (*n of
+ * them; none, all destroyed, on an error). Destroys filter and opts. */
+static enum store_status find_into(struct db *db, const char *collection, bson_t *filter,
+                                   bson_t *opts, size_t limit, bson_t **docs, size_t *n,
+                                   bson_error_t *e)
 {
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, range;
-    BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
-    BSON_APPEND_INT64(&range, "$gt", after);
-    if (upto > 0)
-        BSON_APPEND_INT64(&range, "$lte", upto);
-    bson_append_document_end(&filter, &range);
-    store_find_opts(&opts, "_id", NULL, 0, (int64_t)limit);
     struct collected c = {docs, 0, limit};
-    enum store_status s = store_each(db_collection(db, collection), &filter, &opts, collect, &c, e);
-    bson_destroy(&filter);
-    bson_destroy(&opts);
+    enum store_status s = store_each(db_collection(db, collection), filter, opts, collect, &c, e);
+    bson_destroy(filter);
+    bson_destroy(opts);
     *n = c.n;
     if (s != STORE_OK) {
         for (size_t i = 0; i < c.n; i++)
@@ -82,6 +98,27 @@ enum store_status store_outbox_read(struct db *db, const char *collection, int64
         *n = 0;
     }
     return s;
+}
+
+/* {_id: {$gt: after, $lte: upto}} (no upper bound when upto is 0), sorted by _id, limited. */
+static void id_range(int64_t after, int64_t upto, size_t limit, bson_t *filter, bson_t *opts)
+{
+    bson_t range;
+    BSON_APPEND_DOCUMENT_BEGIN(filter, "_id", &range);
+    BSON_APPEND_INT64(&range, "$gt", after);
+    if (upto > 0)
+        BSON_APPEND_INT64(&range, "$lte", upto);
+    bson_append_document_end(filter, &range);
+    store_find_opts(opts, "_id", NULL, 0, (int64_t)limit);
+}
+
+enum store_status store_outbox_read(struct db *db, const char *collection, int64_t after,
+                                    int64_t upto, size_t limit, bson_t **docs, size_t *n,
+                                    bson_error_t *e)
+{
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
+    id_range(after, upto, limit, &filter, &opts);
+    return find_into(db, collection, &filter, &opts, limit, docs, n, e);
 }
 
 struct id_list {
@@ -102,13 +139,8 @@ enum store_status store_outbox_read_ids(struct db *db, const char *collection, i
                                         int64_t upto, size_t limit, int64_t *ids, size_t *n,
                                         bson_error_t *e)
 {
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, range, projection;
-    BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
-    BSON_APPEND_INT64(&range, "$gt", after);
-    if (upto > 0)
-        BSON_APPEND_INT64(&range, "$lte", upto);
-    bson_append_document_end(&filter, &range);
-    store_find_opts(&opts, "_id", NULL, 0, (int64_t)limit);
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, projection;
+    id_range(after, upto, limit, &filter, &opts);
     BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &projection);
     BSON_APPEND_INT32(&projection, "_id", 1);
     bson_append_document_end(&opts, &projection);
@@ -134,17 +166,7 @@ enum store_status store_outbox_events_in(struct db *db, const char *collection,
         store_in_int64(&in, ids[i]);
     store_in_end(&filter, &in);
     store_find_opts(&opts, "_id", NULL, 0, (int64_t)n);
-    struct collected c = {docs, 0, n};
-    enum store_status s = store_each(db_collection(db, collection), &filter, &opts, collect, &c, e);
-    bson_destroy(&filter);
-    bson_destroy(&opts);
-    *found = c.n;
-    if (s != STORE_OK) {
-        for (size_t i = 0; i < c.n; i++)
-            bson_destroy(docs[i]);
-        *found = 0;
-    }
-    return s;
+    return find_into(db, collection, &filter, &opts, n, docs, found, e);
 }
 
 enum store_status store_outbox_event(struct db *db, const char *collection, int64_t id,
@@ -262,21 +284,6 @@ enum store_status store_outbox_attempt_insert(struct db *db, const struct outbox
     return s == STORE_DUPLICATE ? STORE_OK : s;
 }
 
-/* The newest document whose string _id starts with prefix into out. */
-static enum store_status newest_with_prefix(struct db *db, const char *collection,
-                                            const char *prefix, bson_t *out, bson_error_t *e)
-{
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort;
-    store_prefix_filter(&filter, prefix, NULL, false);
-    BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
-    BSON_APPEND_INT32(&sort, "_id", -1);
-    bson_append_document_end(&opts, &sort);
-    enum store_status s = store_find_one(db_collection(db, collection), &filter, &opts, out, e);
-    bson_destroy(&filter);
-    bson_destroy(&opts);
-    return s;
-}
-
 /* Delete the documents whose _id starts with prefix and sorts below key. */
 static enum store_status delete_below(struct db *db, const char *collection, const char *prefix,
                                       const char *key, bson_error_t *e)
@@ -298,7 +305,7 @@ enum store_status store_outbox_checkpoint(struct db *db, const char *stream, int
     snprintf(prefix, sizeof prefix, "%s:", stream);
     bson_t doc;
     bson_init(&doc);
-    enum store_status s = newest_with_prefix(db, OUTBOX_CHECKPOINTS, prefix, &doc, e);
+    enum store_status s = store_prefix_newest(db_collection(db, OUTBOX_CHECKPOINTS), prefix, &doc, e);
     *upto = 0;
     bson_iter_t it;
     if (s == STORE_OK && bson_iter_init_find(&it, &doc, "upto") && BSON_ITER_HOLDS_INT64(&it))
@@ -338,7 +345,7 @@ enum store_status store_relay_lease_latest(struct db *db, struct relay_lease *le
 {
     bson_t doc;
     bson_init(&doc);
-    enum store_status s = newest_with_prefix(db, RELAY_LEASES, "relay:", &doc, e);
+    enum store_status s = store_prefix_newest(db_collection(db, RELAY_LEASES), "relay:", &doc, e);
     memset(lease, 0, sizeof *lease);
     bson_iter_t it;
     if (s == STORE_OK) {

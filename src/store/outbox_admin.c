@@ -13,49 +13,21 @@
 #include "warden/mem.h"
 #include "warden/snowflake.h"
 #include "warden/store/db.h"
+#include "warden/store/outbox.h"
 
-#define RESULTS "outbox_results"
-#define ATTEMPTS "outbox_attempts"
-#define CHECKPOINTS "outbox_checkpoints"
-#define COMMANDS "outbox_commands"
-#define LEASES "relay_leases"
 /* Documents per query of a walk. */
 #define BATCH 256
-/* "<collection>:<20 digits>:<6 digits>" and then some. */
-#define KEY_SIZE 64
 /* Retrying events remembered per outbox while its backlog is walked. */
 #define ATTEMPTED_MAX 4096
 
 static const char *const outboxes[] = {OUTBOX_GATEWAY, OUTBOX_GAME};
 
 /* "<outbox>:<id, 20 digits>", and with sep set a trailing ':' (an event's attempts). */
-static void event_key(const char *outbox, int64_t id, bool sep, char out[KEY_SIZE])
+static void event_key(const char *outbox, int64_t id, bool sep, char out[OUTBOX_KEY_SIZE])
 {
     char pad[STORE_ID_DIGITS + 1];
     store_pad_id(id, pad);
-    snprintf(out, KEY_SIZE, "%s:%s%s", outbox, pad, sep ? ":" : "");
-}
-
-/* The unit of order of an event: gateway guild, else user, else the
- * instance; game player, else user. */
-static void target_of(const char *outbox, const bson_t *doc, char out[OUTBOX_TARGET_SIZE])
-{
-    if (strcmp(outbox, OUTBOX_GATEWAY) == 0) {
-        if (doc_has(doc, "guild_id"))
-            snprintf(out, OUTBOX_TARGET_SIZE, "guild:%lld", (long long)doc_int(doc, "guild_id", 0));
-        else if (doc_has(doc, "user_id"))
-            snprintf(out, OUTBOX_TARGET_SIZE, "user:%lld", (long long)doc_int(doc, "user_id", 0));
-        else
-            snprintf(out, OUTBOX_TARGET_SIZE, "instance");
-        return;
-    }
-    char id[OUTBOX_TARGET_SIZE - 8];
-    if (doc_string(doc, "player_id", id, sizeof id) && *id) {
-        snprintf(out, OUTBOX_TARGET_SIZE, "player:%s", id);
-    } else {
-        doc_string(doc, "user_id", id, sizeof id);
-        snprintf(out, OUTBOX_TARGET_SIZE, "user:%s", id);
-    }
+    snprintf(out, OUTBOX_KEY_SIZE, "%s:%s%s", outbox, pad, sep ? ":" : "");
 }
 
 static void event_of(const char *outbox, const bson_t *doc, struct outbox_event *out)
@@ -63,7 +35,7 @@ static void event_of(const char *outbox, const bson_t *doc, struct outbox_event 
     out->outbox = outbox;
     out->id = doc_int(doc, "_id", 0);
     doc_string(doc, "type", out->type, sizeof out->type);
-    target_of(outbox, doc, out->target);
+    outbox_target_of(outbox, doc, out->target, sizeof out->target);
     out->created_at_ms = doc_date(doc, "created_at", snowflake_time_ms(out->id));
 }
 
@@ -97,11 +69,11 @@ static void result_of(const bson_t *doc, struct outbox_outcome *out)
 enum store_status store_outbox_outcome(struct db *db, const char *outbox, int64_t id,
                                       struct outbox_outcome *out, bson_error_t *e)
 {
-    char key[KEY_SIZE];
+    char key[OUTBOX_KEY_SIZE];
     event_key(outbox, id, false, key);
     bson_t filter = BSON_INITIALIZER, doc = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "_id", key);
-    enum store_status s = store_find_one(db_collection(db, RESULTS), &filter, NULL, &doc, e);
+    enum store_status s = store_find_one(db_collection(db, OUTBOX_RESULTS), &filter, NULL, &doc, e);
     if (s == STORE_OK)
         result_of(&doc, out);
     bson_destroy(&filter);
@@ -112,13 +84,13 @@ enum store_status store_outbox_outcome(struct db *db, const char *outbox, int64_
 enum store_status store_outbox_outcome_delete(struct db *db, const char *outbox, int64_t id,
                                              const char *state, bson_error_t *e)
 {
-    char key[KEY_SIZE];
+    char key[OUTBOX_KEY_SIZE];
     event_key(outbox, id, false, key);
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "_id", key);
     BSON_APPEND_UTF8(&filter, "state", state);
     int64_t deleted = 0;
-    enum store_status s = store_delete(db_collection(db, RESULTS), &filter, false, &deleted, e);
+    enum store_status s = store_delete(db_collection(db, OUTBOX_RESULTS), &filter, false, &deleted, e);
     bson_destroy(&filter);
     return s == STORE_OK && deleted == 0 ? STORE_NOT_FOUND : s;
 }
@@ -126,17 +98,17 @@ enum store_status store_outbox_outcome_delete(struct db *db, const char *outbox,
 enum store_status store_outbox_attempts(struct db *db, const char *outbox, int64_t id,
                                         int64_t *attempts, bson_error_t *e)
 {
-    char prefix[KEY_SIZE];
+    char prefix[OUTBOX_KEY_SIZE];
     event_key(outbox, id, true, prefix);
     bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort, doc = BSON_INITIALIZER;
     store_prefix_filter(&filter, prefix, NULL, false);
     BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
     BSON_APPEND_INT32(&sort, "_id", -1);
     bson_append_document_end(&opts, &sort);
-    enum store_status s = store_find_one(db_collection(db, ATTEMPTS), &filter, &opts, &doc, e);
+    enum store_status s = store_find_one(db_collection(db, OUTBOX_ATTEMPTS), &filter, &opts, &doc, e);
     *attempts = 0;
     if (s == STORE_OK) {
-        char key[KEY_SIZE];
+        char key[OUTBOX_KEY_SIZE];
         doc_string(&doc, "_id", key, sizeof key);
         *attempts = strlen(key) > strlen(prefix) ? atoll(key + strlen(prefix)) : 0;
     }
@@ -153,7 +125,7 @@ enum store_status store_outbox_skipped(struct db *db, const struct outbox_event 
     enum store_status s = store_outbox_attempts(db, ev->outbox, ev->id, &attempts, e);
     if (s != STORE_OK)
         return s;
-    char key[KEY_SIZE];
+    char key[OUTBOX_KEY_SIZE];
     event_key(ev->outbox, ev->id, false, key);
     bson_t doc = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&doc, "_id", key);
@@ -169,7 +141,7 @@ enum store_status store_outbox_skipped(struct db *db, const struct outbox_event 
     BSON_APPEND_INT64(&doc, "latency_ms", 0);
     BSON_APPEND_UTF8(&doc, "relay", "wardenctl");
     BSON_APPEND_INT64(&doc, "term", 0);
-    s = store_insert(db_collection(db, RESULTS), &doc, e);
+    s = store_insert(db_collection(db, OUTBOX_RESULTS), &doc, e);
     bson_destroy(&doc);
     return s;
 }
@@ -190,7 +162,7 @@ enum store_status store_outbox_command(struct db *db, const char *action, const 
         BSON_APPEND_INT64(&doc, "event_id", event_id);
         BSON_APPEND_UTF8(&doc, "by", by ? by : "");
         BSON_APPEND_DATE_TIME(&doc, "at", now_ms);
-        s = store_insert(db_collection(db, COMMANDS), &doc, e);
+        s = store_insert(db_collection(db, OUTBOX_COMMANDS), &doc, e);
         bson_destroy(&doc);
     }
     return s;
@@ -198,31 +170,16 @@ enum store_status store_outbox_command(struct db *db, const char *action, const 
 
 /* --- status ------------------------------------------------------------------ */
 
-/* The newest document whose string _id starts with prefix into out (bson_init'ed). */
-static enum store_status newest(struct db *db, const char *collection, const char *prefix, bson_t *out,
-                                bson_error_t *e)
-{
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort;
-    store_prefix_filter(&filter, prefix, NULL, false);
-    BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
-    BSON_APPEND_INT32(&sort, "_id", -1);
-    bson_append_document_end(&opts, &sort);
-    enum store_status s = store_find_one(db_collection(db, collection), &filter, &opts, out, e);
-    bson_destroy(&filter);
-    bson_destroy(&opts);
-    return s;
-}
-
 static enum store_status read_checkpoint(struct db *db, const char *stream, struct outbox_checkpoint *out,
                                          bson_error_t *e)
 {
-    char prefix[KEY_SIZE];
+    char prefix[OUTBOX_KEY_SIZE];
     snprintf(prefix, sizeof prefix, "%s:", stream);
     bson_t doc = BSON_INITIALIZER;
-    enum store_status s = newest(db, CHECKPOINTS, prefix, &doc, e);
+    enum store_status s = store_prefix_newest(db_collection(db, OUTBOX_CHECKPOINTS), prefix, &doc, e);
     *out = (struct outbox_checkpoint){.present = s == STORE_OK};
     if (s == STORE_OK) {
-        char key[KEY_SIZE];
+        char key[OUTBOX_KEY_SIZE];
         doc_string(&doc, "_id", key, sizeof key);
         out->upto = doc_int(&doc, "upto", strlen(key) > strlen(prefix) ? store_unpad_id(key + strlen(prefix)) : 0);
         out->at_ms = doc_date(&doc, "at", 0);
@@ -235,7 +192,7 @@ static enum store_status read_checkpoint(struct db *db, const char *stream, stru
 static enum store_status read_lease(struct db *db, struct outbox_status *out, bson_error_t *e)
 {
     bson_t doc = BSON_INITIALIZER;
-    enum store_status s = newest(db, LEASES, "relay:", &doc, e);
+    enum store_status s = store_prefix_newest(db_collection(db, RELAY_LEASES), "relay:", &doc, e);
     out->has_lease = s == STORE_OK;
     if (s == STORE_OK) {
         out->term = doc_int(&doc, "term", 0);
@@ -265,7 +222,7 @@ static struct outbox_endpoint_status *endpoint_entry(struct outbox_status *out, 
 struct range_walk {
     store_doc_fn fn;
     void *ctx;
-    char last[KEY_SIZE];
+    char last[OUTBOX_KEY_SIZE];
     size_t seen;
     bool stopped;
 };
@@ -358,7 +315,7 @@ struct attempts_walk {
 static bool note_attempt(const bson_t *doc, void *ctx)
 {
     struct attempts_walk *w = ctx;
-    char key[KEY_SIZE];
+    char key[OUTBOX_KEY_SIZE];
     doc_string(doc, "_id", key, sizeof key);
     if (strlen(key) < w->prefix_len + STORE_ID_DIGITS + 2)
         return true;
@@ -410,7 +367,7 @@ static enum store_status settled_of(struct db *db, const char *outbox, const int
     struct store_in in;
     store_in_begin(&filter, &in);
     for (size_t i = 0; i < n; i++) {
-        char key[KEY_SIZE];
+        char key[OUTBOX_KEY_SIZE];
         event_key(outbox, ids[i], false, key);
         store_in_utf8(&in, key);
         settled[i] = false;
@@ -422,10 +379,10 @@ static enum store_status settled_of(struct db *db, const char *outbox, const int
     struct id_batch found = {.n = 0};
     enum store_status s = STORE_OK;
     /* At most n documents come back; keep_doc holds BATCH of them. */
-    s = store_each(db_collection(db, RESULTS), &filter, &opts, keep_doc, &found, e);
+    s = store_each(db_collection(db, OUTBOX_RESULTS), &filter, &opts, keep_doc, &found, e);
     size_t plen = strlen(outbox) + 1;
     for (size_t i = 0; i < found.n; i++) {
-        char key[KEY_SIZE];
+        char key[OUTBOX_KEY_SIZE];
         doc_string(found.docs[i], "_id", key, sizeof key);
         int64_t id = strlen(key) >= plen + STORE_ID_DIGITS ? store_unpad_id(key + plen) : -1;
         const int64_t *at = bsearch(&id, ids, n, sizeof *ids, compare_ids);
@@ -468,14 +425,14 @@ static enum store_status walk_backlog(struct db *db, const char *outbox, const s
                                       bson_error_t *e)
 {
     struct attempts_walk aw = {mem_calloc(ATTEMPTED_MAX, sizeof *aw.items), 0, strlen(outbox) + 1, false};
-    char prefix[KEY_SIZE], from[STORE_ID_DIGITS + 1];
+    char prefix[OUTBOX_KEY_SIZE], from[STORE_ID_DIGITS + 1];
     snprintf(prefix, sizeof prefix, "%s:", outbox);
     store_pad_id(cp->present ? cp->upto + 1 : 0, from);
     bson_t att_projection = BSON_INITIALIZER;
     BSON_APPEND_INT32(&att_projection, "status", 1);
     BSON_APPEND_INT32(&att_projection, "error", 1);
     BSON_APPEND_INT32(&att_projection, "next_at", 1);
-    enum store_status s = range_each(db, ATTEMPTS, prefix, from, &att_projection, note_attempt, &aw, e);
+    enum store_status s = range_each(db, OUTBOX_ATTEMPTS, prefix, from, &att_projection, note_attempt, &aw, e);
     bson_destroy(&att_projection);
 
     bson_t projection = BSON_INITIALIZER;
@@ -562,7 +519,7 @@ static enum store_status count_outcomes(struct db *db, const char *outbox, int64
                                         outbox_env_fn get, void *ctx, struct outbox_status *out,
                                         bson_error_t *e)
 {
-    char prefix[KEY_SIZE], from[STORE_ID_DIGITS + 1];
+    char prefix[OUTBOX_KEY_SIZE], from[STORE_ID_DIGITS + 1];
     snprintf(prefix, sizeof prefix, "%s:", outbox);
     /* The least snowflake of that millisecond: ids order events by time. */
     int64_t since_id = since_ms > SNOWFLAKE_EPOCH_MS ? (since_ms - SNOWFLAKE_EPOCH_MS) << 22 : 0;
@@ -571,7 +528,7 @@ static enum store_status count_outcomes(struct db *db, const char *outbox, int64
     BSON_APPEND_INT32(&projection, "state", 1);
     BSON_APPEND_INT32(&projection, "endpoint", 1);
     struct outcomes_walk w = {out, get, ctx, 0};
-    enum store_status s = range_each(db, RESULTS, prefix, from, &projection, count_outcome, &w, e);
+    enum store_status s = range_each(db, OUTBOX_RESULTS, prefix, from, &projection, count_outcome, &w, e);
     bson_destroy(&projection);
     return s;
 }
@@ -591,7 +548,7 @@ static enum store_status count_commands(struct db *db, struct outbox_status *out
     BSON_APPEND_INT32(&projection, "_id", 1);
     for (;;) {
         struct id_batch b = {.n = 0};
-        s = id_batch_after(db, COMMANDS, after, &projection, &b, e);
+        s = id_batch_after(db, OUTBOX_COMMANDS, after, &projection, &b, e);
         size_t n = b.n;
         for (size_t i = 0; i < n; i++)
             count_doc(b.docs[i], &out->commands_pending);
@@ -630,7 +587,7 @@ enum store_status store_outbox_status(struct db *db, outbox_env_fn get, void *ct
     if (s == STORE_OK)
         s = read_checkpoint(db, OUTBOX_GAME, &out->game, e);
     if (s == STORE_OK)
-        s = read_checkpoint(db, COMMANDS, &out->commands, e);
+        s = read_checkpoint(db, OUTBOX_COMMANDS, &out->commands, e);
     if (s == STORE_OK)
         s = walk_backlog(db, OUTBOX_GATEWAY, &out->gateway, get, ctx, out, e);
     if (s == STORE_OK)

@@ -292,6 +292,20 @@ enum store_status store_prefix_each(mongoc_collection_t *c, const char *prefix,
     return s;
 }
 
+enum store_status store_prefix_newest(mongoc_collection_t *c, const char *prefix, bson_t *out,
+                                      bson_error_t *e)
+{
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort;
+    store_prefix_filter(&filter, prefix, NULL, false);
+    BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
+    BSON_APPEND_INT32(&sort, "_id", -1);
+    bson_append_document_end(&opts, &sort);
+    enum store_status s = store_find_one(c, &filter, &opts, out, e);
+    bson_destroy(&filter);
+    bson_destroy(&opts);
+    return s;
+}
+
 enum store_status store_prefix_delete(mongoc_collection_t *c, const char *prefix,
                                       int64_t *deleted, bson_error_t *e)
 {

@@ -89,19 +89,6 @@ static void id_time(long long id, long long delta, char *out, size_t size)
     snprintf(out, size, "%s.%03lldZ", day, ms % 1000);
 }
 
-static void api_invite(const struct fx_chat_user *staff, char code[16])
-{
-    struct http_response r;
-    fx_request("PUT", "/api/v6/admin/instance/invites", staff->auth, "{\"max_uses\": 3}", &r);
-    cr_assert_eq(r.status, 200, "PUT invite: %ld %s", r.status, r.body);
-    bson_t doc = BSON_INITIALIZER;
-    fx_json(&r, &doc);
-    snprintf(code, 16, "%s", fx_str(&doc, "code"));
-    cr_assert(*code, "no code: %s", r.body);
-    bson_destroy(&doc);
-    http_response_free(&r);
-}
-
 static void patch_flags(const struct fx_chat_user *staff, const char *user_id, int flags)
 {
     char path[96], body[48];
@@ -158,7 +145,7 @@ Test(audit_log, chat_entries_carry_actor_target_and_states)
     fx_chat_user(&staff, true);
     fx_chat_user(&plain, false);
     char code[16];
-    api_invite(&staff, code);
+    fx_api_invite(&staff, code);
     patch_flags(&staff, plain.id, 64);
 
     char query[128];
@@ -272,9 +259,9 @@ Test(audit_log, filters_alone_and_combined)
     fx_chat_user(&other, true);
     fx_chat_user(&plain, false);
     char a[16], b[16], c[16];
-    api_invite(&staff, a);
-    api_invite(&staff, b);
-    api_invite(&other, c);
+    fx_api_invite(&staff, a);
+    fx_api_invite(&staff, b);
+    fx_api_invite(&other, c);
     patch_flags(&staff, plain.id, 4);
     patch_flags(&other, plain.id, 8);
 
@@ -400,7 +387,7 @@ Test(audit_log, cursor_pages_hold_every_entry_once)
     enum { MADE = 7 };
     char codes[MADE][16];
     for (int i = 0; i < MADE; i++)
-        api_invite(&staff, codes[i]);
+        fx_api_invite(&staff, codes[i]);
 
     char actor[64];
     snprintf(actor, sizeof actor, "actor=%s", staff.id);

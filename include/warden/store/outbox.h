@@ -49,6 +49,14 @@ const char *outbox_state_name(enum outbox_state state);
 /** The state named name; false when it names none. */
 bool outbox_state_parse(const char *name, enum outbox_state *out);
 
+/**
+ * The target of an outbox document, the unit of its order: a gateway
+ * event's guild ("guild:<id>"), else its user ("user:<id>"), else
+ * "instance"; a game command's character ("player:<guid>"), else its
+ * account ("user:<guid>").
+ */
+void outbox_target_of(const char *outbox, const bson_t *doc, char *out, size_t size);
+
 /** "<outbox>:<id20>": an event's key in outbox_results. */
 void outbox_result_key(const char *outbox, int64_t id, char out[OUTBOX_KEY_SIZE]);
 /** "<outbox>:<id20>:<attempt6>": an attempt's key in outbox_attempts. */
