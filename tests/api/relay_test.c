@@ -44,6 +44,7 @@
 #include "support/wait.h"
 #include "warden/clock.h"
 #include "warden/snowflake.h"
+#include "warden/store.h"
 
 /* Relay timings of the tests (the defaults are seconds to minutes). */
 #define RT_LEASE_MS 2000
@@ -1962,6 +1963,86 @@ Test(relay, wardenctl_outbox_skip_unblocks_a_target, .fini = rt_fini, .timeout =
 
     relay_stop(&relays[0]);
     outbox_free(&later);
+    outbox_free(&o);
+    ps_finish_private();
+}
+
+/* --- retention ---------------------------------------------------------------------------- */
+
+#define RT_OLD_EVENTS 300
+
+struct rt_count_wait {
+    const char *collection;
+    char filter[160];
+    int64_t want;
+};
+
+static bool count_is(void *ctx)
+{
+    const struct rt_count_wait *w = ctx;
+    return db_count(w->collection, w->filter) == w->want;
+}
+
+/* Events two hours old (more than one batch of retention's), delivered like
+ * any, then deleted with their outcomes once past WARDEN_RELAY_RETENTION_S;
+ * a recent event and its outcome stay. */
+Test(relay, retention_deletes_settled_events_older_than_its_age_in_batches, .fini = rt_fini,
+     .timeout = 240)
+{
+    ps_start_private(NULL);
+    receivers_start();
+    mongoc_database_t *db;
+    mongoc_client_t *client = fx_db_open(ps_stack.mongodb_uri, &db);
+    mongoc_collection_t *events = mongoc_database_get_collection(db, "gateway_events");
+    int64_t old_ms = clock_wall_ms() - 2 * 3600 * 1000LL;
+    int64_t first_old = ((old_ms - SNOWFLAKE_EPOCH_MS) << 22) | (30 << 17);
+    for (int i = 0; i < RT_OLD_EVENTS; i++) {
+        bson_t *doc = BCON_NEW("_id", BCON_INT64(first_old + i), "type", "USER_UPDATE", "user_id",
+                               BCON_INT64(1000 + i % 7), "data", "{", "id", "x", "}", "created_at",
+                               BCON_DATE_TIME(old_ms));
+        bson_error_t e;
+        cr_assert(mongoc_collection_insert_one(events, doc, NULL, NULL, &e), "insert: %s", e.message);
+        bson_destroy(doc);
+    }
+    mongoc_collection_destroy(events);
+    fx_db_close(client, db);
+    struct rt_chat chat;
+    ps_staff_auth(chat.staff, sizeof chat.staff);
+    struct fx_chat_user a;
+    fx_chat_user_at(&ps_stack, &a, false);
+
+    snprintf(rt_extra_env[0], sizeof rt_extra_env[0], "WARDEN_RELAY_RETENTION_S=60");
+    metrics_on_free_port();
+    relay_start(&relays[0], "relay-one");
+    user_flags(chat.staff, a.id, 2);
+    struct rt_outbox o;
+    outbox_load(&o);
+    wait_delivered(&o, "the old events and the new one");
+    wait_recorded(&o);
+
+    struct rt_count_wait gone = {"gateway_events", "", 0};
+    snprintf(gone.filter, sizeof gone.filter, "{\"_id\": {\"$lte\": {\"$numberLong\": \"%" PRId64 "\"}}}",
+             first_old + RT_OLD_EVENTS - 1);
+    cr_assert(wait_until(count_is, &gone, WAIT_LONG_MS * 2), "%" PRId64 " old events are still there",
+              db_count("gateway_events", gone.filter));
+    struct rt_count_wait outcomes = {"outbox_results", "", 0};
+    char from[32], to[32];
+    store_pad_id(first_old, from);
+    store_pad_id(first_old + RT_OLD_EVENTS, to);
+    snprintf(outcomes.filter, sizeof outcomes.filter,
+             "{\"_id\": {\"$gte\": \"gateway_events:%s\", \"$lt\": \"gateway_events:%s\"}}", from, to);
+    cr_assert(wait_until(count_is, &outcomes, WAIT_LONG_MS), "%" PRId64 " old outcomes are still there",
+              db_count("outbox_results", outcomes.filter));
+    char target[64];
+    snprintf(target, sizeof target, "user:%s", a.id);
+    const struct rt_event *recent = only_event_of(&o, target, "USER_UPDATE");
+    expect_result(recent, "delivered", "relay-one");
+    cr_expect_eq(db_count("gateway_events", "{}"), (int64_t)o.n - RT_OLD_EVENTS,
+                 "recent events went too");
+    char *log = ps_read_file(relays[0].log, NULL);
+    cr_expect(log && strstr(log, "retention deleted 300 event(s)"), "the deletion was not logged");
+    free(log);
+    relay_stop(&relays[0]);
     outbox_free(&o);
     ps_finish_private();
 }
