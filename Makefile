@@ -281,7 +281,9 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/warden/html
 	install -m 0755 $(WARDEN) $(DESTDIR)$(PREFIX)/sbin/warden
 	install -m 0755 $(WARDENCTL) $(DESTDIR)$(PREFIX)/bin/wardenctl
-	install -m 0644 nginx/html/* $(DESTDIR)$(PREFIX)/share/warden/html/
+	install -m 0644 nginx/html/*.html $(DESTDIR)$(PREFIX)/share/warden/html/
+	install -d $(DESTDIR)$(PREFIX)/share/warden/html/admin
+	install -m 0644 nginx/html/admin/* $(DESTDIR)$(PREFIX)/share/warden/html/admin/
 	install -d $(DESTDIR)$(PREFIX)/share/warden/nginx
 	install -m 0644 nginx/warden.conf nginx/warden-http.conf nginx/warden-locations.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/
 	install -d $(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/warden
