@@ -95,6 +95,7 @@ export function create() {
     // delete
     const del = h('button', { type: 'button', class: 'danger', id: 'guild-delete' }, 'Delete guild');
     const delStatus = statusLine();
+    delStatus.id = 'guild-delete-status';
     del.addEventListener('click', async () => {
       const ok = await confirmAction(`Delete guild ${g.id}?`,
         `${g.name ? `"${g.name}" (${g.id})` : g.id} is deleted with its channels, roles and members; its members are told it is gone. This cannot be undone.`,

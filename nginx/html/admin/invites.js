@@ -35,7 +35,7 @@ export function create() {
     const rows = invites.map((inv) => {
       const status = statusLine();
       const link = registrationLink(inv.code);
-      const copy = h('button', { type: 'button', class: 'secondary', 'aria-label': `Copy the registration link of ${inv.code}` }, 'Copy link');
+      const copy = h('button', { type: 'button', class: 'secondary', 'aria-label': `Copy link of invite ${inv.code}` }, 'Copy link');
       const del = h('button', { type: 'button', class: 'danger', 'aria-label': `Delete invite ${inv.code}` }, 'Delete');
       const linkBox = h('input', { type: 'text', readonly: true, class: 'mono', value: link, 'aria-label': `Registration link of ${inv.code}`, hidden: true });
       copy.addEventListener('click', async () => {

@@ -109,6 +109,7 @@ export function create() {
         hint: bit === STAFF ? 'Not editable here: an operator grants or removes staff with wardenctl make-staff / unmake-staff (the API refuses any change of this bit).' : null,
       });
       f.input.checked = Boolean(u.flags & bit);
+      if (bit === STAFF) f.wrap.classList.add('staff-flag');
       return f;
     });
     const known = FLAGS.reduce((all, [bit]) => all | bit, 0);
