@@ -61,7 +61,14 @@ function route() {
     return;
   }
   const { page, params } = parseHash(location.hash);
-  const entry = available().find(([name]) => name === page) || available()[0];
+  const wanted = PAGES.find(([name]) => name === page);
+  if (wanted && !session[wanted[2]]) {
+    // A link to the other realm's page (from the audit log): its sign-in first.
+    signinRequested = true;
+    showSignin(`The ${wanted[1]} page needs the ${wanted[2]} sign-in.`);
+    return;
+  }
+  const entry = wanted || available()[0];
   const [name, title, , module] = entry;
   if (name !== page) {
     history.replaceState(null, '', `#/${name}`);
@@ -144,6 +151,11 @@ session.subscribe((event) => {
 
 $('signout').addEventListener('click', () => session.signOut());
 $('signin-more').addEventListener('click', () => { signinRequested = true; showSignin(''); });
-$('signin-back').addEventListener('click', () => { signinRequested = false; route(); });
+$('signin-back').addEventListener('click', () => {
+  signinRequested = false;
+  const wanted = PAGES.find(([name]) => name === parseHash(location.hash).page);
+  if (wanted && !session[wanted[2]]) history.replaceState(null, '', `#/${available()[0][0]}`);
+  route();
+});
 window.addEventListener('hashchange', () => { signinRequested = false; route(); });
 route();

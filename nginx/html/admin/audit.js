@@ -61,6 +61,7 @@ export function create() {
   const list = h('div', { id: 'audit-list' });
   const older = h('button', { type: 'button', class: 'secondary', id: 'audit-older', hidden: true }, 'Older');
   const olderStatus = statusLine();
+  olderStatus.id = 'audit-older-status';
   let query = null;
   let nextBefore = null;
   let loadedOnce = false;

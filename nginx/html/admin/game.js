@@ -32,6 +32,7 @@ export function create() {
     lookup.wrap, h('div', { class: 'buttons' }, find), findStatus);
   const view = h('div', { id: 'game-view' });
   let current = null; // {kind, key}
+  let shownActions = null; // {key, panel, setOnline}
 
   async function load(kind, key, { quiet = false } = {}) {
     current = { kind, key };
@@ -68,12 +69,17 @@ export function create() {
         td(h('span', { class: 'mono' }, p.MapId)),
         td(`${p.X}, ${p.Y}`))))
       : h('p', { class: 'hint' }, 'No characters.'));
+    // The actions' panel is kept while the same account or character is
+    // shown, so what was typed in it survives the reload after an action.
+    const key = `${kind}:${x.Id}`;
+    if (!shownActions || shownActions.key !== key) shownActions = { key, ...actions(kind, x) };
+    shownActions.setOnline(online.length > 0);
     fill(view,
       panel(isPlayer ? `Character ${x.Name}` : `Account ${x.Name}`, facts, characters),
-      actions(kind, x, online.length > 0));
+      shownActions.panel);
   }
 
-  function actions(kind, x, isOnline) {
+  function actions(kind, x) {
     const base = `/${kind === 'player' ? 'players' : 'users'}/${encodeURIComponent(x.Id)}/admin`;
     const who = x.Name;
     const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite', id: 'game-action-status' });
@@ -150,15 +156,18 @@ export function create() {
       if (!ok) { setStatus(status, 'busy', 'Not killed.'); return; }
       await act(kill, onlineForm, 'kill', undefined, 'Killing…');
     });
-    if (!isOnline) {
-      for (const b of [warpto, warptoloc, kick, kill]) b.disabled = true;
-    }
+    const offlineNote = h('p', { class: 'hint' }, 'Offline: warp, kick and kill need an online character.');
+    const setOnline = (isOnline) => {
+      for (const b of [warpto, warptoloc, kick, kill]) b.disabled = !isOnline;
+      offlineNote.hidden = isOnline;
+    };
 
-    return panel('Actions', status,
-      h('h3', {}, 'Sanctions'), sanctionForm,
-      h('h3', {}, 'Online character'),
-      isOnline ? null : h('p', { class: 'hint' }, 'Offline: warp, kick and kill need an online character.'),
-      onlineForm);
+    return {
+      setOnline,
+      panel: panel('Actions', status,
+        h('h3', {}, 'Sanctions'), sanctionForm,
+        h('h3', {}, 'Online character'), offlineNote, onlineForm),
+    };
   }
 
   findForm.addEventListener('submit', (event) => {

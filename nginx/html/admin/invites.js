@@ -21,6 +21,7 @@ export function create() {
   const list = h('div', { id: 'invites-list' });
   const refresh = h('button', { type: 'button', class: 'secondary', id: 'invites-refresh' }, 'Reload');
   const listStatus = statusLine();
+  listStatus.id = 'invites-status';
   let highlight = null;
 
   async function load() {

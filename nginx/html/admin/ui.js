@@ -1,6 +1,6 @@
 // DOM helpers of the console. Data only ever reaches the page as text nodes
 // or attribute values (never as markup): h() turns every string child into a
-// text node, and nothing here touches innerHTML.
+// text node, and nothing here ever parses a string as markup.
 
 let idSerial = 0;
 

@@ -29,6 +29,7 @@ export function create() {
   const el = h('section', { class: 'page', 'aria-labelledby': 'voice-title' });
   const list = h('div', { id: 'voice-regions' });
   const listStatus = statusLine();
+  listStatus.id = 'voice-status';
   const refresh = h('button', { type: 'button', class: 'secondary', id: 'voice-refresh' }, 'Reload');
   const serversSlot = h('div', { id: 'voice-servers' });
   let first = null;

@@ -244,8 +244,13 @@ export async function goTo(page, title) {
  */
 export async function result(locator, contains = '') {
   const el = await locator.elementHandle();
-  await locator.page().waitForFunction(([node, want]) => /\b(ok|error)\b/.test(node.className)
-    && node.textContent.includes(want), [el, contains], { timeout: TIMEOUT_MS });
+  try {
+    await locator.page().waitForFunction(([node, want]) => /\b(ok|error)\b/.test(node.className)
+      && node.textContent.includes(want), [el, contains], { timeout: TIMEOUT_MS });
+  } catch (e) {
+    const now = await el.evaluate((node) => `${node.className}: ${node.textContent}`).catch(() => '(gone)');
+    throw new Error(`no result${contains ? ` with ${JSON.stringify(contains)}` : ''} within ${TIMEOUT_MS} ms; the status is ${JSON.stringify(now)}`);
+  }
   const cls = (await locator.getAttribute('class')) || '';
   return { kind: cls.includes('error') ? 'error' : 'ok', text: await text(locator) };
 }

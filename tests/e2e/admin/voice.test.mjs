@@ -81,7 +81,7 @@ async function firstMarked({ browser, url, staff, staffToken }) {
   const tags = page.locator('#voice-regions .tag', { hasText: /^first$/ });
   await tags.first().waitFor();
   check(await tags.count() === 1, `${await tags.count()} regions marked first`);
-  const marked = await page.locator('#voice-regions tr', { has: tags }).getAttribute('data-region');
+  const marked = await page.locator('#voice-regions tr', { has: page.locator('.tag', { hasText: /^first$/ }) }).getAttribute('data-region');
   check(marked === first.id, `marked first: ${marked}, the audit log says ${first.id}`);
   checkClean(page);
   await context.close();
