@@ -50,7 +50,7 @@ endif
 #   DEB_RUN    make run: the dev stack (nginx, readiness checks, FerretDB's patches)
 #   DEB_TEST   make test (and what make check expects): the suites' libraries and
 #              tools, the fuzzers' clang, the browser test's Chromium (npm: e2e-deps)
-#   DEB_BENCH  make bench: the load generator
+#   DEB_BENCH  make bench: the load generator, Chromium for the console's first paint
 #   DEB_FUZZ   make fuzz: clang with libFuzzer
 DEB_BUILD := gcc make pkg-config libfcgi-dev libmongoc-dev libbson-dev libsodium-dev
 DEB_RUN   := $(DEB_BUILD) nginx-light curl procps patch
@@ -63,7 +63,7 @@ DEB_FUZZ  := $(DEB_BUILD) clang libclang-rt-dev
 # the tests; `apt-get install prometheus` runs those checks too.
 DEB_TEST  := $(DEB_RUN) libcriterion-dev libcurl4-openssl-dev clang libclang-rt-dev \
              logrotate strace chromium
-DEB_BENCH := $(DEB_RUN) wrk
+DEB_BENCH := $(DEB_RUN) wrk chromium
 DEB_ALL   := $(sort $(DEB_TEST) $(DEB_BENCH) $(DEB_FUZZ))
 
 PKG_CONFIG_LIBS := libmongoc-1.0 libbson-1.0 libsodium
@@ -390,9 +390,13 @@ fuzz-smoke: $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
 # Chromium is in DEB_TEST.
 E2E_STAMP := build/e2e/npm-ci.stamp
 
-.PHONY: test-e2e e2e-deps
+.PHONY: test-e2e e2e-deps e2e-node
 
-e2e-deps: deps-test
+e2e-deps: deps-test e2e-node
+
+# npm (and Node.js >= 20) for tests/e2e: the browser tests and make bench's
+# console figures (tests/e2e/admin/bench.mjs).
+e2e-node:
 	@command -v npm >/dev/null 2>&1 || { echo "installing: npm"; \
 	  export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends npm; }
 	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || \
@@ -402,10 +406,18 @@ $(E2E_STAMP): tests/e2e/package.json tests/e2e/package-lock.json
 	npm ci --prefix tests/e2e --no-audit --no-fund
 	@mkdir -p $(dir $@) && touch $@
 
+# The invite page's test, then the admin console's (tests/e2e/admin/run.mjs,
+# one stack for all its flows; screenshots in build/test-output/e2e/e2e-screenshots/):
+# both run, and either failing fails the target.
 test-e2e: e2e-deps ferretdb
 	@[ -d tests/e2e/node_modules ] || rm -f $(E2E_STAMP)
 	@$(MAKE) --no-print-directory $(E2E_STAMP) all
-	WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) node tests/e2e/invite_register.test.mjs
+	@rc=0; \
+	echo "WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) node tests/e2e/invite_register.test.mjs"; \
+	WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) node tests/e2e/invite_register.test.mjs || rc=1; \
+	echo "WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) node tests/e2e/admin/run.mjs"; \
+	WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) node tests/e2e/admin/run.mjs || rc=1; \
+	exit $$rc
 
 # --- benchmark ---------------------------------------------------------------
 # `make bench`: the release build and the bench tools, then tests/bench/run,
@@ -426,8 +438,9 @@ BENCH_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g $(WARNINGS) -Iinclude \
 BENCH_LIBS   = build/release/libwarden.a \
                $(shell pkg-config --libs $(PKG_CONFIG_LIBS) 2>/dev/null) -lfcgi -lm
 
-bench: deps-bench
-	@$(MAKE) --no-print-directory ferretdb
+bench: deps-bench e2e-node
+	@[ -d tests/e2e/node_modules ] || rm -f $(E2E_STAMP)
+	@$(MAKE) --no-print-directory ferretdb $(E2E_STAMP)
 	@$(MAKE) --no-print-directory SANITIZE= all build/bench/hello build/bench/seed build/bench/db_ceiling
 	@tests/bench/run
 

@@ -2,7 +2,7 @@
 // linking to its target. Needs GET /api/v6/admin/audit-log (issue 14's
 // route, built beside the console): without it these fail.
 
-import { api, check, checkClean, gameToken, gameUser, gamePlayer, openConsole, result, snapshot, text } from './lib.mjs';
+import { api, gameApi, check, checkClean, gameUser, gamePlayer, openConsole, result, snapshot, text } from './lib.mjs';
 
 async function rowIds(page) {
   return page.locator('#audit-rows tr').evaluateAll((rows) => rows.map((r) => r.dataset.entryId));
@@ -20,8 +20,7 @@ async function auditPage({ browser, url, staff, staffToken, gameAdmin }) {
   }
   const hero = gameUser([]);
   gamePlayer(hero);
-  const bearer = await gameToken(url, gameAdmin);
-  await api(url, 'POST', `/api/v1/users/${hero.id}/admin/unmute`, { bearer });
+  await gameApi(url, gameAdmin, 'POST', `/api/v1/users/${hero.id}/admin/unmute`);
   const newest = await api(url, 'PUT', '/api/v6/admin/instance/invites', { token: staffToken, body: { max_uses: 7 } });
 
   const { context, page } = await openConsole(browser, url, { chat: staff, game: gameAdmin }, '#/audit');

@@ -3,7 +3,7 @@
 // ban refused on a stronger account.
 
 import {
-  api, auditEntries, check, checkClean, confirm, ctl, gamePlayer, gameToken, gameUser, openConsole, result,
+  api, gameApi, auditEntries, check, checkClean, confirm, ctl, gamePlayer, gameUser, openConsole, result,
   snapshot, text,
 } from './lib.mjs';
 
@@ -13,7 +13,6 @@ async function accountSanctions({ browser, url, gameAdmin }) {
   const hero = gameUser([]);
   const player = gamePlayer(hero);
   ctl('game-presence', player.name, 'online', '--ip', '10.9.8.7');
-  const bearer = await gameToken(url, gameAdmin);
   const { context, page } = await openConsole(browser, url, { game: gameAdmin }, `#/game?kind=user&lookup=${hero.name}`);
   await result(page.locator('#game-lookup .status'));
   check(await text(page.locator('#game-name')) === hero.name, 'the account is not shown');
@@ -40,7 +39,7 @@ async function accountSanctions({ browser, url, gameAdmin }) {
   r = await result(page.locator('#game-action-status'), 'banned');
   check(r.kind === 'ok' && r.text === `${hero.name} has been banned!`, `ban: ${JSON.stringify(r)}`);
   check((await text(page.locator('#game-ban'))).includes('griefing'), `the page's ban: ${await text(page.locator('#game-ban'))}`);
-  let stored = await api(url, 'GET', `/api/v1/users/${hero.id}`, { bearer });
+  let stored = await gameApi(url, gameAdmin, 'GET', `/api/v1/users/${hero.id}`);
   check(stored.body.Ban && stored.body.Ban.Reason === 'griefing' && stored.body.Ban.Ip === '10.9.8.7'
     && stored.body.Ban.Moderator === gameAdmin.name, `the API's ban: ${JSON.stringify(stored.body.Ban)}`);
   const days = (new Date(stored.body.Ban.End) - new Date(stored.body.Ban.Start)) / 86400000;
@@ -55,7 +54,7 @@ async function accountSanctions({ browser, url, gameAdmin }) {
   await page.click('#game-unban-button');
   r = await result(page.locator('#game-action-status'), 'unbanned');
   check(r.text === `${hero.name} has been unbanned!`, `unban: ${JSON.stringify(r)}`);
-  stored = await api(url, 'GET', `/api/v1/users/${hero.id}`, { bearer });
+  stored = await gameApi(url, gameAdmin, 'GET', `/api/v1/users/${hero.id}`);
   check(stored.body.Ban === null, `the API still has a ban: ${JSON.stringify(stored.body.Ban)}`);
   check(await text(page.locator('#game-ban')) === 'not banned', 'the page still shows the ban');
 
@@ -67,13 +66,13 @@ async function accountSanctions({ browser, url, gameAdmin }) {
   await confirm(page, hero.name);
   r = await result(page.locator('#game-action-status'), 'muted');
   check(r.text === `${hero.name} has been muted!`, `mute: ${JSON.stringify(r)}`);
-  stored = await api(url, 'GET', `/api/v1/users/${hero.id}`, { bearer });
+  stored = await gameApi(url, gameAdmin, 'GET', `/api/v1/users/${hero.id}`);
   check(stored.body.Mute && stored.body.Mute.Reason === 'spam' && stored.body.Mute.Ip === null, `the API's mute: ${JSON.stringify(stored.body.Mute)}`);
   check((await text(page.locator('#game-mute'))).includes('muted'), 'the page does not show the mute');
   await page.click('#game-unmute-button');
   r = await result(page.locator('#game-action-status'), 'unmuted');
   check(r.text === `${hero.name} has been unmuted!`, `unmute: ${JSON.stringify(r)}`);
-  stored = await api(url, 'GET', `/api/v1/users/${hero.id}`, { bearer });
+  stored = await gameApi(url, gameAdmin, 'GET', `/api/v1/users/${hero.id}`);
   check(stored.body.Mute === null, 'the API still has a mute');
   checkClean(page);
   await context.close();
@@ -135,7 +134,6 @@ async function onlineCharacter({ browser, url, gameAdmin }) {
 
 async function strongerRefused({ browser, url, gameAdmin }) {
   const boss = gameUser(['Ban']);
-  const bearer = await gameToken(url, gameAdmin);
   const { context, page } = await openConsole(browser, url, { game: gameAdmin }, '#/game');
   await page.getByLabel('Name or id').fill(boss.id);
   await page.click('#game-lookup button[type=submit]');
@@ -144,7 +142,7 @@ async function strongerRefused({ browser, url, gameAdmin }) {
   await confirm(page, boss.name);
   const r = await result(page.locator('#game-action-status'));
   check(r.kind === 'error' && r.text === 'You do not have the permission to do this.', `ban of a stronger account: ${JSON.stringify(r)}`);
-  const stored = await api(url, 'GET', `/api/v1/users/${boss.id}`, { bearer });
+  const stored = await gameApi(url, gameAdmin, 'GET', `/api/v1/users/${boss.id}`);
   check(stored.body.Ban === null, 'the stronger account was banned');
   // an unknown name: the API's 404 message
   await page.getByLabel('Name or id').fill('NobodyHere');

@@ -173,6 +173,20 @@ export async function gameToken(url, account) {
   return r.body.access_token;
 }
 
+/**
+ * A game API call as ACCOUNT, with an access token fetched for it (again
+ * once the last is a few seconds old: they live GAME_ACCESS_TTL seconds here).
+ */
+const gameTokens = new Map();
+export async function gameApi(url, account, method, path, body) {
+  let t = gameTokens.get(account.name);
+  if (!t || Date.now() - t.at > (GAME_ACCESS_TTL * 1000) / 2) {
+    t = { token: await gameToken(url, account), at: Date.now() };
+    gameTokens.set(account.name, t);
+  }
+  return api(url, method, path, { bearer: t.token, body });
+}
+
 // --- the browser -------------------------------------------------------------------------
 
 /**

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ROOT, api, check, checkClean, confirm, gameToken, gameUser, gamePlayer, newPage, openConsole, result, snapshot, text,
+  ROOT, api, gameApi, check, checkClean, confirm, gameUser, gamePlayer, newPage, openConsole, result, snapshot, text,
   unique,
 } from './lib.mjs';
 
@@ -74,8 +74,7 @@ async function hostileText({ browser, url, staff, staffToken, gameAdmin }) {
   check(guild.status === 200, `a guild named with markup: ${guild.status}`);
   const victim = gameUser([]);
   gamePlayer(victim);
-  const bearer = await gameToken(url, gameAdmin);
-  check((await api(url, 'POST', `/api/v1/users/${victim.id}/admin/mute`, { bearer, body: { duration: 1, reason: XSS } })).status === 200,
+  check((await gameApi(url, gameAdmin, 'POST', `/api/v1/users/${victim.id}/admin/mute`, { duration: 1, reason: XSS })).status === 200,
     'a mute with a markup reason was refused');
 
   const { context, page } = await openConsole(browser, url, { chat: staff, game: gameAdmin }, '#/voice');
