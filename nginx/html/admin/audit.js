@@ -50,7 +50,8 @@ export function create() {
   const target = field('Target', { name: 'target', autocomplete: 'off', hint: 'TYPE:ID, e.g. user:1234' });
   const since = field('Since (UTC)', { name: 'since', type: 'datetime-local', step: '1' });
   const until = field('Until (UTC)', { name: 'until', type: 'datetime-local', step: '1' });
-  const limit = field('Per page', { name: 'limit', tag: 'select', choices: [['50', '50'], ['20', '20'], ['100', '100']] });
+  const limit = field('Per page', { name: 'limit', tag: 'select', choices: [['20', '20'], ['50', '50'], ['100', '100']] });
+  limit.input.value = '50';
   const search = h('button', { type: 'submit' }, 'Show');
   const status = statusLine();
   const form = h('form', { id: 'audit-filters', novalidate: true },

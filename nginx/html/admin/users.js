@@ -28,7 +28,8 @@ export function create() {
   // --- search ---
   const username = field('Username contains', { name: 'username', maxlength: 30, autocomplete: 'off' });
   const discriminator = field('Discriminator', { name: 'discriminator', inputmode: 'numeric', maxlength: 4, pattern: '[0-9]{1,4}', autocomplete: 'off' });
-  const perPage = field('Per page', { name: 'per_page', tag: 'select', choices: [['20', '20'], ['50', '50'], ['5', '5']] });
+  const perPage = field('Per page', { name: 'per_page', tag: 'select', choices: [['5', '5'], ['20', '20'], ['50', '50']] });
+  perPage.input.value = '20';
   const searchButton = h('button', { type: 'submit' }, 'Search');
   const searchStatus = statusLine();
   const results = h('div', { id: 'users-results' });

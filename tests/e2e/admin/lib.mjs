@@ -303,7 +303,8 @@ export async function snapshot(page, name) {
     if (!has) await page.evaluate(AXE_SOURCE);
     const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
     const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    axeResults.push({ name, width, violations: res.violations.length, serious: bad.length });
+    axeResults.push({ name, width, violations: res.violations.length, serious: bad.length,
+      ids: res.violations.map((v) => `${v.id} (${v.impact})`) });
     for (const v of bad) {
       problems.push(`${width}px ${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
     }

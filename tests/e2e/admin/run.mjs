@@ -77,7 +77,9 @@ async function main() {
   console.log(`screenshots in ${SHOTS_DIR}`);
   const serious = axeResults.reduce((n, r) => n + r.serious, 0);
   const all = axeResults.reduce((n, r) => n + r.violations, 0);
-  console.log(`axe-core: ${axeResults.length} page states checked (375 and 1440 px), ${serious} serious or critical violations, ${all} violations in all`);
+  const kinds = [...new Set(axeResults.flatMap((r) => r.ids))];
+  console.log(`axe-core: ${axeResults.length} page states checked (375 and 1440 px), ${serious} serious or critical violations, `
+    + `${all} violations in all${kinds.length ? ` (${kinds.join(', ')})` : ''}`);
   if (needsAudit.length) {
     console.log(`note: GET /api/v6/admin/audit-log answers no 200 on this build; these failed for want of it: ${needsAudit.join('; ')}`);
   }
