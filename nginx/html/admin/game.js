@@ -34,10 +34,10 @@ export function create() {
   let current = null; // {kind, key}
   let shownActions = null; // {key, panel, setOnline}
 
-  async function load(kind, key, { quiet = false } = {}) {
+  async function load(kind, key) {
     current = { kind, key };
     const path = `/${kind === 'player' ? 'players' : 'users'}/${encodeURIComponent(key)}`;
-    return runAction({ button: find, status: findStatus, form: quiet ? null : findForm, working: 'Looking up…' }, async () => {
+    return runAction({ button: find, status: findStatus, form: findForm, working: 'Looking up…' }, async () => {
       const found = await game('GET', path);
       render(kind, found);
       return `${kind === 'player' ? 'Character' : 'Account'} ${found.Name} found.`;
@@ -84,17 +84,17 @@ export function create() {
     const who = x.Name;
     const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite', id: 'game-action-status' });
 
-    const act = async (button, form, action, body, working) => {
-      const done = await runAction({ button, status, form, working }, async () => {
-        const answer = await game('POST', `${base}/${action}`, body);
-        return answer && answer.Message ? answer.Message : 'Done.';
-      });
-      if (done) {
-        const message = status.textContent;
-        await load(current.kind, current.key, { quiet: true });
-        setStatus(document.getElementById('game-action-status'), 'ok', message);
+    // The API's answer is shown once the view shows its effect (read again).
+    const act = (button, form, action, body, working) => runAction({ button, status, form, working }, async () => {
+      const answer = await game('POST', `${base}/${action}`, body);
+      const message = answer && answer.Message ? answer.Message : 'Done.';
+      try {
+        render(current.kind, await game('GET', `/${current.kind === 'player' ? 'players' : 'users'}/${encodeURIComponent(current.key)}`));
+      } catch (err) {
+        return `${message} (not shown above: reading it again failed: ${err.message})`;
       }
-    };
+      return message;
+    });
 
     // sanctions
     const duration = field('Duration (days)', { name: 'duration', type: 'number', min: '1', max: '36500', value: '1' });

@@ -4,13 +4,21 @@
 
 import { api, check, checkClean, openConsole, result, snapshot } from './lib.mjs';
 
-async function waitHealthy(url) {
-  for (let i = 0; i < 120; i++) {
-    const res = await fetch(`${url}/healthz`).catch(() => null);
-    if (res && res.status === 200) return;
-    await new Promise((r) => setTimeout(r, 250));
+// Until /healthz and the invites list answer 200, ten times in a row (every
+// worker has its connection back), within a minute.
+async function waitHealthy(url, token) {
+  let inRow = 0;
+  for (let i = 0; i < 240 && inRow < 10; i++) {
+    const health = await fetch(`${url}/healthz`).catch(() => null);
+    const list = await fetch(`${url}/api/v6/admin/instance/invites`, { headers: { Authorization: token } }).catch(() => null);
+    if (health && health.status === 200 && list && list.status === 200) {
+      inRow++;
+    } else {
+      inRow = 0;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
-  throw new Error('/healthz did not answer 200 within 30 s of the database\'s restart');
+  if (inRow < 10) throw new Error('the API did not answer 200 again within a minute of the database\'s restart');
 }
 
 async function databaseDown({ browser, url, stack, staff, staffToken }) {
@@ -33,7 +41,7 @@ async function databaseDown({ browser, url, stack, staff, staffToken }) {
   } finally {
     stack.db('db-start');
   }
-  await waitHealthy(url);
+  await waitHealthy(url, staffToken);
   await page.click('#invites-refresh');
   const ok = await result(page.locator('#invites-status'), 'invite');
   check(ok.kind === 'ok', `after the database is back: ${JSON.stringify(ok)}`);
