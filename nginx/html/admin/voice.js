@@ -107,7 +107,7 @@ export function create() {
       });
       if (done) { hostname.input.value = ''; reload(); }
     });
-    fill(serversSlot, panel(`Servers of ${region}`, status, listEl, form));
+    fill(serversSlot, panel(`Region ${region}: its servers`, status, listEl, form));
     await reload();
     hostname.input.focus();
   }
