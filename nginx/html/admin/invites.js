@@ -91,7 +91,7 @@ export function create() {
   fill(el,
     h('h1', { id: 'invites-title', tabindex: '-1' }, 'Invites'),
     panel('Create an invite', createForm),
-    panel('Invites', h('div', { class: 'buttons' }, refresh), listStatus, list));
+    panel('All invites', h('div', { class: 'buttons' }, refresh), listStatus, list));
 
   return {
     el,

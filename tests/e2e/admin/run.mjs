@@ -77,7 +77,7 @@ async function main() {
   console.log(`screenshots in ${SHOTS_DIR}`);
   const serious = axeResults.reduce((n, r) => n + r.serious, 0);
   const all = axeResults.reduce((n, r) => n + r.violations, 0);
-  const kinds = [...new Set(axeResults.flatMap((r) => r.ids))];
+  const kinds = [...new Set(axeResults.flatMap((r) => r.ids.map((id) => `${id} on ${r.name}`)))];
   console.log(`axe-core: ${axeResults.length} page states checked (375 and 1440 px), ${serious} serious or critical violations, `
     + `${all} violations in all${kinds.length ? ` (${kinds.join(', ')})` : ''}`);
   if (needsAudit.length) {
