@@ -162,6 +162,20 @@ async function bothRealms({ browser, url, staff, gameAdmin }) {
   await context.close();
 }
 
+async function otherRealmsLink({ browser, url, staff, gameAdmin }) {
+  // A link to the game page (the audit log gives them) with only the chat signed in.
+  const { context, page } = await openConsole(browser, url, { chat: staff }, '#/users');
+  await page.goto(`${url}/admin/#/game?kind=user&lookup=${gameAdmin.name}`);
+  await page.locator('#signin-game-form').waitFor();
+  const notice = await text(page.locator('#signin-notice'));
+  check(notice === 'The Game page needs the game sign-in.', `the notice: ${JSON.stringify(notice)}`);
+  await signIn(page, 'game', gameAdmin);
+  await page.locator('#game-name', { hasText: gameAdmin.name }).waitFor();
+  check((await page.locator('#nav-list a').count()) === 6, 'both realms are not signed in');
+  checkClean(page);
+  await context.close();
+}
+
 export const tests = [
   ['chat staff sign in, tokens only in sessionStorage, sign-out forgets them', staffSignsInAndOut],
   ['a wrong password shows the API\'s message', wrongPassword],
@@ -170,4 +184,5 @@ export const tests = [
   ['an expired game token returns to sign-in and the page is kept', expiredGameToken],
   ['a revoked chat token returns to sign-in and the page is kept', revokedChatToken],
   ['both realms at once, kept across a reload', bothRealms],
+  ['a link to the other realm\'s page asks for its sign-in, then opens it', otherRealmsLink],
 ];
