@@ -5,6 +5,8 @@
 #   make test       install the run and test packages, build with sanitizers, run every suite
 #   make check      the edit-compile-test loop: unit and API suites on the release
 #                   build (no apt, no npm, no browser, no fuzzing, no sanitizers)
+#   make test-cluster  three pool hosts behind one nginx in network namespaces, under load
+#                   (as root; part of make test; skipped where namespaces cannot be made)
 #   make bench      throughput and latency figures against the FastCGI and database ceilings
 #   make fuzz       libFuzzer on the parsers (installs clang)
 #   make deps-build, deps-run, deps-test, deps-bench, deps-fuzz
@@ -52,7 +54,8 @@ endif
 #              tools, the fuzzers' clang, the browser test's Chromium (npm: e2e-deps)
 #   DEB_BENCH  make bench: the load generator, Chromium for the console's first paint
 #   DEB_FUZZ   make fuzz: clang with libFuzzer
-DEB_BUILD := gcc make pkg-config libfcgi-dev libmongoc-dev libbson-dev libsodium-dev
+DEB_BUILD := gcc make pkg-config libfcgi-dev libmongoc-dev libbson-dev libsodium-dev \
+             libcurl4-openssl-dev
 DEB_RUN   := $(DEB_BUILD) nginx-light curl procps patch
 DEB_FUZZ  := $(DEB_BUILD) clang libclang-rt-dev
 # tests/api/observe_test.c checks systemd/warden.logrotate with `logrotate -d`
@@ -61,8 +64,10 @@ DEB_FUZZ  := $(DEB_BUILD) clang libclang-rt-dev
 # Debian's `prometheus` (the only package with promtool) is ~100 MB and, on a
 # host run by systemd, starts a Prometheus server, so it is not installed for
 # the tests; `apt-get install prometheus` runs those checks too.
-DEB_TEST  := $(DEB_RUN) libcriterion-dev libcurl4-openssl-dev clang libclang-rt-dev \
-             logrotate strace chromium
+# python3 runs the README's Python examples (tests/api/readme_webhook_test.c) and, with
+# python3-venv, the OpenAPI checks (tests/openapi/).
+DEB_TEST  := $(DEB_RUN) libcriterion-dev clang libclang-rt-dev \
+             logrotate strace chromium python3 python3-venv
 DEB_BENCH := $(DEB_RUN) wrk chromium
 DEB_ALL   := $(sort $(DEB_TEST) $(DEB_BENCH) $(DEB_FUZZ))
 
@@ -71,12 +76,16 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
 CFLAGS  ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(CFLAGS) $(WARNINGS) $(SANFLAGS) -Iinclude \
-             $(shell pkg-config --cflags $(PKG_CONFIG_LIBS) 2>/dev/null) -MMD -MP
+             $(shell pkg-config --cflags $(PKG_CONFIG_LIBS) libcurl 2>/dev/null) -MMD -MP
 LDLIBS_ALL = $(SANFLAGS) $(shell pkg-config --libs $(PKG_CONFIG_LIBS) 2>/dev/null) -lfcgi -lm
+# libcurl: warden-relay's only (src/relay/sender.c); the pool and the CLI do not link it.
+RELAY_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null)
 
-# Everything under src/ except the two programs' entry points is the library
-# that the programs and the test binaries link.
-LIB_SRC  := $(filter-out src/main.c src/ctl.c,$(wildcard src/*.c src/api/*.c src/domain/*.c src/store/*.c))
+# Everything under src/ except the programs' entry points is the library
+# that the programs and the test binaries link (a program takes only the
+# objects it uses: only warden-relay takes src/relay/'s).
+PROGRAM_SRC := src/main.c src/ctl.c src/relay_main.c
+LIB_SRC  := $(filter-out $(PROGRAM_SRC),$(wildcard src/*.c src/api/*.c src/domain/*.c src/store/*.c src/relay/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 # tests/unit/*_static_test.c include the module they test whole
 # (`#include "../../src/store/users.c"`, as h2o's t/00unit does) to reach its
@@ -92,13 +101,14 @@ TEST_LIBS   = $(shell pkg-config --libs criterion libcurl 2>/dev/null)
 
 WARDEN    := $(BUILD)/warden
 WARDENCTL := $(BUILD)/wardenctl
+RELAY     := $(BUILD)/warden-relay
 FERRETDB  := build/ferretdb/ferretdb
 FERRETDB_STOCK := build/ferretdb-stock/ferretdb
 FERRETDB_PATCHES := $(sort $(wildcard tools/ferretdb/patches/*.patch))
 
-.PHONY: all deps deps-go deps-build deps-run deps-test deps-bench deps-fuzz run test check test-layers test-go test-unit test-api bench install clean ferretdb ferretdb-stock check-go
+.PHONY: all deps deps-go deps-build deps-run deps-test deps-bench deps-fuzz run test check test-layers test-go test-unit test-api test-cluster bench install clean ferretdb ferretdb-stock check-go
 
-all: $(WARDEN) $(WARDENCTL)
+all: $(WARDEN) $(WARDENCTL) $(RELAY)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -117,6 +127,9 @@ $(WARDEN): $(BUILD)/obj/src/main.o $(BUILD)/libwarden.a
 
 $(WARDENCTL): $(BUILD)/obj/src/ctl.o $(BUILD)/libwarden.a
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(RELAY): $(BUILD)/obj/src/relay_main.o $(BUILD)/libwarden.a
+	$(CC) -o $@ $^ $(LDLIBS_ALL) $(RELAY_LIBS)
 
 $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(SUPPORT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwarden.a
 	@mkdir -p $(dir $@)
@@ -234,6 +247,8 @@ test: deps-test
 	@$(MAKE) --no-print-directory SANITIZE=1 test-unit
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory test-e2e
+	@$(MAKE) --no-print-directory SANITIZE=1 test-openapi
+	@$(MAKE) --no-print-directory test-cluster
 	@$(MAKE) --no-print-directory SANITIZE=1 test-api
 
 # The edit-compile-test loop: the unit and API suites on the release build,
@@ -268,6 +283,25 @@ test-api: $(BUILD)/tests/api all
 	$(TEST_ENV) WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) WARDEN_FERRETDB_STOCK=$(FERRETDB_STOCK) \
 	  $(BUILD)/tests/api --jobs 2
 
+# Several pool hosts behind one nginx (nginx/warden-cluster.conf), each in a
+# network namespace of its own, under load: a host killed, brought back,
+# reloaded, cut off; ids drawn on every host (tests/cluster/run says what is
+# asserted and what is only measured). As root; skipped with one line where
+# namespaces cannot be made. The release build: 2 cores run 3 pools and nginx.
+CLUSTER_TOOLS = $(BUILD)/tests/cluster_load $(BUILD)/tests/cluster_ids
+
+$(BUILD)/tests/cluster_load: $(BUILD)/obj/tests/cluster/load.o
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(SANFLAGS) $(shell pkg-config --libs libcurl 2>/dev/null)
+
+$(BUILD)/tests/cluster_ids: $(BUILD)/obj/tests/cluster/ids.o $(BUILD)/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+test-cluster: ferretdb
+	@$(MAKE) --no-print-directory all $(CLUSTER_TOOLS)
+	WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) tests/cluster/run
+
 # --- install -----------------------------------------------------------------
 
 # The shipped unit and site name the default prefix (/usr/local/sbin/warden,
@@ -277,32 +311,44 @@ test-api: $(BUILD)/tests/api all
 # directory are where systemd, nginx and logrotate look, whatever the prefix.
 INSTALL_PREFIX_SED = sed -i -e 's|/usr/local/|$(PREFIX)/|g'
 
+# $(call install_env,EXAMPLE,FILE): FILE from EXAMPLE, once (an edited one
+# stays), root:warden 0640 (secrets and the database URI are in it; the
+# services, as warden, read it): group warden only where it exists (a
+# DESTDIR staging install as a user need not have it), else the installer's
+# 0640 and a note.
+define install_env
+@test -e $(2) || { \
+	  echo "install -m 0640 $(1) $(2)"; \
+	  install -m 0640 $(1) $(2) && \
+	  $(INSTALL_PREFIX_SED) $(2) && \
+	  if getent group warden >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "chown root:warden $(2)"; chown root:warden $(2); \
+	  else \
+	    echo "note: no group warden (or not root): $(2) left $$(id -un):$$(id -gn) 0640; chown root:warden it once the user exists"; \
+	  fi; }
+endef
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/warden/html
 	install -m 0755 $(WARDEN) $(DESTDIR)$(PREFIX)/sbin/warden
 	install -m 0755 $(WARDENCTL) $(DESTDIR)$(PREFIX)/bin/wardenctl
-	install -m 0644 nginx/html/*.html $(DESTDIR)$(PREFIX)/share/warden/html/
+	install -m 0755 $(RELAY) $(DESTDIR)$(PREFIX)/sbin/warden-relay
+	install -m 0644 $$(find nginx/html -maxdepth 1 -type f) $(DESTDIR)$(PREFIX)/share/warden/html/
 	install -d $(DESTDIR)$(PREFIX)/share/warden/html/admin
 	install -m 0644 nginx/html/admin/* $(DESTDIR)$(PREFIX)/share/warden/html/admin/
 	install -d $(DESTDIR)$(PREFIX)/share/warden/nginx
-	install -m 0644 nginx/warden.conf nginx/warden-http.conf nginx/warden-locations.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/
+	install -m 0644 nginx/warden.conf nginx/warden-cluster.conf nginx/warden-http.conf nginx/warden-locations.conf \
+	  $(DESTDIR)$(PREFIX)/share/warden/nginx/
 	install -d $(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/warden
-	install -m 0644 systemd/warden.service systemd/warden.socket $(DESTDIR)/lib/systemd/system/
+	install -m 0644 systemd/warden.service systemd/warden.socket systemd/warden-relay.service \
+	  $(DESTDIR)/lib/systemd/system/
 	$(INSTALL_PREFIX_SED) $(DESTDIR)/lib/systemd/system/warden.service $(DESTDIR)/lib/systemd/system/warden.socket \
-	  $(DESTDIR)$(PREFIX)/share/warden/nginx/warden.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/warden-http.conf \
+	  $(DESTDIR)/lib/systemd/system/warden-relay.service \
+	  $(DESTDIR)$(PREFIX)/share/warden/nginx/warden.conf $(DESTDIR)$(PREFIX)/share/warden/nginx/warden-cluster.conf \
+	  $(DESTDIR)$(PREFIX)/share/warden/nginx/warden-http.conf \
 	  $(DESTDIR)$(PREFIX)/share/warden/nginx/warden-locations.conf
-	@# root:warden 0640 (the secret and the database URI are in it; the pool,
-	@# as warden, reads it): group warden only where it exists (a DESTDIR
-	@# staging install as a user need not have it), else root's 0640 and a note.
-	@test -e $(DESTDIR)/etc/warden/warden.env || { \
-	  echo "install -m 0640 systemd/warden.env.example $(DESTDIR)/etc/warden/warden.env"; \
-	  install -m 0640 systemd/warden.env.example $(DESTDIR)/etc/warden/warden.env && \
-	  $(INSTALL_PREFIX_SED) $(DESTDIR)/etc/warden/warden.env && \
-	  if getent group warden >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	    echo "chown root:warden $(DESTDIR)/etc/warden/warden.env"; chown root:warden $(DESTDIR)/etc/warden/warden.env; \
-	  else \
-	    echo "note: no group warden (or not root): $(DESTDIR)/etc/warden/warden.env left $$(id -un):$$(id -gn) 0640; chown root:warden it once the user exists"; \
-	  fi; }
+	$(call install_env,systemd/warden.env.example,$(DESTDIR)/etc/warden/warden.env)
+	$(call install_env,systemd/relay.env.example,$(DESTDIR)/etc/warden/relay.env)
 	install -d $(DESTDIR)/etc/logrotate.d
 	install -m 0644 systemd/warden.logrotate $(DESTDIR)/etc/logrotate.d/warden
 	$(INSTALL_PREFIX_SED) $(DESTDIR)/etc/logrotate.d/warden
@@ -419,6 +465,38 @@ test-e2e: e2e-deps ferretdb
 	WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) node tests/e2e/admin/run.mjs || rc=1; \
 	exit $$rc
 
+# --- OpenAPI -----------------------------------------------------------------
+# nginx/html/openapi.json (served at /api/openapi.json) describes every route of
+# both APIs. `make test-openapi` validates it with openapi-spec-validator,
+# checks that it and the route table list the same (method, path) pairs
+# (tests/openapi/check_routes, on the table as the library holds it:
+# tests/openapi/routes.c), and runs schemathesis on every operation against the
+# real stack (tests/openapi/run, a minute or two on 2 cores). Both tools come from PyPI,
+# pinned with their hashes in tests/openapi/requirements.txt, installed with
+# pip --require-hashes into a virtualenv of Debian's python3 (DEB_TEST has
+# python3-venv); pip runs again only when the requirements change.
+PYTHON3       ?= /usr/bin/python3
+OPENAPI_VENV  := build/openapi-venv
+OPENAPI_STAMP := $(OPENAPI_VENV)/installed.stamp
+
+.PHONY: test-openapi
+
+$(OPENAPI_STAMP): tests/openapi/requirements.txt
+	rm -rf $(OPENAPI_VENV)
+	$(PYTHON3) -m venv $(OPENAPI_VENV)
+	$(OPENAPI_VENV)/bin/pip install --quiet --disable-pip-version-check --no-input \
+	  --require-hashes -r tests/openapi/requirements.txt
+	@touch $@
+
+$(BUILD)/tests/openapi_routes: $(BUILD)/obj/tests/openapi/routes.o $(BUILD)/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+test-openapi: $(OPENAPI_STAMP) $(BUILD)/tests/openapi_routes all ferretdb
+	$(OPENAPI_VENV)/bin/openapi-spec-validator nginx/html/openapi.json
+	$(TEST_ENV) tests/openapi/check_routes $(BUILD)/tests/openapi_routes nginx/html/openapi.json
+	$(TEST_ENV) tests/openapi/run $(OPENAPI_VENV) $(BUILD)
+
 # --- benchmark ---------------------------------------------------------------
 # `make bench`: the release build and the bench tools, then tests/bench/run,
 # which starts the real stack in a temporary directory under build/ and
@@ -441,7 +519,7 @@ BENCH_LIBS   = build/release/libwarden.a \
 bench: deps-bench e2e-node
 	@[ -d tests/e2e/node_modules ] || rm -f $(E2E_STAMP)
 	@$(MAKE) --no-print-directory ferretdb $(E2E_STAMP)
-	@$(MAKE) --no-print-directory SANITIZE= all build/bench/hello build/bench/seed build/bench/db_ceiling
+	@$(MAKE) --no-print-directory SANITIZE= all build/bench/hello build/bench/seed build/bench/db_ceiling build/bench/relay
 	@tests/bench/run
 
 build/bench/seed: tests/bench/seed.c build/release/libwarden.a
@@ -451,5 +529,13 @@ build/bench/seed: tests/bench/seed.c build/release/libwarden.a
 build/bench/db_ceiling: tests/bench/db_ceiling.c build/release/libwarden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_LIBS)
+
+# warden-relay's throughput and latency (tests/bench/relay.c): the tests'
+# webhook receiver and HTTP client, with libcurl.
+BENCH_RELAY_SRC = tests/bench/relay.c tests/support/receiver.c tests/support/http.c tests/support/wait.c
+build/bench/relay: $(BENCH_RELAY_SRC) build/release/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -Itests $(shell pkg-config --cflags libcurl 2>/dev/null) -pthread -o $@ \
+	  $(BENCH_RELAY_SRC) $(BENCH_LIBS) $(shell pkg-config --libs libcurl 2>/dev/null)
 
 -include $(wildcard build/bench/*.d)

@@ -33,7 +33,23 @@ static const struct config_option options[] = {
      "or spawn-fcgi (fd 0)",
      FIELD(listen)},
     {"--workers", "WARDEN_WORKERS", NULL, "N", CONFIG_INT, 1, CONFIG_MAX_WORKERS, false, NULL,
-     "CPUs (max 15)", "worker processes", FIELD(workers)},
+     "CPUs (max 15)", "worker processes (`--pm static`)", FIELD(workers)},
+    {"--pm", "WARDEN_PM", NULL, "MODE", CONFIG_PM, 0, 0, false, "static", NULL,
+     "how the pool is sized, as PHP-FPM's `pm`: `static` runs `--workers`; `dynamic` keeps "
+     "`--spare-min`..`--spare-max` idle workers between `--workers-min` and `--workers-max`; "
+     "`ondemand` starts none until a connection waits and reaps each after `--idle-timeout`",
+     FIELD(pm)},
+    {"--workers-min", "WARDEN_WORKERS_MIN", NULL, "N", CONFIG_INT, 0, CONFIG_MAX_WORKERS, false,
+     "1", NULL, "`dynamic`: the fewest workers kept", FIELD(workers_min)},
+    {"--workers-max", "WARDEN_WORKERS_MAX", NULL, "N", CONFIG_INT, 1, CONFIG_MAX_WORKERS, false,
+     NULL, "`--workers`", "`dynamic`, `ondemand`: the most workers", FIELD(workers_max)},
+    {"--spare-min", "WARDEN_SPARE_MIN", NULL, "N", CONFIG_INT, 0, CONFIG_MAX_WORKERS, false, "1",
+     NULL, "`dynamic`: start workers while fewer than this are idle", FIELD(spare_min)},
+    {"--spare-max", "WARDEN_SPARE_MAX", NULL, "N", CONFIG_INT, 1, CONFIG_MAX_WORKERS, false, "3",
+     NULL, "`dynamic`: stop idle workers above this many", FIELD(spare_max)},
+    {"--idle-timeout", "WARDEN_IDLE_TIMEOUT", NULL, "S", CONFIG_INT, 1, 86400, false, "10", NULL,
+     "`dynamic`, `ondemand`: seconds a worker stays idle before it may be stopped",
+     FIELD(idle_timeout_s)},
     {"--max-requests", "WARDEN_MAX_REQUESTS", NULL, "N", CONFIG_LONG, 0, 1000000000, false, "10000",
      NULL, "recycle a worker after about this many requests (+ up to 10 % jitter); 0 = never",
      FIELD(max_requests)},
@@ -223,6 +239,43 @@ static int apply(struct config *c, const struct config_option *o, const char *va
         return 0;
     case CONFIG_SECRET:
         return set_secret(c, o, err, err_size);
+    case CONFIG_PM:
+        for (int pm = POOL_STATIC; pm <= POOL_ONDEMAND; pm++)
+            if (strcmp(value, config_pm_name((enum pool_mode)pm)) == 0) {
+                *AT(c, o, enum pool_mode) = (enum pool_mode)pm;
+                return 0;
+            }
+        snprintf(err, err_size, "%sinvalid %s '%s' (expected static, dynamic or ondemand)", source,
+                 name_of(o), value);
+        return -1;
+    }
+    return 0;
+}
+
+const char *config_pm_name(enum pool_mode pm)
+{
+    switch (pm) {
+    case POOL_DYNAMIC: return "dynamic";
+    case POOL_ONDEMAND: return "ondemand";
+    default: return "static";
+    }
+}
+
+int config_check(struct config *c, char *err, size_t err_size)
+{
+    if (c->workers_max == 0)
+        c->workers_max = c->workers;
+    if (c->pm == POOL_STATIC)
+        return 0;
+    if (c->pm == POOL_DYNAMIC && c->workers_min > c->workers_max) {
+        snprintf(err, err_size, "--workers-min (%d) is above --workers-max (%d)", c->workers_min,
+                 c->workers_max);
+        return -1;
+    }
+    if (c->pm == POOL_DYNAMIC && c->spare_min > c->spare_max) {
+        snprintf(err, err_size, "--spare-min (%d) is above --spare-max (%d)", c->spare_min,
+                 c->spare_max);
+        return -1;
     }
     return 0;
 }
@@ -418,6 +471,7 @@ const char *config_option_values(const struct config_option *o, char *out, size_
     case CONFIG_LOG_LEVEL: snprintf(out, size, "debug, info, warn, error"); break;
     case CONFIG_LOG_FILE: snprintf(out, size, "a path; `-` = stderr"); break;
     case CONFIG_SECRET: snprintf(out, size, "%lld..%lld bytes", o->min, o->max); break;
+    case CONFIG_PM: snprintf(out, size, "static, dynamic, ondemand"); break;
     }
     return out;
 }

@@ -33,6 +33,7 @@
 #include "warden/domain/accounts.h"
 #include "warden/domain/game.h"
 #include "warden/domain/invites.h"
+#include "warden/domain/outbox.h"
 #include "warden/store/db.h"
 #include "warden/fcgi_client.h"
 #include "warden/json.h"
@@ -47,6 +48,7 @@
 #include "warden/store/game.h"
 #include "warden/store/game_tokens.h"
 #include "warden/store/invites.h"
+#include "warden/store/outbox_admin.h"
 #include "warden/store/users.h"
 #include "warden/token.h"
 #include "warden/mem.h"
@@ -55,6 +57,8 @@
 #include "warden/doc.h"
 #include "warden/envfile.h"
 #include "warden/valid.h"
+#include "warden/clock.h"
+#include "warden/outbox_endpoint.h"
 
 #define EXIT_NOT_FOUND 1
 #define EXIT_USAGE 2
@@ -717,64 +721,6 @@ struct audit_args {
     bool json;
 };
 
-static bool leap_year(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* Two digits at s, in min..max. */
-static bool two_digits(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-        return false;
-    *out = (s[0] - '0') * 10 + (s[1] - '0');
-    return *out >= min && *out <= max;
-}
-
-/* YYYY-MM-DD, optionally followed by THH:MM or THH:MM:SS, optionally by Z: UTC,
- * as ms since 1970. Returns false for anything else, or an impossible date. */
-static bool parse_iso_date(const char *s, int64_t *ms)
-{
-    int64_t y = 0, mo, d, h = 0, mi = 0, sec = 0;
-    for (int i = 0; i < 4; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        y = y * 10 + (s[i] - '0');
-    }
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1970 || s[4] != '-' || !two_digits(s + 5, 1, 12, &mo) || s[7] != '-' ||
-        !two_digits(s + 8, 1, mdays[mo - 1] + (mo == 2 && leap_year(y)), &d))
-        return false;
-    const char *p = s + 10;
-    if (*p == 'T') {
-        if (!two_digits(p + 1, 0, 23, &h) || p[3] != ':' || !two_digits(p + 4, 0, 59, &mi))
-            return false;
-        p += 6;
-        if (*p == ':') {
-            if (!two_digits(p + 1, 0, 59, &sec))
-                return false;
-            p += 3;
-        }
-        if (*p == 'Z')
-            p++;
-    }
-    if (*p)
-        return false;
-    *ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 * 60 + mi * 60 + sec) * 1000;
-    return true;
-}
-
 /* The arguments of `audit` into a; returns 0, or EXIT_USAGE with the line printed. */
 static int parse_audit_args(int argc, char **argv, struct audit_args *a)
 {
@@ -806,9 +752,9 @@ static int parse_audit_args(int argc, char **argv, struct audit_args *a)
                             value);
             a->q.target = value;
         } else if (strcmp(name, "--since") == 0) {
-            if (!parse_iso_date(value, &a->q.since_ms))
+            if (parse_utc_date(value, &a->q.since_ms) < 0)
                 return fail(EXIT_USAGE,
-                            "audit: invalid --since '%s' (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z], UTC)",
+                            "audit: invalid --since '%s' (expected " PARSE_UTC_DATE_FORMS ", UTC)",
                             value);
         } else if (parse_int64(value, 1, STORE_AUDIT_LIMIT_MAX, &a->q.limit) < 0) {
             return fail(EXIT_USAGE, "audit: invalid --limit '%s' (expected 1..%d)", value,
@@ -933,6 +879,272 @@ static int cmd_delete_invite(struct ctl *ctl, int argc, char **argv)
     return 0;
 }
 
+/* --- the outbox: warden-relay's state, retry and skip ---------------------------- */
+
+/* The relay's default retention (WARDEN_RELAY_RETENTION_S): what status counts outcomes over. */
+#define RELAY_RETENTION_DEFAULT_S 604800
+
+struct outbox_args {
+    enum { OUTBOX_STATUS, OUTBOX_RETRY, OUTBOX_SKIP } action;
+    bool json;
+    int64_t id;
+};
+
+/* `outbox status [--json] | retry ID | skip ID` into *a; 0, or EXIT_USAGE with the line printed. */
+static int parse_outbox_args(int argc, char **argv, struct outbox_args *a)
+{
+    *a = (struct outbox_args){OUTBOX_STATUS, false, 0};
+    const char *sub = argv[0];
+    if (strcmp(sub, "status") == 0) {
+        for (int i = 1; i < argc; i++) {
+            if (strcmp(argv[i], "--json") != 0)
+                return fail(EXIT_USAGE, "outbox status: unknown argument '%s' (see wardenctl help outbox)",
+                            argv[i]);
+            a->json = true;
+        }
+        return 0;
+    }
+    if (strcmp(sub, "retry") != 0 && strcmp(sub, "skip") != 0)
+        return fail(EXIT_USAGE, "outbox: unknown action '%s' (status, retry or skip; see wardenctl help outbox)",
+                    sub);
+    a->action = sub[0] == 'r' ? OUTBOX_RETRY : OUTBOX_SKIP;
+    if (argc != 2)
+        return fail(EXIT_USAGE, "usage: wardenctl outbox %s ID", sub);
+    if (parse_int64(argv[1], 1, INT64_MAX, &a->id) < 0)
+        return fail(EXIT_USAGE, "outbox %s: invalid event id '%s' (the event's decimal _id)", sub, argv[1]);
+    return 0;
+}
+
+static int check_outbox(int argc, char **argv)
+{
+    struct outbox_args a;
+    return parse_outbox_args(argc, argv, &a);
+}
+
+static void print_when(const char *label, int64_t ms)
+{
+    char when[48];
+    format_iso8601(ms, when, sizeof when);
+    printf("%s%s", label, when);
+}
+
+static void print_checkpoint(const char *stream, const struct outbox_checkpoint *cp)
+{
+    printf("checkpoint %-16s ", stream);
+    if (!cp->present) {
+        puts("none yet");
+        return;
+    }
+    printf("up to %lld", (long long)cp->upto);
+    print_when(", written ", cp->at_ms);
+    printf(" by %s\n", cp->relay[0] ? cp->relay : "?");
+}
+
+static void print_outbox_status(const struct outbox_status *st, int64_t now)
+{
+    if (!st->has_lease) {
+        puts("lease: none (no relay has run against this database)");
+    } else {
+        printf("lease: %s, term %lld", st->holder, (long long)st->term);
+        print_when(st->expires_at_ms > now ? ", until " : ", expired at ", st->expires_at_ms);
+        puts(st->expires_at_ms > now ? "" : " (no relay is delivering)");
+    }
+    print_checkpoint(OUTBOX_GATEWAY, &st->gateway);
+    print_checkpoint(OUTBOX_GAME, &st->game);
+    print_checkpoint("outbox_commands", &st->commands);
+    printf("commands not yet applied: %lld\n\n", (long long)st->commands_pending);
+    printf("%-16s %-4s %8s %8s %7s %7s %7s  %s\n", "ENDPOINT", "URL", "BACKLOG", "RETRYING", "FAILED",
+           "EXPIRED", "SKIPPED", "OLDEST UNDELIVERED (ID TYPE TARGET AGE)");
+    for (size_t i = 0; i < st->n_endpoints; i++) {
+        const struct outbox_endpoint_status *ep = &st->endpoints[i];
+        char oldest[200] = "-";
+        if (ep->has_oldest)
+            snprintf(oldest, sizeof oldest, "%lld %s %s %llds", (long long)ep->oldest.id, ep->oldest.type,
+                     ep->oldest.target, (long long)((now - ep->oldest.created_at_ms) / 1000));
+        printf("%-16s %-4s %7lld%s %8lld %7lld %7lld %7lld  %s\n", ep->endpoint.name,
+               ep->endpoint.configured ? "set" : "-", (long long)ep->backlog, st->capped ? "+" : " ",
+               (long long)ep->retrying, (long long)ep->failed, (long long)ep->expired,
+               (long long)ep->skipped, oldest);
+    }
+    bool header = false;
+    for (size_t i = 0; i < st->n_endpoints; i++) {
+        const struct outbox_endpoint_status *ep = &st->endpoints[i];
+        for (size_t k = 0; k < ep->n_listed; k++) {
+            const struct outbox_retrying *r = &ep->listed[k];
+            if (!header) {
+                printf("\nretrying:\n%-20s %-16s %-16s %-44s %8s  %-32s %s\n", "ID", "ENDPOINT", "TYPE", "TARGET",
+                       "ATTEMPTS", "NEXT", "LAST ANSWER");
+                header = true;
+            }
+            char next[48], last[200];
+            format_iso8601(r->next_at_ms, next, sizeof next);
+            if (r->status)
+                snprintf(last, sizeof last, "%lld %s", (long long)r->status, r->error);
+            else
+                snprintf(last, sizeof last, "%s", r->error[0] ? r->error : "-");
+            char shown[400];
+            log_escape(shown, sizeof shown, last, strlen(last), false);
+            printf("%-20lld %-16s %-16s %-44s %8lld  %-32s %s\n", (long long)r->event.id, ep->endpoint.name,
+                   r->event.type, r->event.target, (long long)r->attempts, next, shown);
+        }
+    }
+    if (st->capped)
+        printf("\n+: a walk stopped after %d documents: the figures are at least these\n",
+               OUTBOX_STATUS_WALK_MAX);
+}
+
+static void json_event(struct jsonw *w, const struct outbox_event *ev, int64_t now)
+{
+    jsonw_key(w, "id");
+    jsonw_id(w, ev->id);
+    jsonw_kv_string(w, "outbox", ev->outbox);
+    jsonw_kv_string(w, "type", ev->type);
+    jsonw_kv_string(w, "target", ev->target);
+    jsonw_key(w, "created_at");
+    jsonw_date(w, ev->created_at_ms);
+    jsonw_kv_int(w, "age_s", (now - ev->created_at_ms) / 1000);
+}
+
+static void json_checkpoint(struct jsonw *w, const char *stream, const struct outbox_checkpoint *cp)
+{
+    jsonw_key(w, stream);
+    if (!cp->present) {
+        jsonw_null(w);
+        return;
+    }
+    jsonw_object_begin(w);
+    jsonw_key(w, "upto");
+    jsonw_id(w, cp->upto);
+    jsonw_key(w, "at");
+    jsonw_date(w, cp->at_ms);
+    jsonw_kv_string(w, "relay", cp->relay);
+    jsonw_object_end(w);
+}
+
+static void print_outbox_json(const struct outbox_status *st, int64_t now, int64_t retention_s)
+{
+    struct buf out = BUF_INIT;
+    struct jsonw w;
+    jsonw_init(&w, &out);
+    jsonw_object_begin(&w);
+    jsonw_key(&w, "lease");
+    if (!st->has_lease) {
+        jsonw_null(&w);
+    } else {
+        jsonw_object_begin(&w);
+        jsonw_kv_string(&w, "holder", st->holder);
+        jsonw_key(&w, "term");
+        jsonw_id(&w, st->term);
+        jsonw_key(&w, "expires_at");
+        jsonw_date(&w, st->expires_at_ms);
+        jsonw_kv_bool(&w, "expired", st->expires_at_ms <= now);
+        jsonw_object_end(&w);
+    }
+    jsonw_key(&w, "checkpoints");
+    jsonw_object_begin(&w);
+    json_checkpoint(&w, OUTBOX_GATEWAY, &st->gateway);
+    json_checkpoint(&w, OUTBOX_GAME, &st->game);
+    json_checkpoint(&w, "outbox_commands", &st->commands);
+    jsonw_object_end(&w);
+    jsonw_kv_int(&w, "commands_pending", st->commands_pending);
+    jsonw_kv_int(&w, "retention_s", retention_s);
+    jsonw_kv_bool(&w, "capped", st->capped);
+    jsonw_key(&w, "endpoints");
+    jsonw_array_begin(&w);
+    for (size_t i = 0; i < st->n_endpoints; i++) {
+        const struct outbox_endpoint_status *ep = &st->endpoints[i];
+        jsonw_object_begin(&w);
+        jsonw_kv_string(&w, "name", ep->endpoint.name);
+        jsonw_kv_bool(&w, "configured", ep->endpoint.configured);
+        jsonw_kv_int(&w, "backlog", ep->backlog);
+        jsonw_key(&w, "oldest");
+        if (ep->has_oldest) {
+            jsonw_object_begin(&w);
+            json_event(&w, &ep->oldest, now);
+            jsonw_object_end(&w);
+        } else {
+            jsonw_null(&w);
+        }
+        jsonw_kv_int(&w, "retrying_count", ep->retrying);
+        jsonw_key(&w, "retrying");
+        jsonw_array_begin(&w);
+        for (size_t k = 0; k < ep->n_listed; k++) {
+            const struct outbox_retrying *r = &ep->listed[k];
+            jsonw_object_begin(&w);
+            json_event(&w, &r->event, now);
+            jsonw_kv_int(&w, "attempts", r->attempts);
+            jsonw_kv_int(&w, "status", r->status);
+            jsonw_kv_string(&w, "error", r->error);
+            jsonw_key(&w, "next_at");
+            jsonw_date(&w, r->next_at_ms);
+            jsonw_object_end(&w);
+        }
+        jsonw_array_end(&w);
+        jsonw_kv_int(&w, "failed", ep->failed);
+        jsonw_kv_int(&w, "expired", ep->expired);
+        jsonw_kv_int(&w, "skipped", ep->skipped);
+        jsonw_object_end(&w);
+    }
+    jsonw_array_end(&w);
+    jsonw_object_end(&w);
+    puts(buf_cstr(&out));
+    buf_free(&out);
+}
+
+static int outbox_print_status(struct ctl *ctl, bool json)
+{
+    int64_t retention_s = RELAY_RETENTION_DEFAULT_S;
+    const char *retention = outbox_endpoint_getenv("WARDEN_RELAY_RETENTION_S", NULL);
+    if (retention && parse_int64(retention, 1, INT64_MAX / 1000, &retention_s) < 0)
+        return fail(EXIT_USAGE, "WARDEN_RELAY_RETENTION_S: must be a number of seconds, not '%s'", retention);
+    struct outbox_status *st = mem_calloc(1, sizeof *st);
+    int64_t now = clock_wall_ms();
+    bson_error_t e;
+    int rc = 0;
+    if (store_outbox_status(ctl->db, outbox_endpoint_getenv, NULL, now, retention_s * 1000, st, &e) != STORE_OK)
+        rc = db_fail(&e);
+    else if (json)
+        print_outbox_json(st, now, retention_s);
+    else
+        print_outbox_status(st, now);
+    free(st);
+    return rc;
+}
+
+static int outbox_refused(const struct domain_result *r)
+{
+    if (r->status == DOMAIN_NOT_FOUND || r->status == DOMAIN_REFUSED)
+        return fail(EXIT_NOT_FOUND, "%s", r->message);
+    return refused(r, "event");
+}
+
+static int cmd_outbox(struct ctl *ctl, int argc, char **argv)
+{
+    struct outbox_args a;
+    int rc = parse_outbox_args(argc, argv, &a);
+    if (rc)
+        return rc;
+    if (a.action == OUTBOX_STATUS)
+        return outbox_print_status(ctl, a.json);
+    struct outbox_action out;
+    struct domain_result r;
+    if (a.action == OUTBOX_RETRY) {
+        if (!outbox_retry(&ctl->domain, a.id, &out, &r))
+            return outbox_refused(&r);
+        printf("event %lld (%s %s %s): ", (long long)a.id, out.event.outbox, out.event.type, out.event.target);
+        if (out.had_outcome)
+            printf("%s outcome deleted; ", out.outcome.state);
+        printf("retry command %lld queued for the relay\n", (long long)out.command_id);
+        return 0;
+    }
+    if (!outbox_skip(&ctl->domain, a.id, outbox_endpoint_getenv, NULL, &out, &r))
+        return outbox_refused(&r);
+    printf("event %lld (%s %s %s) skipped (endpoint %s); skip command %lld queued for the relay\n",
+           (long long)a.id, out.event.outbox, out.event.type, out.event.target, out.endpoint,
+           (long long)out.command_id);
+    return 0;
+}
+
 /* --- pool status ---------------------------------------------------------- */
 
 static int cmd_status(struct ctl *ctl, int argc, char **argv)
@@ -968,10 +1180,13 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
         uint32_t len;
         if (bson_iter_init_find(&pool, &doc, "pool") && BSON_ITER_HOLDS_DOCUMENT(&pool)) {
             bson_iter_document(&pool, &len, &data);
-            if (bson_init_static(&pool_doc, data, len))
-                printf("pool: up %lld s, %lld workers wanted, %lld processes (%lld busy, %lld idle), "
-                       "%lld requests, %lld slow, %lld respawns, %lld timeouts\n",
-                       (long long)doc_int(&pool_doc, "uptime_s", 0),
+            char pm[16] = "static";
+            if (bson_init_static(&pool_doc, data, len)) {
+                doc_string(&pool_doc, "pm", pm, sizeof pm);
+                printf("pool: up %lld s, pm %s, %lld workers wanted, %lld processes (%lld busy, "
+                       "%lld idle), %lld requests, %lld slow, %lld respawns, %lld timeouts, "
+                       "%lld spawns, %lld reaps\n",
+                       (long long)doc_int(&pool_doc, "uptime_s", 0), pm,
                        (long long)doc_int(&pool_doc, "workers_wanted", 0),
                        (long long)doc_int(&pool_doc, "processes", 0),
                        (long long)doc_int(&pool_doc, "active", 0),
@@ -979,7 +1194,10 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
                        (long long)doc_int(&pool_doc, "accepted_requests", 0),
                        (long long)doc_int(&pool_doc, "slow_requests", 0),
                        (long long)doc_int(&pool_doc, "respawns", 0),
-                       (long long)doc_int(&pool_doc, "timeouts", 0));
+                       (long long)doc_int(&pool_doc, "timeouts", 0),
+                       (long long)doc_int(&pool_doc, "spawns", 0),
+                       (long long)doc_int(&pool_doc, "reaps", 0));
+            }
         }
         printf("%-5s %-8s %-9s %-9s %s\n", "SLOT", "PID", "STATE", "REQUESTS", "CURRENT");
         if (bson_iter_init_find(&workers, &doc, "workers") && bson_iter_recurse(&workers, &w)) {
@@ -1133,12 +1351,36 @@ static const struct command commands[] = {
      "  --action ACTION    entries of this action, e.g. user.delete, invite.create\n"
      "  --target TYPE:ID   entries about this object, e.g. user:1234, invite:AbC123\n"
      "  --since DATE       entries made at or after DATE, UTC: YYYY-MM-DD or\n"
-     "                     YYYY-MM-DDTHH:MM[:SS][Z]\n"
+     "                     YYYY-MM-DDTHH:MM[:SS[.mmm]][Z]\n"
      "  --limit N          at most N entries (1..10000; default 50)\n"
      "  --json             one JSON object per line instead of the table\n\n"
      "prints: a table (TIME, ACTOR as realm:name, ACTION, TARGET, REQUEST ID), or with\n"
      "--json lines of {id, created_at, actor: {realm, id, name}, action, target: {type,\n"
      "id}, before?, after?, request_id}\n"},
+    {"outbox", "status [--json] | retry ID | skip ID", 1, 2, true, cmd_outbox, check_outbox,
+     "warden-relay's backlog and failures; retry or skip one event",
+     "Read or act on the outboxes warden-relay delivers (gateway_events for the chat\n"
+     "gateway, game_commands for the game server).\n\n"
+     "  status [--json]  the relay's lease (holder, expiry) and checkpoints, then per\n"
+     "                   endpoint: the backlog (events past the checkpoint without an\n"
+     "                   outcome), the oldest of them (id, type, target, age), those\n"
+     "                   retrying (attempts, last answer, next attempt), and the failed,\n"
+     "                   expired and skipped outcomes within WARDEN_RELAY_RETENTION_S\n"
+     "                   (default 604800). An event's endpoint is WARDEN_RELAY_<TYPE>_URL's\n"
+     "                   when that is set, else gateway or game: give the relay's env file\n"
+     "                   (--env-file /etc/warden/relay.env) to see its endpoints.\n"
+     "  retry ID         deliver the event again: its failed, expired or skipped outcome\n"
+     "                   is deleted and the relay is told to retry it now (a delivered\n"
+     "                   event is refused). Audited as outbox.retry.\n"
+     "  skip ID          record the event skipped, so that its target's later events go\n"
+     "                   on without it (an event with an outcome is refused, naming it).\n"
+     "                   Audited as outbox.skip.\n\n"
+     "arguments:\n"
+     "  ID               the event's _id, in decimal (either outbox)\n"
+     "  --json           one JSON object: {lease, checkpoints, commands_pending,\n"
+     "                   retention_s, capped, endpoints: [{name, configured, backlog,\n"
+     "                   oldest, retrying_count, retrying: [...], failed, expired, skipped}]}\n\n"
+     "exit status: 1 for an unknown event or one whose outcome refuses the action.\n"},
     {"delete-invite", "CODE", 1, 1, true, cmd_delete_invite, NULL, "delete an instance invite",
      "Delete an instance invite (audited as invite.delete).\n\n"
      "arguments:\n"

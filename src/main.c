@@ -67,7 +67,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "warden: %s\n", err);
         return 2;
     }
-    if (config_load_environment(&cfg, err, sizeof err) < 0) {
+    if (config_load_environment(&cfg, err, sizeof err) < 0 ||
+        config_check(&cfg, err, sizeof err) < 0) {
         fprintf(stderr, "warden: %s\n", err);
         return 2;
     }

@@ -5,9 +5,15 @@
  * sigtimedwait in a loop that wakes at least every TICK_MS, so supervision
  * (timeouts, respawns, the stop deadline) needs no async-signal-safe tricks.
  *
- * Slots: the scoreboard has two slots per wanted worker, so a rolling restart
- * can run a full new generation beside the old one until the new one is
- * accepting.
+ * Slots: the scoreboard has two slots per worker the pool may have, so a
+ * rolling restart can run a full new generation beside the old one until
+ * the new one is accepting.
+ *
+ * Sizing (--pm, PHP-FPM's pm): `static` keeps --workers; `dynamic` and
+ * `ondemand` move a target between their bounds each tick (size_pool): more
+ * when too few are idle, or when a connection waits and none is idle (the
+ * master then polls the listening socket too), at most doubling per tick;
+ * fewer by stopping workers idle past --idle-timeout.
  *
  * The database schema is put in place before the first worker is forked
  * (schema_setup.h); when the database is down then, the schema process
@@ -16,11 +22,13 @@
 #include "warden/pool.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +51,8 @@
 /* A schema process that died before the schema was in place (killed, out of
  * memory) is replaced after this long. */
 #define SCHEMA_RESPAWN_US (5 * 1000 * 1000)
+/* Workers a dynamic or ondemand pool may add in one tick, at most (PHP-FPM's cap). */
+#define SPAWN_RATE_MAX 32
 
 struct slot_watch {             /* master-private facts about a slot */
     uint64_t spawned_us;
@@ -66,6 +76,9 @@ struct pool {
     uint64_t stop_deadline_us;
     pid_t schema_pid;           /* the schema process, 0 when none runs */
     uint64_t schema_respawn_us; /* start one at this time; 0: not needed */
+    int target;                 /* current-generation workers wanted now */
+    int spawn_rate;             /* what the next tick short of workers may add */
+    int signal_fd;              /* the master's blocked signals, read by poll */
 };
 
 static bool slot_live(const struct scoreboard_slot *s)
@@ -95,15 +108,17 @@ static int spawn(struct pool *p, int index)
         return -1;
     }
     if (pid == 0) {
+        close(p->signal_fd);
         struct worker_context ctx = {p->cfg, p->listener, p->sb, index, p->master_pid};
         worker_run(&ctx);
     }
     s->pid = pid;
+    __atomic_add_fetch(&p->sb->spawns, 1, __ATOMIC_RELAXED);
     log_debug("started worker pid %d in slot %d", (int)pid, index);
     return 0;
 }
 
-/* Keep the wanted number of current-generation workers running. */
+/* Keep the target number of current-generation workers running. */
 static void ensure_workers(struct pool *p)
 {
     if (p->stopping)
@@ -113,7 +128,7 @@ static void ensure_workers(struct pool *p)
         if (slot_current(p, &p->sb->slots[i]))
             current++;
     uint64_t now = clock_monotonic_us();
-    for (int i = 0; i < p->sb->capacity && current < p->cfg->workers; i++) {
+    for (int i = 0; i < p->sb->capacity && current < p->target; i++) {
         if (slot_live(&p->sb->slots[i]))
             continue;
         if (now < p->next_spawn_us)
@@ -286,7 +301,7 @@ static void rolling_step(struct pool *p)
             ready++;
     }
     bool late = clock_monotonic_us() > p->rolling_deadline_us;
-    if (ready >= p->cfg->workers || (late && ready > 0)) {
+    if (ready >= p->target || (late && ready > 0)) {
         signal_workers(p, SIGTERM, true);
         p->rolling = false;
         log_info("rolling restart: %d new workers serving, old ones finishing", ready);
@@ -296,6 +311,119 @@ static void rolling_step(struct pool *p)
                  (int)(ROLLING_WAIT_US / 1000000));
         p->rolling_warned = true;
     }
+}
+
+/* Current-generation workers that are not stopping, by state. */
+struct census {
+    int live, idle, starting;
+};
+
+static void take_census(const struct pool *p, struct census *c)
+{
+    memset(c, 0, sizeof *c);
+    for (int i = 0; i < p->sb->capacity; i++) {
+        const struct scoreboard_slot *s = &p->sb->slots[i];
+        if (!slot_current(p, s))
+            continue;
+        c->live++;
+        c->idle += s->state == SLOT_IDLE;
+        c->starting += s->state == SLOT_STARTING;
+    }
+}
+
+/* Whether a new worker could be started for a waiting connection now: the
+ * master then watches the listening socket (never while one is starting,
+ * or the waiting connection would wake it without end). */
+static bool watch_listener(const struct pool *p)
+{
+    if (p->cfg->pm == POOL_STATIC || p->stopping || clock_monotonic_us() < p->next_spawn_us)
+        return false;
+    struct census c;
+    take_census(p, &c);
+    return c.idle == 0 && c.starting == 0 && c.live < p->cfg->workers_max;
+}
+
+static bool connection_waiting(const struct pool *p)
+{
+    struct pollfd pfd = {p->listener->fd, POLLIN, 0};
+    return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
+}
+
+/* Raise the target by the spawn rate (doubling it for the next tick). */
+static void grow(struct pool *p, const struct census *c, const char *why)
+{
+    int want = c->live + p->spawn_rate;
+    if (want > p->cfg->workers_max)
+        want = p->cfg->workers_max;
+    if (want > p->target) {
+        log_debug("pm %s: %s (%d idle, %d starting of %d): %d -> %d workers",
+                  config_pm_name(p->cfg->pm), why, c->idle, c->starting, c->live, p->target, want);
+        p->target = want;
+    }
+    if (p->spawn_rate < SPAWN_RATE_MAX)
+        p->spawn_rate *= 2;
+}
+
+/* Stop workers idle past --idle-timeout, longest idle first, while more
+ * than keep_idle are idle and more than floor live. */
+static void reap_idle(struct pool *p, const struct census *c, int keep_idle, int floor)
+{
+    uint64_t now = clock_monotonic_us(), limit = (uint64_t)p->cfg->idle_timeout_s * 1000000u;
+    int stopped = 0;
+    while (c->idle - stopped > keep_idle && c->live - stopped > floor) {
+        int pick = -1;
+        uint64_t longest = 0;
+        for (int i = 0; i < p->sb->capacity; i++) {
+            const struct scoreboard_slot *s = &p->sb->slots[i];
+            uint64_t since = s->idle_since_us;
+            if (!slot_current(p, s) || s->state != SLOT_IDLE || since == 0 || now < since)
+                continue;
+            if (now - since >= limit && now - since > longest) {
+                longest = now - since;
+                pick = i;
+            }
+        }
+        if (pick < 0)
+            break;
+        struct scoreboard_slot *s = &p->sb->slots[pick];
+        log_debug("pm %s: stopping worker pid %d, idle %llu s", config_pm_name(p->cfg->pm),
+                  (int)s->pid, (unsigned long long)(longest / 1000000));
+        s->retiring = 1;
+        kill(s->pid, SIGTERM);
+        __atomic_add_fetch(&p->sb->reaps, 1, __ATOMIC_RELAXED);
+        stopped++;
+    }
+    if (stopped)
+        p->target = c->live - stopped;
+}
+
+/* --pm dynamic and ondemand: move the target (see the top of this file). */
+static void size_pool(struct pool *p)
+{
+    if (p->cfg->pm == POOL_STATIC || p->stopping)
+        return;
+    struct census c;
+    take_census(p, &c);
+    bool waiting = c.idle == 0 && c.starting == 0 && connection_waiting(p);
+    if (p->cfg->pm == POOL_DYNAMIC) {
+        if (c.idle + c.starting < p->cfg->spare_min)
+            grow(p, &c, "too few idle");
+        else if (waiting)
+            grow(p, &c, "a connection waits");
+        else
+            p->spawn_rate = 1;
+        if (c.idle > p->cfg->spare_max)
+            reap_idle(p, &c, p->cfg->spare_max, p->cfg->workers_min);
+        if (p->target < p->cfg->workers_min)
+            p->target = p->cfg->workers_min;
+    } else {
+        if (waiting)
+            grow(p, &c, "a connection waits");
+        else
+            p->spawn_rate = 1;
+        reap_idle(p, &c, 0, 0);
+    }
+    p->sb->workers_wanted = p->target;
 }
 
 static int live_workers(const struct pool *p)
@@ -320,6 +448,43 @@ static void begin_stop(struct pool *p, int sig)
         kill(p->schema_pid, SIGTERM); /* it has nothing to finish: an attempt is idempotent */
 }
 
+/* A signal the master took (they are blocked and read from its signalfd). */
+static void on_signal(struct pool *p, int sig)
+{
+    switch (sig) {
+    case SIGTERM:
+    case SIGINT:
+        begin_stop(p, sig);
+        break;
+    case SIGHUP:
+        if (!p->stopping) {
+            /* A reload while one is under way: the workers it started
+             * (perhaps not serving yet) hold the spare slots, so the
+             * newest generation could not start before the fallback
+             * deadline, which then retires every worker at once. Retire
+             * them instead; the generation before keeps serving until
+             * the newest one is ready. */
+            if (p->rolling)
+                retire_generation(p, p->generation);
+            p->generation++;
+            p->rolling = true;
+            p->rolling_deadline_us = clock_monotonic_us() + ROLLING_WAIT_US;
+            p->rolling_warned = false;
+            log_info("SIGHUP: rolling restart of %d workers", p->target);
+        }
+        break;
+    case SIGUSR1:
+        if (log_reopen() < 0)
+            log_error("cannot reopen the log: %s", strerror(errno));
+        signal_workers(p, SIGUSR1, false);
+        if (p->schema_pid > 0)
+            kill(p->schema_pid, SIGUSR1);
+        break;
+    default:
+        break;
+    }
+}
+
 int pool_run(const struct config *cfg, struct listener *listener)
 {
     struct pool p;
@@ -327,8 +492,17 @@ int pool_run(const struct config *cfg, struct listener *listener)
     p.cfg = cfg;
     p.listener = listener;
     p.master_pid = getpid();
-    p.sb = scoreboard_create(cfg->workers * 2);
-    p.sb->workers_wanted = cfg->workers;
+    int most = cfg->pm == POOL_STATIC ? cfg->workers : cfg->workers_max;
+    p.sb = scoreboard_create(most * 2);
+    p.target = cfg->pm == POOL_STATIC    ? cfg->workers
+               : cfg->pm == POOL_DYNAMIC ? (cfg->workers_min > cfg->spare_min ? cfg->workers_min
+                                                                             : cfg->spare_min)
+                                         : 0;
+    if (p.target > most)
+        p.target = most;
+    p.spawn_rate = 1;
+    p.sb->pm = (int)cfg->pm;
+    p.sb->workers_wanted = p.target;
     p.watch = mem_calloc((size_t)p.sb->capacity, sizeof *p.watch);
 
     sigset_t set;
@@ -340,8 +514,18 @@ int pool_run(const struct config *cfg, struct listener *listener)
     sigaddset(&set, SIGUSR1);
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    p.signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (p.signal_fd < 0) {
+        log_error("signalfd: %s", strerror(errno));
+        return 1;
+    }
 
-    log_info("pool started: %d workers on %s", cfg->workers, listener->description);
+    if (cfg->pm == POOL_STATIC)
+        log_info("pool started: %d workers on %s", cfg->workers, listener->description);
+    else
+        log_info("pool started: --pm %s, %d of %d..%d workers on %s", config_pm_name(cfg->pm),
+                 p.target, cfg->pm == POOL_DYNAMIC ? cfg->workers_min : 0, cfg->workers_max,
+                 listener->description);
     /* Before the first fork, so that a pool started on a reachable database
      * serves no request without its indexes. The client it uses is gone
      * when it returns. */
@@ -350,41 +534,13 @@ int pool_run(const struct config *cfg, struct listener *listener)
     ensure_workers(&p);
 
     for (;;) {
-        struct timespec tick = {0, TICK_MS * 1000000L};
-        siginfo_t info;
-        int sig = sigtimedwait(&set, &info, &tick);
-        switch (sig) {
-        case SIGTERM:
-        case SIGINT:
-            begin_stop(&p, sig);
-            break;
-        case SIGHUP:
-            if (!p.stopping) {
-                /* A reload while one is under way: the workers it started
-                 * (perhaps not serving yet) hold the spare slots, so the
-                 * newest generation could not start before the fallback
-                 * deadline, which then retires every worker at once. Retire
-                 * them instead; the generation before keeps serving until
-                 * the newest one is ready. */
-                if (p.rolling)
-                    retire_generation(&p, p.generation);
-                p.generation++;
-                p.rolling = true;
-                p.rolling_deadline_us = clock_monotonic_us() + ROLLING_WAIT_US;
-                p.rolling_warned = false;
-                log_info("SIGHUP: rolling restart of %d workers", cfg->workers);
-            }
-            break;
-        case SIGUSR1:
-            if (log_reopen() < 0)
-                log_error("cannot reopen the log: %s", strerror(errno));
-            signal_workers(&p, SIGUSR1, false);
-            if (p.schema_pid > 0)
-                kill(p.schema_pid, SIGUSR1);
-            break;
-        default:
-            break;
-        }
+        struct pollfd fds[2] = {{p.signal_fd, POLLIN, 0}, {-1, POLLIN, 0}};
+        if (watch_listener(&p))
+            fds[1].fd = listener->fd;
+        poll(fds, 2, TICK_MS);
+        struct signalfd_siginfo info;
+        while (read(p.signal_fd, &info, sizeof info) == (ssize_t)sizeof info)
+            on_signal(&p, (int)info.ssi_signo);
         reap(&p);
         if (p.stopping) {
             if (live_workers(&p) == 0 && p.schema_pid == 0)
@@ -402,6 +558,7 @@ int pool_run(const struct config *cfg, struct listener *listener)
             continue;
         }
         check_timeouts(&p);
+        size_pool(&p);
         ensure_workers(&p);
         rolling_step(&p);
         if (p.schema_respawn_us && clock_monotonic_us() >= p.schema_respawn_us)
@@ -409,6 +566,7 @@ int pool_run(const struct config *cfg, struct listener *listener)
     }
 
     log_info("pool stopped");
+    close(p.signal_fd);
     listener_close(listener);
     free(p.watch);
     scoreboard_destroy(p.sb);

@@ -118,10 +118,16 @@ void scoreboard_request_begin(struct scoreboard_slot *slot, const char *method, 
     __atomic_store_n(&slot->state, SLOT_BUSY, __ATOMIC_RELEASE);
 }
 
+void scoreboard_idle(struct scoreboard_slot *slot)
+{
+    slot->idle_since_us = clock_monotonic_us();
+    __atomic_store_n(&slot->state, SLOT_IDLE, __ATOMIC_RELEASE);
+}
+
 void scoreboard_request_end(struct scoreboard_slot *slot)
 {
     slot->requests++;
-    __atomic_store_n(&slot->state, SLOT_IDLE, __ATOMIC_RELEASE);
+    scoreboard_idle(slot);
 }
 
 void scoreboard_totals(const struct scoreboard *sb, struct scoreboard_totals *out)

@@ -189,7 +189,7 @@ _Noreturn void worker_run(const struct worker_context *ctx)
 
     unsigned long limit = request_limit(ctx->cfg->max_requests);
     unsigned long served = 0;
-    __atomic_store_n(&slot->state, SLOT_IDLE, __ATOMIC_RELEASE);
+    scoreboard_idle(slot);
     log_debug("worker ready in slot %d", ctx->slot_index);
 
     while (!stop_requested) {

@@ -105,6 +105,9 @@ void api_voice_region_create(struct app *app, struct request *req, struct respon
 void api_voice_server_create(struct app *app, struct request *req, struct response *res);
 void api_voice_region_deprecate(struct app *app, struct request *req, struct response *res);
 
+/* src/api/audit_log.c */
+void api_admin_audit_log(struct app *app, struct request *req, struct response *res);
+
 /* src/api/guilds.c */
 extern const struct route_body api_guild_create_body, api_guild_patch_body, api_features_body;
 bool api_guild_id_known(struct app *app, struct request *req, struct response *res);

@@ -25,9 +25,17 @@
  * (see snowflake.h): 15 workers use slots 0..29. */
 #define CONFIG_MAX_WORKERS 15
 
+/* How the master sizes the pool (PHP-FPM's pm): see config.c's --pm. */
+enum pool_mode { POOL_STATIC, POOL_DYNAMIC, POOL_ONDEMAND };
+
 struct config {
     char listen[512];          /* "unix:/path" or "host:port"; "" = inherited socket */
     int workers;
+    enum pool_mode pm;
+    int workers_min;           /* dynamic */
+    int workers_max;           /* dynamic, ondemand; 0 until config_check: --workers */
+    int spare_min, spare_max;  /* dynamic: idle workers kept */
+    int idle_timeout_s;        /* dynamic, ondemand */
     long max_requests;         /* 0 = never recycle */
     int request_timeout_s;
     int slow_ms;               /* 0 = off */
@@ -61,6 +69,7 @@ enum config_type {
     CONFIG_LOG_LEVEL,
     CONFIG_LOG_FILE,   /* a path; "-" is stderr */
     CONFIG_SECRET,     /* min..max bytes, from the variable or the file env_file names */
+    CONFIG_PM,         /* static, dynamic or ondemand */
 };
 
 struct config_option {
@@ -109,6 +118,16 @@ int config_parse(struct config *c, int argc, char **argv, char *err, size_t err_
  * token lifetimes. Returns 0, or -1 with a one-line reason in err.
  */
 int config_load_environment(struct config *c, char *err, size_t err_size);
+
+/**
+ * After parsing: check the settings that bound one another (the pool
+ * mode's sizes) and resolve --workers-max's default (--workers). Returns 0,
+ * or -1 with one line in err.
+ */
+int config_check(struct config *c, char *err, size_t err_size);
+
+/** "static", "dynamic", "ondemand". */
+const char *config_pm_name(enum pool_mode pm);
 
 /** The --help text, generated from the table (plain text, wrapped at 80 columns). */
 const char *config_usage(void);

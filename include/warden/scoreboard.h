@@ -34,6 +34,7 @@ struct scoreboard_slot {
     volatile int64_t process_started_ms; /* wall clock */
     volatile int64_t request_started_ms; /* wall clock, for display */
     volatile uint64_t request_started_us;/* monotonic, for the timeout check */
+    volatile uint64_t idle_since_us;     /* monotonic: when it last became idle */
     char method[12];
     char uri[SCOREBOARD_URI_MAX];        /* path only: queries may carry secrets */
     char request_id[SCOREBOARD_RID_MAX]; /* for the master's lines about this request */
@@ -60,12 +61,15 @@ struct route_counters {
 struct scoreboard {
     int64_t started_ms;
     int capacity;
-    int workers_wanted;
+    int pm;                              /* enum pool_mode (config.h) */
+    volatile int workers_wanted;         /* the master's current target */
     volatile uint64_t retired_requests;  /* served by processes that have exited */
     volatile uint64_t slow_requests;
     volatile uint64_t respawns;
     volatile uint64_t timeouts;          /* workers killed by --request-timeout */
     volatile uint64_t crashes;           /* workers that died unasked (not recycled, not stopped) */
+    volatile uint64_t spawns;            /* worker processes started */
+    volatile uint64_t reaps;             /* idle workers stopped by --pm dynamic or ondemand */
     struct scoreboard_slot slots[];
 };
 
@@ -75,6 +79,9 @@ void scoreboard_destroy(struct scoreboard *sb);
 
 /** Name of a slot's state for status output ("stopping" when retiring). */
 const char *scoreboard_state_name(const struct scoreboard_slot *slot);
+
+/** Worker side: the slot is idle (at start, and after each request). */
+void scoreboard_idle(struct scoreboard_slot *slot);
 
 /** Worker side: mark the start and the end of a request in its own slot
  * (request_id may be NULL). */

@@ -150,6 +150,10 @@ enum store_status store_prefix_each(mongoc_collection_t *c, const char *prefix,
                                     const bson_t *projection, bool descending, int64_t limit,
                                     store_doc_fn fn, void *ctx, bson_error_t *e);
 
+/** The document with the greatest _id that starts with prefix into out (bson_init'ed; NOT_FOUND). */
+enum store_status store_prefix_newest(mongoc_collection_t *c, const char *prefix, bson_t *out,
+                                      bson_error_t *e);
+
 /** Delete every document whose _id starts with prefix; *deleted (may be NULL) gets the count. */
 enum store_status store_prefix_delete(mongoc_collection_t *c, const char *prefix,
                                       int64_t *deleted, bson_error_t *e);

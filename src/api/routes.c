@@ -53,6 +53,9 @@ const struct route api_routes[] = {
     {"PUT", "/api/v6/admin/voice/regions/{region}/deprecate", AUTH_CHAT_STAFF, DB, NULL, NULL,
      api_voice_region_deprecate, NULL},
 
+    /* chat admin: the audit log of both realms (src/api/audit_log.c) */
+    {"GET", "/api/v6/admin/audit-log", AUTH_CHAT_STAFF, DB, NULL, NULL, api_admin_audit_log, NULL},
+
     /* chat: guilds (src/api/guilds.c) */
     {"POST", "/api/v6/guilds", AUTH_CHAT_USER, DB, NULL, &api_guild_create_body, api_guilds_create, NULL},
     {"GET", "/api/v6/admin/guilds/{guild_id}", AUTH_CHAT_STAFF, DB, api_guild_id_known, NULL,

@@ -114,7 +114,10 @@ static void status_json(struct app *app, struct response *res)
     jsonw_key(&w, "started_at");
     jsonw_date(&w, sb->started_ms);
     jsonw_kv_int(&w, "uptime_s", (now_ms - sb->started_ms) / 1000);
+    jsonw_kv_string(&w, "pm", config_pm_name((enum pool_mode)sb->pm));
     jsonw_kv_int(&w, "workers_wanted", sb->workers_wanted);
+    jsonw_kv_int(&w, "spawns", (int64_t)sb->spawns);
+    jsonw_kv_int(&w, "reaps", (int64_t)sb->reaps);
     jsonw_kv_int(&w, "processes", t.total);
     jsonw_kv_int(&w, "active", t.active);
     jsonw_kv_int(&w, "idle", t.idle);
@@ -234,8 +237,16 @@ static void status_prometheus(struct app *app, struct response *res)
     buf_printf(b, "warden_workers{state=\"starting\"} %d\n", t.total - t.active - t.idle);
     metric(b, "warden_worker_processes", "gauge", "Live worker processes.");
     buf_printf(b, "warden_worker_processes %d\n", t.total);
-    metric(b, "warden_workers_wanted", "gauge", "Configured number of workers.");
+    metric(b, "warden_workers_wanted", "gauge",
+           "Workers the master keeps now (--workers, or --pm dynamic/ondemand's current target).");
     buf_printf(b, "warden_workers_wanted %d\n", sb->workers_wanted);
+    metric(b, "warden_pool_mode", "gauge", "The pool's --pm, as a label.");
+    buf_printf(b, "warden_pool_mode{pm=\"%s\"} 1\n", config_pm_name((enum pool_mode)sb->pm));
+    metric(b, "warden_worker_spawns_total", "counter", "Worker processes started.");
+    buf_printf(b, "warden_worker_spawns_total %llu\n", (unsigned long long)sb->spawns);
+    metric(b, "warden_worker_reaps_total", "counter",
+           "Idle workers stopped by --pm dynamic or ondemand.");
+    buf_printf(b, "warden_worker_reaps_total %llu\n", (unsigned long long)sb->reaps);
     if (queue >= 0) {
         metric(b, "warden_listen_queue", "gauge", "Connections waiting in the accept queue.");
         buf_printf(b, "warden_listen_queue %d\n", queue);

@@ -20,6 +20,8 @@
 #define FETCH_BATCH 64
 /* Entries read per batch of the backfill's walk. */
 #define BACKFILL_BATCH 256
+/* Postings read per query of a filtered read's walk down its list. */
+#define LIST_BATCH 256
 /* A key: kind, an escaped value (at most 3 bytes per byte of the value
  * fields below), separators and the padded id. Longer values are cut,
  * the same way when written and when read. */
@@ -270,36 +272,109 @@ static bool entry_step(const bson_t *doc, void *ctx)
     return !r->stop;
 }
 
+/* The exclusive upper bound on ids that q sets; INT64_MAX when it sets none. */
+static int64_t upper_id(const struct audit_query *q)
+{
+    int64_t upper = INT64_MAX;
+    if (q->until_ms > 0)
+        upper = first_id_at(q->until_ms);
+    if (q->below_id > 0 && q->below_id < upper)
+        upper = q->below_id;
+    return upper;
+}
+
+/* Newest first: the _id index read downwards from the upper bound, down to --since. */
+static enum store_status read_log(struct reader *r, int64_t upper)
+{
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, range, sort;
+    BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
+    BSON_APPEND_INT64(&range, "$gte", r->since_id);
+    if (upper < INT64_MAX)
+        BSON_APPEND_INT64(&range, "$lt", upper);
+    bson_append_document_end(&filter, &range);
+    BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
+    BSON_APPEND_INT32(&sort, "_id", -1);
+    bson_append_document_end(&opts, &sort);
+    BSON_APPEND_INT64(&opts, "limit", r->q->limit);
+    enum store_status s = store_each(db_collection(r->db, LOG), &filter, &opts, entry_step, r, r->e);
+    bson_destroy(&filter);
+    bson_destroy(&opts);
+    return s;
+}
+
+struct list_batch {
+    struct reader *r;
+    char last[KEY_SIZE]; /* the lowest key seen so far */
+    int64_t seen;
+    bool stopped;
+};
+
+static bool list_step(const bson_t *doc, void *ctx)
+{
+    struct list_batch *b = ctx;
+    bson_iter_t it;
+    if (bson_iter_init_find(&it, doc, "_id") && BSON_ITER_HOLDS_UTF8(&it))
+        snprintf(b->last, sizeof b->last, "%s", bson_iter_utf8(&it, NULL));
+    b->seen++;
+    if (!posting_step(doc, b->r))
+        b->stopped = true;
+    return !b->stopped;
+}
+
+/*
+ * The list under prefix walked downwards, a batch of keys at a time, from
+ * the posting of the upper bound (or the list's end) down to that of
+ * --since: {_id: {$gte: "<prefix><since>", $lt: <upper key, then the last
+ * key seen>}} sorted descending.
+ */
+static enum store_status read_list(struct reader *r, const char *prefix, int64_t upper)
+{
+    struct list_batch b = {.r = r};
+    char low[KEY_SIZE];
+    posting_key(prefix, r->since_id, low);
+    if (upper < INT64_MAX) {
+        posting_key(prefix, upper, b.last);
+    } else {
+        /* The list's end: the prefix with its final ':' raised to ';'. */
+        snprintf(b.last, sizeof b.last, "%s", prefix);
+        b.last[strlen(b.last) - 1] = ';';
+    }
+    for (;;) {
+        bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, range, sort;
+        BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
+        BSON_APPEND_UTF8(&range, "$gte", low);
+        BSON_APPEND_UTF8(&range, "$lt", b.last);
+        bson_append_document_end(&filter, &range);
+        BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
+        BSON_APPEND_INT32(&sort, "_id", -1);
+        bson_append_document_end(&opts, &sort);
+        BSON_APPEND_INT64(&opts, "limit", LIST_BATCH);
+        b.seen = 0;
+        enum store_status s = store_each(db_collection(r->db, KEYS), &filter, &opts, list_step, &b, r->e);
+        bson_destroy(&filter);
+        bson_destroy(&opts);
+        if (s != STORE_OK)
+            return s;
+        if (r->s != STORE_OK || b.stopped || b.seen < LIST_BATCH)
+            return r->s;
+    }
+}
+
 enum store_status store_audit_list(struct db *db, const struct audit_query *q, store_audit_fn fn,
                                    void *ctx, bson_error_t *e)
 {
     struct reader r = {.db = db, .q = q, .fn = fn, .ctx = ctx, .since_id = first_id_at(q->since_ms),
                        .s = STORE_OK, .e = e};
-    if (q->limit <= 0)
+    int64_t upper = upper_id(q);
+    if (q->limit <= 0 || upper <= r.since_id)
         return STORE_OK;
     const char *kind = q->target ? "target" : q->actor ? "actor" : q->action ? "action" : NULL;
-    if (!kind) {
-        /* Newest first: the _id index read downwards from the top, down to --since. */
-        bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, range, sort;
-        BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
-        BSON_APPEND_INT64(&range, "$gte", r.since_id);
-        bson_append_document_end(&filter, &range);
-        BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
-        BSON_APPEND_INT32(&sort, "_id", -1);
-        bson_append_document_end(&opts, &sort);
-        BSON_APPEND_INT64(&opts, "limit", q->limit);
-        enum store_status s = store_each(db_collection(db, LOG), &filter, &opts, entry_step, &r, e);
-        bson_destroy(&filter);
-        bson_destroy(&opts);
-        return s;
-    }
+    if (!kind)
+        return read_log(&r, upper);
     char prefix[KEY_SIZE];
     list_prefix(kind, q->target ? q->target : q->actor ? q->actor : q->action, prefix);
     r.prefix_len = strlen(prefix);
-    enum store_status s = store_prefix_each(db_collection(db, KEYS), prefix, NULL, true, 0,
-                                            posting_step, &r, e);
-    if (s == STORE_OK)
-        s = r.s;
+    enum store_status s = read_list(&r, prefix, upper);
     if (s == STORE_OK && !r.stop)
         s = flush(&r);
     return s;

@@ -52,6 +52,29 @@ static void default_int_option(mongoc_uri_t *uri, const char *option, int32_t va
         mongoc_uri_set_option_as_int32(uri, option, value);
 }
 
+/* Admin mutations are acknowledged by a majority of a replica set's members
+ * (one write that a failover cannot roll back), waiting at most
+ * DB_MAJORITY_WTIMEOUT_MS for them; a driver retries a write once on a
+ * network error or a failover (retryable writes: the server recognises the
+ * retry and applies it once). A URI that sets w (or retryWrites) keeps its
+ * own: the operator's choice wins, as for the timeouts. */
+#define DB_MAJORITY_WTIMEOUT_MS 5000
+
+static void default_write_concern(mongoc_uri_t *uri)
+{
+    if (!mongoc_uri_has_option(uri, MONGOC_URI_RETRYWRITES))
+        mongoc_uri_set_option_as_bool(uri, MONGOC_URI_RETRYWRITES, true);
+    if (mongoc_uri_has_option(uri, MONGOC_URI_W))
+        return;
+    mongoc_write_concern_t *wc = mongoc_write_concern_copy(mongoc_uri_get_write_concern(uri));
+    mongoc_write_concern_set_w(wc, MONGOC_WRITE_CONCERN_W_MAJORITY);
+    /* Below the socket timeout, so the server answers before the driver gives up. */
+    if (!mongoc_uri_has_option(uri, MONGOC_URI_WTIMEOUTMS))
+        mongoc_write_concern_set_wtimeout_int64(wc, DB_MAJORITY_WTIMEOUT_MS);
+    mongoc_uri_set_write_concern(uri, wc);
+    mongoc_write_concern_destroy(wc);
+}
+
 struct db *db_new(const char *uri_string, char *err, size_t err_size)
 {
     bson_error_t e;
@@ -65,6 +88,7 @@ struct db *db_new(const char *uri_string, char *err, size_t err_size)
     /* Bounded so a stalled server turns into a 503 instead of a request that
      * waits for --request-timeout to kill the worker. */
     default_int_option(uri, MONGOC_URI_SOCKETTIMEOUTMS, 10000);
+    default_write_concern(uri);
     if (!mongoc_uri_has_option(uri, MONGOC_URI_APPNAME))
         mongoc_uri_set_appname(uri, "warden");
 

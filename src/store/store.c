@@ -26,6 +26,9 @@ enum store_status store_error_kind(const bson_error_t *e)
     case MONGOC_ERROR_SERVER_SELECTION:
     case MONGOC_ERROR_STREAM:
     case MONGOC_ERROR_CLIENT:
+    /* A write the majority did not confirm within wtimeout (db.c): the
+     * replica set is degraded, which is an outage, not a bug. */
+    case MONGOC_ERROR_WRITE_CONCERN:
         return STORE_UNAVAILABLE;
     default:
         break;
@@ -286,6 +289,20 @@ enum store_status store_prefix_each(mongoc_collection_t *c, const char *prefix,
             break;
     }
     free(w.last);
+    return s;
+}
+
+enum store_status store_prefix_newest(mongoc_collection_t *c, const char *prefix, bson_t *out,
+                                      bson_error_t *e)
+{
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort;
+    store_prefix_filter(&filter, prefix, NULL, false);
+    BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
+    BSON_APPEND_INT32(&sort, "_id", -1);
+    bson_append_document_end(&opts, &sort);
+    enum store_status s = store_find_one(c, &filter, &opts, out, e);
+    bson_destroy(&filter);
+    bson_destroy(&opts);
     return s;
 }
 

@@ -90,20 +90,6 @@ static void expect_newest_first(const struct entries *en, const char *what)
         cr_expect_gt(entry_id(&en->docs[i - 1]), entry_id(&en->docs[i]), "%s: line %zu is out of order", what, i);
 }
 
-/* An invite made by the staff user through the API; its code into code. */
-static void api_invite(const struct fx_chat_user *staff, char code[16])
-{
-    struct http_response r;
-    fx_request("PUT", "/api/v6/admin/instance/invites", staff->auth, "{\"max_uses\": 3}", &r);
-    cr_assert_eq(r.status, 200, "PUT invite: %ld %s", r.status, r.body);
-    bson_t doc = BSON_INITIALIZER;
-    fx_json(&r, &doc);
-    snprintf(code, 16, "%s", fx_str(&doc, "code"));
-    cr_assert(*code, "no code: %s", r.body);
-    bson_destroy(&doc);
-    http_response_free(&r);
-}
-
 /* An invite made by the operator through wardenctl. */
 static void ctl_invite(char code[16])
 {
@@ -118,7 +104,7 @@ Test(audit_ctl, api_and_ctl_entries_by_each_filter_newest_first, .timeout = 120)
     struct fx_chat_user staff;
     fx_chat_user(&staff, true);
     char api_code[16], ctl_code[16], target_api[32], target_ctl[32];
-    api_invite(&staff, api_code);
+    fx_api_invite(&staff, api_code);
     ctl_invite(ctl_code);
     {
         struct http_response r;

@@ -4,6 +4,8 @@
  * through) must behave like production where clients can tell: JSON for
  * nginx's own errors, /status on loopback, the auth rate limit on the auth
  * endpoints only. These hold for any pool behind nginx, so they need no data.
+ * warden-relay's unit passes the same checks, its example env file documents
+ * every setting and its alert rules pass promtool.
  * The Makefile's side of deployment too: `make install` into a DESTDIR with
  * another PREFIX names that prefix everywhere, and each target's Debian
  * packages are its own (no test package for `make run`, every one for
@@ -128,12 +130,13 @@ static const char *shared_url(void)
 
 /* --- the files pass their tools' checks ---------------------------------- */
 
-/* The site SRC_DIR/warden.conf inside a minimal nginx.conf whose every path
- * is in a temp dir; its `listen` lines become one unix socket there, so
- * neither port 80 nor root is needed, and snippets/ (SRC_DIR's
- * warden-http.conf and warden-locations.conf) is the temp dir's own. SRC_DIR
- * is nginx/ in the repository or an installed share/warden/nginx/. */
-static void assert_site_passes_nginx_t(const char *src_dir)
+/* The site SRC_DIR/SITE (warden.conf, or warden-cluster.conf for several
+ * pool hosts) inside a minimal nginx.conf whose every path is in a temp dir;
+ * its `listen` lines become one unix socket there, so neither port 80 nor
+ * root is needed, and snippets/ (SRC_DIR's warden-http.conf and
+ * warden-locations.conf) is the temp dir's own. SRC_DIR is nginx/ in the
+ * repository or an installed share/warden/nginx/. */
+static void assert_site_passes_nginx_t(const char *src_dir, const char *site_name)
 {
     static const char *const snippets[] = {"warden-http.conf", "warden-locations.conf"};
     char dir[64], site_src[PATH_MAX], snippet[PATH_MAX], path[PATH_MAX + 64];
@@ -143,7 +146,7 @@ static void assert_site_passes_nginx_t(const char *src_dir)
     FILE *out;
 
     make_temp_dir(dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/warden.conf", src_dir);
+    snprintf(path, sizeof path, "%s/%s", src_dir, site_name);
     repo_path(path, site_src);
 
     snprintf(path, sizeof path, "%s/snippets", dir);
@@ -433,6 +436,17 @@ Test(deploy, site_next_to_debians_default_site, .fini = stop_debian_nginx, .time
                   r.body);
         http_response_free(&r);
         free(url);
+
+        /* The OpenAPI document: a static file of the site's root, as JSON. */
+        url = http_url(base, "/api/openapi.json");
+        cr_assert_eq(http_request("GET", url, headers, NULL, 0, &r), 0, "%s: %s", url, r.error);
+        type = http_header(&r, "Content-Type");
+        cr_expect_eq(r.status, 200, "%s /api/openapi.json: %ld", hosts[i], r.status);
+        cr_expect(type && strncmp(type, "application/json", 16) == 0, "%s /api/openapi.json: %s", hosts[i],
+                  type ? type : "no Content-Type");
+        cr_expect_not_null(strstr(r.body, "\"openapi\": \"3.1.0\""), "%s: not the document", hosts[i]);
+        http_response_free(&r);
+        free(url);
     }
     stop_debian_nginx();
     stack_remove_dir(dir);
@@ -440,7 +454,75 @@ Test(deploy, site_next_to_debians_default_site, .fini = stop_debian_nginx, .time
 
 Test(deploy, production_site_passes_nginx_t)
 {
-    assert_site_passes_nginx_t("nginx");
+    assert_site_passes_nginx_t("nginx", "warden.conf");
+}
+
+Test(deploy, cluster_site_passes_nginx_t)
+{
+    assert_site_passes_nginx_t("nginx", "warden-cluster.conf");
+}
+
+/* Whether a line of nginx/NAME that is not a comment holds word. */
+static bool directive_mentions(const char *name, const char *word)
+{
+    char path[PATH_MAX], rel[128], *text, *line, *save = NULL;
+    bool found = false;
+
+    snprintf(rel, sizeof rel, "nginx/%s", name);
+    repo_path(rel, path);
+    text = read_file(path);
+    for (line = strtok_r(text, "\n", &save); line != NULL && !found; line = strtok_r(NULL, "\n", &save)) {
+        const char *p = line + strspn(line, " \t");
+
+        found = *p != '#' && strstr(p, word) != NULL;
+    }
+    free(text);
+    return found;
+}
+
+/* The choices nginx/warden-cluster.conf documents, as its directives: every
+ * pool host with max_fails and fail_timeout, no kept-alive FastCGI
+ * connections, and nothing that lets nginx resend a request a host has
+ * received unless it only reads (non_idempotent nowhere; PUT, DELETE and
+ * any other method through @warden_api_once, where nothing is passed on).
+ * tests/cluster/run exercises them. */
+Test(deploy, cluster_site_passes_on_only_what_is_safe)
+{
+    static const char *const files[] = {"warden-cluster.conf", "warden-http.conf", "warden-locations.conf"};
+    char path[PATH_MAX], *site, *locations, *http, *line, *save = NULL;
+    int servers = 0;
+    size_t i;
+
+    for (i = 0; i < sizeof files / sizeof *files; i++) {
+        cr_expect(!directive_mentions(files[i], "non_idempotent"), "%s: non_idempotent", files[i]);
+        cr_expect(!directive_mentions(files[i], "keepalive"), "%s: keepalive", files[i]);
+        cr_expect(!directive_mentions(files[i], "fastcgi_keep_conn"), "%s: fastcgi_keep_conn", files[i]);
+    }
+    repo_path("nginx/warden-cluster.conf", path);
+    site = read_file(path);
+    for (line = strtok_r(site, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+        const char *p = line + strspn(line, " \t");
+
+        if (strncmp(p, "server ", 7) == 0 && p[7] != '{') {
+            servers++;
+            cr_expect_not_null(strstr(p, " max_fails="), "no max_fails: %s", p);
+            cr_expect_not_null(strstr(p, " fail_timeout="), "no fail_timeout: %s", p);
+        }
+    }
+    cr_expect_geq(servers, 2, "warden-cluster.conf lists %d pool hosts", servers);
+    repo_path("nginx/warden-locations.conf", path);
+    locations = read_file(path);
+    repo_path("nginx/warden-http.conf", path);
+    http = read_file(path);
+    cr_expect_not_null(strstr(locations, "location @warden_api_once {\n    fastcgi_pass warden;\n"
+                                         "    fastcgi_next_upstream off;\n}"),
+                       "no @warden_api_once passing nothing on:\n%s", locations);
+    cr_expect_not_null(strstr(http, "map $request_method $warden_api_once {\n    GET     0;\n    HEAD    0;\n"
+                                    "    POST    0;\n    PATCH   0;\n    default 1;\n}"),
+                       "$warden_api_once is not GET, HEAD, POST and PATCH only:\n%s", http);
+    free(site);
+    free(locations);
+    free(http);
 }
 
 static bool systemd_analyze_available(void)
@@ -453,58 +535,195 @@ static bool systemd_analyze_available(void)
     return rc == 0;
 }
 
-/* systemd-analyze insists that ExecStart exists: the units SRC_DIR/warden.service
- * and warden.socket are checked as copies whose EXEC_START (the unit's own
- * line, e.g. "ExecStart=/usr/local/sbin/warden") names POOL instead. Its
- * complaints about our units may come with exit status 0 ("..., ignoring"),
- * so any line naming them fails the test. */
-static void assert_units_pass_verify(const char *src_dir, const char *exec_start, const char *pool)
+/* A copy in dir of the unit src_dir/name whose exec_start line (the unit's
+ * own, e.g. "ExecStart=/usr/local/sbin/warden") names binary instead:
+ * systemd-analyze insists that ExecStart exists. Its path into out. */
+static void copy_unit(const char *src_dir, const char *name, const char *exec_start, const char *binary,
+                      const char *dir, char *out, size_t size)
 {
-    char dir[64], src[PATH_MAX + 32], service[PATH_MAX + 32], socket_unit[PATH_MAX + 32];
-    char *text, *at, *rewritten, *output = NULL;
-    int rc;
+    char src[PATH_MAX + 32];
+    char *text, *at, *rewritten;
 
-    make_temp_dir(dir, sizeof dir);
-    snprintf(src, sizeof src, "%s/warden.service", src_dir);
+    snprintf(src, sizeof src, "%s/%s", src_dir, name);
     text = read_file(src);
+    snprintf(out, size, "%s/%s", dir, name);
+    if (!exec_start) {
+        write_file(out, text);
+        free(text);
+        return;
+    }
     at = strstr(text, exec_start);
     cr_assert_not_null(at, "%s has no %s", src, exec_start);
-    rewritten = malloc(strlen(text) + strlen(pool) + 16);
+    rewritten = malloc(strlen(text) + strlen(binary) + 16);
     cr_assert_not_null(rewritten);
-    sprintf(rewritten, "%.*sExecStart=%s%s", (int)(at - text), text, pool, at + strlen(exec_start));
-    snprintf(service, sizeof service, "%s/warden.service", dir);
-    write_file(service, rewritten);
+    sprintf(rewritten, "%.*sExecStart=%s%s", (int)(at - text), text, binary, at + strlen(exec_start));
+    write_file(out, rewritten);
     free(rewritten);
     free(text);
+}
 
-    snprintf(src, sizeof src, "%s/warden.socket", src_dir);
-    text = read_file(src);
-    snprintf(socket_unit, sizeof socket_unit, "%s/warden.socket", dir);
-    write_file(socket_unit, text);
-    free(text);
+/* systemd-analyze verify on units; its complaints about them may come with
+ * exit status 0 ("..., ignoring"), so any line naming one fails the test. */
+static void assert_verify_passes(const char *const *units, const char *const *names)
+{
+    const char *argv[8] = {"systemd-analyze", "verify"};
+    char *output = NULL;
+    size_t n = 2;
+    int rc;
 
-    {
-        const char *argv[] = {"systemd-analyze", "verify", service, socket_unit, NULL};
-
-        rc = stack_run(argv, &output);
-    }
+    for (size_t i = 0; units[i] != NULL && n < 7; i++)
+        argv[n++] = units[i];
+    argv[n] = NULL;
+    rc = stack_run(argv, &output);
     cr_assert_eq(rc, 0, "systemd-analyze verify exited %d:\n%s", rc, output);
-    cr_assert(strstr(output, "warden.service") == NULL && strstr(output, "warden.socket") == NULL,
-              "systemd-analyze verify complains:\n%s", output);
+    for (size_t i = 0; names[i] != NULL; i++)
+        cr_assert(strstr(output, names[i]) == NULL, "systemd-analyze verify complains about %s:\n%s", names[i],
+                  output);
     free(output);
+}
+
+/* The pool's units SRC_DIR/warden.service and warden.socket, the service's
+ * EXEC_START naming POOL. */
+static void assert_units_pass_verify(const char *src_dir, const char *exec_start, const char *pool)
+{
+    char dir[64], service[PATH_MAX + 32], socket_unit[PATH_MAX + 32];
+
+    make_temp_dir(dir, sizeof dir);
+    copy_unit(src_dir, "warden.service", exec_start, pool, dir, service, sizeof service);
+    copy_unit(src_dir, "warden.socket", NULL, NULL, dir, socket_unit, sizeof socket_unit);
+    assert_verify_passes((const char *const[]){service, socket_unit, NULL},
+                         (const char *const[]){"warden.service", "warden.socket", NULL});
     stack_remove_dir(dir);
+}
+
+/* The relay's unit SRC_DIR/warden-relay.service, EXEC_START naming RELAY. */
+static void assert_relay_unit_passes_verify(const char *src_dir, const char *exec_start, const char *relay)
+{
+    char dir[64], service[PATH_MAX + 32];
+
+    make_temp_dir(dir, sizeof dir);
+    copy_unit(src_dir, "warden-relay.service", exec_start, relay, dir, service, sizeof service);
+    assert_verify_passes((const char *const[]){service, NULL}, (const char *const[]){"warden-relay.service", NULL});
+    stack_remove_dir(dir);
+}
+
+/* A program of the build under test (WARDEN_BIN_DIR, else build/release), as an absolute path. */
+static void built_program(const char *name, char path[PATH_MAX])
+{
+    const char *bin_dir = getenv("WARDEN_BIN_DIR");
+    char rel[PATH_MAX];
+
+    snprintf(rel, sizeof rel, "%s/%s", bin_dir != NULL && *bin_dir ? bin_dir : "build/release", name);
+    repo_path(rel, path);
 }
 
 Test(deploy, systemd_units_pass_systemd_analyze_verify)
 {
-    const char *bin_dir = getenv("WARDEN_BIN_DIR");
-    char pool[PATH_MAX], rel[PATH_MAX];
+    char pool[PATH_MAX], relay[PATH_MAX];
 
     if (!systemd_analyze_available())
         cr_skip_test("systemd-analyze is not available");
-    snprintf(rel, sizeof rel, "%s/warden", bin_dir != NULL && *bin_dir ? bin_dir : "build/release");
-    repo_path(rel, pool);
+    built_program("warden", pool);
     assert_units_pass_verify("systemd", "ExecStart=/usr/local/sbin/warden", pool);
+    built_program("warden-relay", relay);
+    assert_relay_unit_passes_verify("systemd", "ExecStart=/usr/local/sbin/warden-relay", relay);
+}
+
+static void assert_has_line(const char *root, const char *file, const char *line);
+
+/* The relay's unit is hardened as the pool's is, with what it needs on top:
+ * outbound connections, its own env file, restarts that never give up but
+ * pause, and none for a configuration error. */
+Test(deploy, relay_unit_is_hardened_and_restarts_with_a_pause)
+{
+    static const char *const lines[] = {
+        "User=warden", "EnvironmentFile=/etc/warden/relay.env", "NoNewPrivileges=yes", "ProtectSystem=strict",
+        "PrivateTmp=yes", "PrivateDevices=yes", "SystemCallFilter=@system-service",
+        "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "ProtectProc=invisible", "CapabilityBoundingSet=",
+        "MemoryDenyWriteExecute=yes", "Restart=always", "RestartSec=5", "StartLimitIntervalSec=0",
+        "RestartPreventExitStatus=1 2", NULL,
+    };
+
+    for (size_t i = 0; lines[i] != NULL; i++)
+        assert_has_line("", "systemd/warden-relay.service", lines[i]);
+}
+
+/* Every setting of warden-relay is documented in the example env file, as
+ * a line (or a commented-out line) of its own. */
+Test(deploy, relay_env_example_documents_every_setting)
+{
+    static const char *const settings[] = {
+        "WARDEN_MONGODB_URI", "WARDEN_RELAY_GATEWAY_URL", "WARDEN_RELAY_GATEWAY_SECRET",
+        "WARDEN_RELAY_GATEWAY_SECRET_FILE", "WARDEN_RELAY_GAME_URL", "WARDEN_RELAY_GAME_SECRET",
+        "WARDEN_RELAY_GAME_SECRET_FILE", "WARDEN_RELAY_TIMEOUT_MS", "WARDEN_RELAY_BACKOFF_MIN_MS",
+        "WARDEN_RELAY_BACKOFF_MAX_MS", "WARDEN_RELAY_MAX_AGE_S", "WARDEN_RELAY_RETENTION_S",
+        "WARDEN_RELAY_POLL_MS", "WARDEN_RELAY_LEASE_MS", "WARDEN_RELAY_LATE_MS", "WARDEN_RELAY_SETTLE_MS",
+        "WARDEN_RELAY_CONCURRENCY",
+        "WARDEN_RELAY_METRICS", "WARDEN_RELAY_ID", NULL,
+    };
+    static const char *const types[] = {"USER_UPDATE", "USER_DISCONNECT", "GUILD_UPDATE", "GUILD_DELETE", "KICK",
+                                        "KILL", "WARP", "DISCONNECT", "MUTE", NULL};
+    char *text = read_file("systemd/relay.env.example");
+
+    for (size_t i = 0; settings[i] != NULL; i++) {
+        char line[96], commented[100];
+
+        snprintf(line, sizeof line, "\n%s=", settings[i]);
+        snprintf(commented, sizeof commented, "\n#%s=", settings[i]);
+        cr_expect(strstr(text, line) != NULL || strstr(text, commented) != NULL,
+                  "relay.env.example does not document %s", settings[i]);
+    }
+    cr_expect_not_null(strstr(text, "WARDEN_RELAY_<TYPE>_URL"), "the per-type endpoints are not documented");
+    for (size_t i = 0; types[i] != NULL; i++)
+        cr_expect_not_null(strstr(text, types[i]), "relay.env.example does not name the type %s", types[i]);
+    free(text);
+}
+
+/* The relay's alert rules use only the relay's metrics (the contract's
+ * names) and pass promtool where it is installed. */
+Test(deploy, relay_alert_rules_use_its_metrics_and_pass_promtool)
+{
+    static const char *const metrics[] = {
+        "warden_relay_leader", "warden_relay_delivered_total", "warden_relay_failed_total",
+        "warden_relay_retries_total", "warden_relay_skipped_total", "warden_relay_backlog",
+        "warden_relay_oldest_pending_seconds", "warden_relay_delivery_latency_seconds", NULL,
+    };
+    char *rules = read_file("systemd/warden-relay.rules.yml");
+    int used = 0;
+
+    for (const char *p = rules; (p = strstr(p, "warden_relay_")) != NULL; used++) {
+        char name[96];
+        size_t k = 0, i;
+
+        while (k + 1 < sizeof name && (p[k] == '_' || (p[k] >= 'a' && p[k] <= 'z')))
+            name[k] = p[k], k++;
+        name[k] = '\0';
+        p += k;
+        for (i = 0; metrics[i] != NULL; i++) {
+            size_t n = strlen(metrics[i]);
+            if (strncmp(name, metrics[i], n) == 0 &&
+                (name[n] == '\0' || strcmp(name + n, "_bucket") == 0 || strcmp(name + n, "_count") == 0))
+                break;
+        }
+        cr_expect_not_null(metrics[i], "the relay's rules use %s, which the relay does not export", name);
+    }
+    cr_expect_geq(used, 6, "only %d metrics used", used);
+    free(rules);
+    {
+        const char *version_argv[] = {"promtool", "--version", NULL};
+        const char *argv[] = {"promtool", "check", "rules", "systemd/warden-relay.rules.yml", NULL};
+        char *output = NULL;
+
+        if (stack_run(version_argv, &output) != 0) {
+            free(output);
+            cr_skip_test("promtool is not installed (Debian package prometheus): rules not checked");
+        }
+        free(output);
+        output = NULL;
+        int rc = stack_run(argv, &output);
+        cr_expect_eq(rc, 0, "promtool check rules exited %d:\n%s", rc, output);
+        free(output);
+    }
 }
 
 Test(deploy, dev_template_renders_and_passes_nginx_t)
@@ -729,9 +948,10 @@ Test(deploy, dev_auth_limit_lets_parallel_logins_through)
 
 /* Packages that only the tests, the fuzzers and the benchmark need: neither
  * `make` nor `make run` may install any of them. */
+/* libcurl4-openssl-dev is not one: warden-relay links libcurl. */
 static const char *const test_only_packages[] = {
-    "libcriterion-dev", "libcurl4-openssl-dev", "clang", "libclang-rt-dev", "chromium",
-    "npm", "wrk", "strace", "logrotate", NULL,
+    "libcriterion-dev", "clang", "libclang-rt-dev", "chromium",
+    "npm", "wrk", "strace", "logrotate", "python3", "python3-venv", NULL,
 };
 
 /* Every package the full `make test` run uses (chromium's npm aside, which
@@ -740,7 +960,7 @@ static const char *const test_only_packages[] = {
 static const char *const full_test_packages[] = {
     "gcc", "make", "pkg-config", "libfcgi-dev", "libmongoc-dev", "libbson-dev", "libsodium-dev",
     "nginx-light", "curl", "procps", "patch", "libcriterion-dev", "libcurl4-openssl-dev",
-    "clang", "libclang-rt-dev", "chromium", "strace", "logrotate", NULL,
+    "clang", "libclang-rt-dev", "chromium", "strace", "logrotate", "python3", "python3-venv", NULL,
 };
 
 /* A make run from inside a test: the runner's own make (make test) must not
@@ -876,10 +1096,11 @@ static void assert_install_with_prefix(const char *prefix)
     const char *argv[] = {"make", "-s", "--no-print-directory", "install", destdir_arg, prefix_arg,
                           sanitize_arg(), NULL};
     static const char *const installed[] = {
-        "/sbin/warden", "/bin/wardenctl", "/share/warden/html/invite_register.html",
-        "/share/warden/html/index.html", "/share/warden/html/admin/index.html",
-        "/share/warden/nginx/warden.conf", "/share/warden/nginx/warden-http.conf",
-        "/share/warden/nginx/warden-locations.conf", NULL,
+        "/sbin/warden", "/sbin/warden-relay", "/bin/wardenctl", "/share/warden/html/invite_register.html",
+        "/share/warden/html/openapi.json", "/share/warden/html/index.html",
+        "/share/warden/html/admin/index.html",
+        "/share/warden/nginx/warden.conf", "/share/warden/nginx/warden-cluster.conf",
+        "/share/warden/nginx/warden-http.conf", "/share/warden/nginx/warden-locations.conf", NULL,
     };
     size_t i;
 
@@ -896,17 +1117,33 @@ static void assert_install_with_prefix(const char *prefix)
     assert_console_installed(dir, prefix);
     snprintf(path, sizeof path, "%s%s/sbin/warden", dir, prefix);
     cr_assert_eq(access(path, X_OK), 0, "%s: %s", path, strerror(errno));
+    snprintf(path, sizeof path, "%s%s/sbin/warden-relay", dir, prefix);
+    cr_assert_eq(access(path, X_OK), 0, "%s: %s", path, strerror(errno));
+    /* Both env files, 0640 (secrets are in them). */
+    for (i = 0; i < 2; i++) {
+        struct stat st;
+
+        snprintf(path, sizeof path, "%s/etc/warden/%s", dir, i ? "relay.env" : "warden.env");
+        cr_assert_eq(stat(path, &st), 0, "%s: %s", path, strerror(errno));
+        cr_expect_eq(st.st_mode & 07777, 0640, "%s: mode %o", path, (unsigned)(st.st_mode & 07777));
+    }
     if (strcmp(prefix, "/usr/local") != 0)
         cr_assert_gt(assert_no_default_prefix(dir), 10, "fewer files installed than expected");
 
     snprintf(line, sizeof line, "ExecStart=%s/sbin/warden", prefix);
     assert_has_line(dir, "/lib/systemd/system/warden.service", line);
+    snprintf(line, sizeof line, "ExecStart=%s/sbin/warden-relay", prefix);
+    assert_has_line(dir, "/lib/systemd/system/warden-relay.service", line);
+    assert_has_line(dir, "/etc/warden/relay.env", "WARDEN_RELAY_GATEWAY_URL=");
     snprintf(line, sizeof line, "    root %s/share/warden/html;", prefix);
     snprintf(path, sizeof path, "%s/share/warden/nginx/warden.conf", prefix);
     assert_has_line(dir, path, line);
+    snprintf(path, sizeof path, "%s/share/warden/nginx/warden-cluster.conf", prefix);
+    assert_has_line(dir, path, line);
 
     snprintf(path, sizeof path, "%s%s/share/warden/nginx", dir, prefix);
-    assert_site_passes_nginx_t(path);
+    assert_site_passes_nginx_t(path, "warden.conf");
+    assert_site_passes_nginx_t(path, "warden-cluster.conf");
     if (systemd_analyze_available()) {
         char units[PATH_MAX], pool[PATH_MAX + 64];
 
@@ -914,7 +1151,22 @@ static void assert_install_with_prefix(const char *prefix)
         snprintf(pool, sizeof pool, "%s%s/sbin/warden", dir, prefix);
         snprintf(line, sizeof line, "ExecStart=%s/sbin/warden", prefix);
         assert_units_pass_verify(units, line, pool);
+        snprintf(pool, sizeof pool, "%s%s/sbin/warden-relay", dir, prefix);
+        snprintf(line, sizeof line, "ExecStart=%s/sbin/warden-relay", prefix);
+        assert_relay_unit_passes_verify(units, line, pool);
     }
+
+    /* Installing again keeps the env files as the operator edited them. */
+    snprintf(path, sizeof path, "%s/etc/warden/relay.env", dir);
+    {
+        FILE *f = fopen(path, "a");
+
+        cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+        fputs("WARDEN_RELAY_ID=edited-by-the-operator\n", f);
+        fclose(f);
+    }
+    assert_command_ok(argv);
+    assert_has_line(dir, "/etc/warden/relay.env", "WARDEN_RELAY_ID=edited-by-the-operator");
     stack_remove_dir(dir);
 }
 
@@ -943,6 +1195,16 @@ Test(deploy, run_packages_hold_no_test_package)
                       test_only_packages[i], deps);
         free(deps);
     }
+}
+
+/* `make` builds warden-relay, which links libcurl: its headers are a build
+ * package (the pool and wardenctl do not link it). */
+Test(deploy, build_packages_hold_the_relays_libcurl)
+{
+    char *build = deps_of("build");
+
+    cr_assert(has_word(build, "libcurl4-openssl-dev"), "deps-build lacks libcurl4-openssl-dev: %s", build);
+    free(build);
 }
 
 Test(deploy, test_packages_hold_everything_the_full_run_uses)

@@ -153,6 +153,10 @@ static int parse_status(const char *body, size_t len, struct ps_status *out)
     if (!bson_init_static(&pool, data, dlen))
         goto done;
     out->workers_wanted = doc_int(&pool, "workers_wanted");
+    out->spawns = doc_int(&pool, "spawns");
+    out->reaps = doc_int(&pool, "reaps");
+    if (bson_iter_init_find(&it, &pool, "pm") && BSON_ITER_HOLDS_UTF8(&it))
+        snprintf(out->pm, sizeof out->pm, "%s", bson_iter_utf8(&it, NULL));
     out->processes = doc_int(&pool, "processes");
     out->accepted = doc_int(&pool, "accepted_requests");
     out->respawns = doc_int(&pool, "respawns");
@@ -720,4 +724,51 @@ void ps_staff_auth(char *auth, size_t size)
 
     fx_chat_user_at(&ps_stack, &staff, true);
     snprintf(auth, size, "%s", staff.auth);
+}
+
+void ps_expect_crash_back_off(const char *label)
+{
+    pid_t pids[8], killed[64];
+    int n_killed = 0;
+    int64_t last_kill = 0, max_gap = 0, deadline;
+    char gaps[512] = "";
+    size_t gaps_len = 0;
+
+    /* Kill every worker as soon as it exists and time the master's next
+     * fork after each kill, until it waits 1.5 s or more (the back-off
+     * doubles from 100 ms per crash: 100, 200, 400, ... capped at 10 s). */
+    deadline = now_ms() + 25000;
+    while (max_gap < 1500 && now_ms() < deadline) {
+        int n = ps_children_of(ps_stack.pool_pid, pids, 8);
+
+        for (int i = 0; i < n; i++) {
+            bool done = false;
+
+            for (int k = 0; k < n_killed; k++)
+                done = done || killed[k] == pids[i];
+            if (done)
+                continue;
+            cr_assert_lt(n_killed, 64, "the master forks workers in a loop (%d killed)", n_killed);
+            if (last_kill != 0) {
+                int64_t gap = now_ms() - last_kill;
+
+                if (gap > max_gap)
+                    max_gap = gap;
+                if (gaps_len < sizeof gaps - 16)
+                    gaps_len += (size_t)snprintf(gaps + gaps_len, sizeof gaps - gaps_len, " %lld",
+                                                 (long long)gap);
+            }
+            ps_signal_worker(pids[i], SIGKILL);
+            killed[n_killed++] = pids[i];
+            last_kill = now_ms();
+        }
+        sleep_ms(5);
+    }
+    fprintf(stderr, "%s: %d workers killed; ms from a kill to the next fork:%s\n", label,
+            n_killed, gaps);
+    cr_assert_geq(max_gap, 1500, "no back-off: %d workers killed, waits (ms):%s", n_killed, gaps);
+    cr_assert_geq(n_killed, 4, "only %d workers were started", n_killed);
+    cr_assert(ps_log_contains("workers are crashing at start; next spawn in"),
+              "the back-off was not logged");
+    cr_assert(ps_pid_alive(ps_stack.pool_pid), "the pool itself died");
 }

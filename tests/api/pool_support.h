@@ -65,7 +65,10 @@ struct ps_worker {
 };
 
 struct ps_status {
+    char pm[16];
     int64_t workers_wanted;
+    int64_t spawns;
+    int64_t reaps;
     int64_t processes;
     int64_t accepted;
     int64_t respawns;
@@ -97,6 +100,12 @@ bool ps_wait_gone(pid_t pid, long ms);
 /* Send sig to a worker of the private pool, after checking that it is one
  * (a child of ps_stack.pool_pid): never signal a recycled pid. */
 void ps_signal_worker(pid_t pid, int sig);
+
+/* Kill each worker of the private pool as soon as it exists, until the
+ * master waits 1.5 s or more before its next fork (its crash back-off);
+ * fails the test if it never does, forks in a loop, or dies. label starts
+ * the line of figures printed. */
+void ps_expect_crash_back_off(const char *label);
 
 /* --- files ------------------------------------------------------------------------- */
 

@@ -784,52 +784,11 @@ Test(pool, request_timeout_kills_a_stuck_worker, .fini = ps_stop_private, .timeo
 Test(pool, workers_crashing_at_start_are_respawned_with_back_off, .fini = ps_stop_private,
      .timeout = 180)
 {
-    pid_t pids[8], killed[64];
-    int n_killed = 0;
-    int64_t last_kill = 0, max_gap = 0, deadline;
-    char gaps[512] = "";
-    size_t gaps_len = 0;
     struct http_response r;
     char *url;
 
     ps_start_private(NULL);
-    /* Kill every worker as soon as it exists and time the master's next
-     * fork after each kill, until it waits 1.5 s or more (the back-off
-     * doubles from 100 ms per crash: 100, 200, 400, ... capped at 10 s). */
-    deadline = now_ms() + 25000;
-    while (max_gap < 1500 && now_ms() < deadline) {
-        int n = ps_children_of(ps_stack.pool_pid, pids, 8);
-
-        for (int i = 0; i < n; i++) {
-            bool done = false;
-
-            for (int k = 0; k < n_killed; k++)
-                done = done || killed[k] == pids[i];
-            if (done)
-                continue;
-            cr_assert_lt(n_killed, 64, "the master forks workers in a loop (%d killed)", n_killed);
-            if (last_kill != 0) {
-                int64_t gap = now_ms() - last_kill;
-
-                if (gap > max_gap)
-                    max_gap = gap;
-                if (gaps_len < sizeof gaps - 16)
-                    gaps_len += (size_t)snprintf(gaps + gaps_len, sizeof gaps - gaps_len, " %lld",
-                                                 (long long)gap);
-            }
-            ps_signal_worker(pids[i], SIGKILL);
-            killed[n_killed++] = pids[i];
-            last_kill = now_ms();
-        }
-        sleep_ms(5);
-    }
-    fprintf(stderr, "pool/back_off: %d workers killed; ms from a kill to the next fork:%s\n",
-            n_killed, gaps);
-    cr_assert_geq(max_gap, 1500, "no back-off: %d workers killed, waits (ms):%s", n_killed, gaps);
-    cr_assert_geq(n_killed, 4, "only %d workers were started", n_killed);
-    cr_assert(ps_log_contains("workers are crashing at start; next spawn in"),
-              "the back-off was not logged");
-    cr_assert(ps_pid_alive(ps_stack.pool_pid), "the pool itself died");
+    ps_expect_crash_back_off("pool/back_off");
 
     /* Left alone, the workers come back (the back-off is capped at 10 s);
      * meanwhile requests wait in the socket's backlog. */

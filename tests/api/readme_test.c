@@ -45,6 +45,7 @@ static const struct readme_block {
      "deploy_test.c checks each target's packages and tools/stack is the stack every test uses"},
     {"PORT=8080                                            #", "readme/quick_start_curl_block_runs", NULL},
     {"wardenctl make-invite 5", "ctl_options/readme_quick_start_wardenctl_block_runs", NULL},
+    {"PORT=8080                            #", "readme/audit_log_block_runs", NULL},
     {"make deps-build                      #", "readme/deployment_wardenctl_lines_run (its wardenctl lines)",
      "Deployment, but for its wardenctl lines: as root into / (apt-get, make install into /usr/local, "
      "useradd, /etc/warden, systemctl, /etc/nginx); deploy_test.c runs its install into a DESTDIR and "
@@ -203,6 +204,29 @@ Test(readme, quick_start_curl_block_runs)
     fx_request("POST", "/api/v6/auth/register_inv", NULL, body, &h);
     cr_expect_eq(h.status, 200, "register_inv with the README's invite: %d %s", h.status, h.body);
     http_response_free(&h);
+
+    free(out);
+    free(script);
+    free(block);
+    stack_remove_dir(dir);
+}
+
+/* *APIs*' audit log block: the newest user.update, as a staff member reads it
+ * (making a staff member is one: wardenctl's make-staff). */
+Test(readme, audit_log_block_runs)
+{
+    struct fx_chat_user staff;
+    fx_chat_user(&staff, true);
+    char dir[64];
+    make_checkout(dir, sizeof dir, staff.token);
+
+    char *block = readme_block("PORT=8080                            #");
+    char *script = with_stack_port(block);
+    char *out = NULL;
+    int rc = readme_run(dir, script, &out);
+    cr_expect_eq(rc, 0, "the audit log block failed (%d):\n%s\n---\n%s", rc, script, out);
+    cr_expect_geq(readme_expect_answers(script, out), 2, "the block shows no answers");
+    cr_expect(strstr(out, "\"next_before\":"), "no next_before in %s", out);
 
     free(out);
     free(script);

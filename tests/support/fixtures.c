@@ -425,3 +425,16 @@ bool fx_db_find_one(const char *collection, const char *filter_json, bson_t *out
     bson_destroy(filter);
     return found;
 }
+
+void fx_api_invite(const struct fx_chat_user *staff, char code[16])
+{
+    struct http_response r;
+    fx_request("PUT", "/api/v6/admin/instance/invites", staff->auth, "{\"max_uses\": 3}", &r);
+    cr_assert_eq(r.status, 200, "PUT invite: %ld %s", r.status, r.body);
+    bson_t doc = BSON_INITIALIZER;
+    fx_json(&r, &doc);
+    snprintf(code, 16, "%s", fx_str(&doc, "code"));
+    cr_assert(*code, "no code: %s", r.body);
+    bson_destroy(&doc);
+    http_response_free(&r);
+}

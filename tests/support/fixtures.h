@@ -57,6 +57,9 @@ void fx_chat_user(struct fx_chat_user *u, bool staff);
  * database and secret, so the token is good on its pool. */
 void fx_chat_user_at(const struct stack *s, struct fx_chat_user *u, bool staff);
 
+/* An instance invite (max_uses 3) made by staff through the API; its code into code. */
+void fx_api_invite(const struct fx_chat_user *staff, char code[16]);
+
 struct fx_game_user {
     char id[40];
     char name[24];

@@ -576,3 +576,49 @@ Test(config, readme_table_is_the_option_table)
               "README.md's configuration table differs from src/config.c's; it should read:\n%s",
               expected);
 }
+
+/* --- the pool mode ------------------------------------------------------------------ */
+
+Test(config, pm_defaults_to_static_and_workers_max_to_workers)
+{
+    assert_ok(parse("--workers", "3", NULL));
+    cr_assert_eq(config_check(&cfg, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(cfg.pm, POOL_STATIC);
+    cr_expect_eq(cfg.workers_max, 3);
+    cr_expect_eq(cfg.workers_min, 1);
+    cr_expect_eq(cfg.spare_min, 1);
+    cr_expect_eq(cfg.spare_max, 3);
+    cr_expect_eq(cfg.idle_timeout_s, 10);
+}
+
+Test(config, pm_dynamic_and_ondemand_take_their_bounds)
+{
+    assert_ok(parse("--pm", "dynamic", "--workers-min", "2", "--workers-max", "6", "--spare-min",
+                    "1", "--spare-max", "2", "--idle-timeout", "30", NULL));
+    cr_assert_eq(config_check(&cfg, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(cfg.pm, POOL_DYNAMIC);
+    cr_expect_eq(cfg.workers_min, 2);
+    cr_expect_eq(cfg.workers_max, 6);
+    cr_expect_eq(cfg.idle_timeout_s, 30);
+    assert_ok(parse("--pm", "ondemand", NULL));
+    cr_expect_eq(cfg.pm, POOL_ONDEMAND);
+    cr_expect_str_eq(config_pm_name(cfg.pm), "ondemand");
+}
+
+Test(config, pm_refuses_an_unknown_mode)
+{
+    ASSERT_REFUSED(WORDS("--pm", "'sometimes'", "static, dynamic or ondemand"), "--pm", "sometimes");
+}
+
+Test(config, pm_refuses_bounds_that_contradict_each_other)
+{
+    assert_ok(parse("--pm", "dynamic", "--workers-min", "5", "--workers-max", "2", NULL));
+    cr_expect_eq(config_check(&cfg, err, sizeof err), -1);
+    cr_expect(strstr(err, "--workers-min (5) is above --workers-max (2)"), "%s", err);
+    assert_ok(parse("--pm", "dynamic", "--spare-min", "4", "--spare-max", "2", NULL));
+    cr_expect_eq(config_check(&cfg, err, sizeof err), -1);
+    cr_expect(strstr(err, "--spare-min (4) is above --spare-max (2)"), "%s", err);
+    /* The same bounds mean nothing to a static pool. */
+    assert_ok(parse("--workers-min", "5", "--workers-max", "2", NULL));
+    cr_expect_eq(config_check(&cfg, err, sizeof err), 0, "%s", err);
+}

@@ -33,6 +33,13 @@ Test(store_errors, a_busy_or_stopping_server_is_unavailable)
         cr_expect_eq(kind(MONGOC_ERROR_SERVER, codes[i]), STORE_UNAVAILABLE, "code %u", codes[i]);
 }
 
+Test(store_errors, a_write_the_majority_did_not_confirm_is_unavailable)
+{
+    /* 64 WriteConcernFailed (wtimeout), 100 UnsatisfiableWriteConcern */
+    cr_expect_eq(kind(MONGOC_ERROR_WRITE_CONCERN, 64), STORE_UNAVAILABLE);
+    cr_expect_eq(kind(MONGOC_ERROR_WRITE_CONCERN, 100), STORE_UNAVAILABLE);
+}
+
 Test(store_errors, a_duplicate_key_is_a_duplicate)
 {
     cr_expect_eq(kind(MONGOC_ERROR_SERVER, 11000), STORE_DUPLICATE);

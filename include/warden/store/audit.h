@@ -19,6 +19,10 @@
  * target, then actor, then action), fetches the entries by $in on _id, and
  * checks every filter on the entries themselves. A posting without its
  * entry, or whose entry does not match, is skipped.
+ *
+ * Upper bounds (until_ms, below_id: the API's time range and its cursor) are
+ * the other end of the same ranges: the read starts below them, on _id or on
+ * the list's keys, so paging down the log never reads the pages above.
  */
 #ifndef WARDEN_STORE_AUDIT_H
 #define WARDEN_STORE_AUDIT_H
@@ -36,6 +40,8 @@ struct audit_query {
     const char *action; /* NULL = any */
     const char *target; /* "<type>:<id>"; NULL = any */
     int64_t since_ms;   /* entries made at or after this time (ms since 1970); 0 = all */
+    int64_t until_ms;   /* entries made before this time (ms since 1970); 0 = no bound */
+    int64_t below_id;   /* entries whose id is smaller than this one; 0 = no bound */
     int64_t limit;      /* 1..STORE_AUDIT_LIMIT_MAX */
 };
 

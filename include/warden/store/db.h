@@ -6,6 +6,10 @@
  * Server selection and connect timeouts default to 2 s so a request never
  * waits long on a database that is down; the client reconnects by itself when
  * the database comes back.
+ *
+ * Writes: w=majority with a 5 s wtimeout and retryable writes, unless the URI
+ * sets w, wtimeoutMS or retryWrites itself (each of the URI's own wins). On a
+ * single server (FerretDB, a standalone mongod) majority is that server.
  */
 #ifndef WARDEN_STORE_DB_H
 #define WARDEN_STORE_DB_H

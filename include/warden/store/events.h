@@ -1,15 +1,15 @@
 /*
  * store/events: the two write-only logs other systems consume.
  *
- * gateway_events, the chat gateway's outbox (the gateway is not part of this
- * service; it tails this collection and delivers):
+ * gateway_events, the chat gateway's outbox (warden-relay delivers each
+ * document to the gateway as a signed webhook: src/relay/, README):
  *   {_id: Int64 snowflake, type, guild_id?: Int64, user_id?: Int64,
  *    data: {...}, created_at: date}
  *   types: USER_UPDATE (data: public user), USER_DISCONNECT (data:
  *   {close_code: 4000, reason}), GUILD_UPDATE (data: partial guild),
  *   GUILD_DELETE (data: {id, unavailable: false}).
  *
- * game_commands, the game server's outbox (it consumes and deletes them):
+ * game_commands, the game server's outbox (delivered the same way):
  *   {_id: Int64 snowflake, type (kick|kill|warp|disconnect|mute), player_id,
  *    user_id, map_id?, x?, y?, reason?, created_at: date}
  *
