@@ -52,7 +52,7 @@ endif
 #   DEB_RUN    make run: the dev stack (nginx, readiness checks, FerretDB's patches)
 #   DEB_TEST   make test (and what make check expects): the suites' libraries and
 #              tools, the fuzzers' clang, the browser test's Chromium (npm: e2e-deps)
-#   DEB_BENCH  make bench: the load generator
+#   DEB_BENCH  make bench: the load generator, Chromium for the console's first paint
 #   DEB_FUZZ   make fuzz: clang with libFuzzer
 DEB_BUILD := gcc make pkg-config libfcgi-dev libmongoc-dev libbson-dev libsodium-dev \
              libcurl4-openssl-dev
@@ -68,7 +68,7 @@ DEB_FUZZ  := $(DEB_BUILD) clang libclang-rt-dev
 # python3-venv, the OpenAPI checks (tests/openapi/).
 DEB_TEST  := $(DEB_RUN) libcriterion-dev clang libclang-rt-dev \
              logrotate strace chromium python3 python3-venv
-DEB_BENCH := $(DEB_RUN) wrk
+DEB_BENCH := $(DEB_RUN) wrk chromium
 DEB_ALL   := $(sort $(DEB_TEST) $(DEB_BENCH) $(DEB_FUZZ))
 
 PKG_CONFIG_LIBS := libmongoc-1.0 libbson-1.0 libsodium
@@ -333,7 +333,9 @@ install: all
 	install -m 0755 $(WARDEN) $(DESTDIR)$(PREFIX)/sbin/warden
 	install -m 0755 $(WARDENCTL) $(DESTDIR)$(PREFIX)/bin/wardenctl
 	install -m 0755 $(RELAY) $(DESTDIR)$(PREFIX)/sbin/warden-relay
-	install -m 0644 nginx/html/* $(DESTDIR)$(PREFIX)/share/warden/html/
+	install -m 0644 $$(find nginx/html -maxdepth 1 -type f) $(DESTDIR)$(PREFIX)/share/warden/html/
+	install -d $(DESTDIR)$(PREFIX)/share/warden/html/admin
+	install -m 0644 nginx/html/admin/* $(DESTDIR)$(PREFIX)/share/warden/html/admin/
 	install -d $(DESTDIR)$(PREFIX)/share/warden/nginx
 	install -m 0644 nginx/warden.conf nginx/warden-cluster.conf nginx/warden-http.conf nginx/warden-locations.conf \
 	  $(DESTDIR)$(PREFIX)/share/warden/nginx/
@@ -434,9 +436,13 @@ fuzz-smoke: $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
 # Chromium is in DEB_TEST.
 E2E_STAMP := build/e2e/npm-ci.stamp
 
-.PHONY: test-e2e e2e-deps
+.PHONY: test-e2e e2e-deps e2e-node
 
-e2e-deps: deps-test
+e2e-deps: deps-test e2e-node
+
+# npm (and Node.js >= 20) for tests/e2e: the browser tests and make bench's
+# console figures (tests/e2e/admin/bench.mjs).
+e2e-node:
 	@command -v npm >/dev/null 2>&1 || { echo "installing: npm"; \
 	  export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends npm; }
 	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || \
@@ -446,10 +452,18 @@ $(E2E_STAMP): tests/e2e/package.json tests/e2e/package-lock.json
 	npm ci --prefix tests/e2e --no-audit --no-fund
 	@mkdir -p $(dir $@) && touch $@
 
+# The invite page's test, then the admin console's (tests/e2e/admin/run.mjs,
+# one stack for all its flows; screenshots in build/test-output/e2e/e2e-screenshots/):
+# both run, and either failing fails the target.
 test-e2e: e2e-deps ferretdb
 	@[ -d tests/e2e/node_modules ] || rm -f $(E2E_STAMP)
 	@$(MAKE) --no-print-directory $(E2E_STAMP) all
-	WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) node tests/e2e/invite_register.test.mjs
+	@rc=0; \
+	echo "WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) node tests/e2e/invite_register.test.mjs"; \
+	WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) node tests/e2e/invite_register.test.mjs || rc=1; \
+	echo "WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) node tests/e2e/admin/run.mjs"; \
+	WARDEN_BIN_DIR=$(BUILD) WARDEN_FERRETDB=$(FERRETDB) node tests/e2e/admin/run.mjs || rc=1; \
+	exit $$rc
 
 # --- OpenAPI -----------------------------------------------------------------
 # nginx/html/openapi.json (served at /api/openapi.json) describes every route of
@@ -502,8 +516,9 @@ BENCH_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g $(WARNINGS) -Iinclude \
 BENCH_LIBS   = build/release/libwarden.a \
                $(shell pkg-config --libs $(PKG_CONFIG_LIBS) 2>/dev/null) -lfcgi -lm
 
-bench: deps-bench
-	@$(MAKE) --no-print-directory ferretdb
+bench: deps-bench e2e-node
+	@[ -d tests/e2e/node_modules ] || rm -f $(E2E_STAMP)
+	@$(MAKE) --no-print-directory ferretdb $(E2E_STAMP)
 	@$(MAKE) --no-print-directory SANITIZE= all build/bench/hello build/bench/seed build/bench/db_ceiling build/bench/relay
 	@tests/bench/run
 

@@ -1063,6 +1063,31 @@ static void assert_has_line(const char *root, const char *file, const char *line
     free(text);
 }
 
+/* Every file of the admin console (nginx/html/admin/) is installed, same bytes. */
+static void assert_console_installed(const char *dir, const char *prefix)
+{
+    char src_dir[PATH_MAX], src[PATH_MAX + 256], dst[PATH_MAX + 512];
+    struct dirent *e;
+    size_t n = 0;
+
+    repo_path("nginx/html/admin", src_dir);
+    DIR *d = opendir(src_dir);
+    cr_assert_not_null(d, "%s: %s", src_dir, strerror(errno));
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(src, sizeof src, "%s/%s", src_dir, e->d_name);
+        snprintf(dst, sizeof dst, "%s%s/share/warden/html/admin/%s", dir, prefix, e->d_name);
+        char *want = read_file(src), *got = read_file(dst);
+        cr_assert_str_eq(got, want, "%s differs from %s", dst, src);
+        free(want);
+        free(got);
+        n++;
+    }
+    closedir(d);
+    cr_assert_gt(n, 2, "the console has only %zu files in %s", n, src_dir);
+}
+
 /* make install into a DESTDIR with PREFIX: every installed file that names a
  * path names that prefix, and the installed unit and site pass their tools. */
 static void assert_install_with_prefix(const char *prefix)
@@ -1072,7 +1097,8 @@ static void assert_install_with_prefix(const char *prefix)
                           sanitize_arg(), NULL};
     static const char *const installed[] = {
         "/sbin/warden", "/sbin/warden-relay", "/bin/wardenctl", "/share/warden/html/invite_register.html",
-        "/share/warden/html/openapi.json",
+        "/share/warden/html/openapi.json", "/share/warden/html/index.html",
+        "/share/warden/html/admin/index.html",
         "/share/warden/nginx/warden.conf", "/share/warden/nginx/warden-cluster.conf",
         "/share/warden/nginx/warden-http.conf", "/share/warden/nginx/warden-locations.conf", NULL,
     };
@@ -1088,6 +1114,7 @@ static void assert_install_with_prefix(const char *prefix)
         snprintf(path, sizeof path, "%s%s%s", dir, prefix, installed[i]);
         cr_assert_eq(access(path, R_OK), 0, "%s: %s", path, strerror(errno));
     }
+    assert_console_installed(dir, prefix);
     snprintf(path, sizeof path, "%s%s/sbin/warden", dir, prefix);
     cr_assert_eq(access(path, X_OK), 0, "%s: %s", path, strerror(errno));
     snprintf(path, sizeof path, "%s%s/sbin/warden-relay", dir, prefix);
@@ -1192,6 +1219,8 @@ Test(deploy, test_packages_hold_everything_the_full_run_uses)
         cr_assert(has_word(all, full_test_packages[i]), "make deps lacks %s: %s", full_test_packages[i], all);
     }
     cr_assert(has_word(bench, "wrk") && has_word(all, "wrk"), "wrk: bench %s, all %s", bench, all);
+    /* make bench loads the admin console in Chromium (its first usable paint). */
+    cr_assert(has_word(bench, "chromium"), "chromium: bench %s", bench);
     cr_assert(has_word(fuzz, "clang") && has_word(fuzz, "libclang-rt-dev"), "deps-fuzz: %s", fuzz);
     /* Every run package is a bench and a test package too. */
     for (word = strtok_r(run, " \n", &save); word != NULL; word = strtok_r(NULL, " \n", &save)) {
