@@ -160,7 +160,12 @@ enum store_status store_audit_backfill(struct db *db, int64_t *written, bson_err
 /* The least snowflake of a time (ms since 1970); 0 for times before the epoch. */
 static int64_t first_id_at(int64_t ms)
 {
-    return ms > SNOWFLAKE_EPOCH_MS ? (ms - SNOWFLAKE_EPOCH_MS) << 22 : 0;
+    if (ms <= SNOWFLAKE_EPOCH_MS)
+        return 0;
+    /* Past the last time an id can carry (in 2084): after every id. */
+    if (ms - SNOWFLAKE_EPOCH_MS > INT64_MAX >> 22)
+        return INT64_MAX;
+    return (ms - SNOWFLAKE_EPOCH_MS) << 22;
 }
 
 static bool matches(const bson_t *doc, const struct audit_query *q)

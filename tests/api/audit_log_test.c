@@ -507,4 +507,8 @@ Test(audit_log, bad_values_are_400_naming_the_parameter)
     }
     snprintf(q, sizeof q, "actor=%s&limit=1", staff.id);
     cr_expect_eq(count_of(staff.auth, q), 0, "a staff member who did nothing has no entries");
+    /* Dates past the last one an id can carry (2084) bound nothing, or everything. */
+    cr_expect_eq(count_of(staff.auth, "until=2099-01-01T00:00:00Z&limit=1"), 1,
+                 "until past the ids' range hides entries");
+    cr_expect_eq(count_of(staff.auth, "since=2099-01-01&limit=1"), 0, "since past the ids' range");
 }
