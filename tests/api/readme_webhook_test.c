@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "support/http.h"
+#include "support/receiver.h"
 #include "support/readme.h"
 #include "support/stack.h"
 #include "support/wait.h"
@@ -114,7 +115,7 @@ Test(readme_webhook, the_signature_check_passes_the_reference_vector)
 
 /* --- the receiver ------------------------------------------------------------------ */
 
-struct receiver {
+struct readme_receiver {
     pid_t pid;
     int port;
     char dir[64];
@@ -133,7 +134,7 @@ static int free_port(void)
     return ntohs(sa.sin_port);
 }
 
-static struct receiver running;
+static struct readme_receiver running;
 
 static void stop_receiver(void)
 {
@@ -148,7 +149,7 @@ static void stop_receiver(void)
 }
 
 /* The README's receiver, on a free port with SECRET, its stdout into a file. */
-static void start_receiver(struct receiver *r, const char *block)
+static void start_receiver(struct readme_receiver *r, const char *block)
 {
     snprintf(r->dir, sizeof r->dir, "/tmp/warden-readme-py-XXXXXX");
     cr_assert_not_null(mkdtemp(r->dir));
@@ -174,7 +175,7 @@ static void start_receiver(struct receiver *r, const char *block)
 
 /* POST body to the receiver with the Standard Webhooks headers: id and
  * timestamp (NULL: left out), signed with secret (NULL: no signature). */
-static long post(const struct receiver *r, const char *id, const char *timestamp, const char *secret,
+static long post(const struct readme_receiver *r, const char *id, const char *timestamp, const char *secret,
                  const char *body)
 {
     char url[64], id_h[96], ts_h[64], sig_h[128];
@@ -190,23 +191,9 @@ static long post(const struct receiver *r, const char *id, const char *timestamp
         headers[n++] = ts_h;
     }
     if (secret) {
-        unsigned char key[64], mac[crypto_auth_hmacsha256_BYTES];
-        size_t key_len;
-        const char *b64 = secret + strlen("whsec_");
-        cr_assert_eq(sodium_base642bin(key, sizeof key, b64, strlen(b64), NULL, &key_len, NULL,
-                                       sodium_base64_VARIANT_ORIGINAL),
-                     0);
-        crypto_auth_hmacsha256_state st;
-        crypto_auth_hmacsha256_init(&st, key, key_len);
-        crypto_auth_hmacsha256_update(&st, (const unsigned char *)id, strlen(id));
-        crypto_auth_hmacsha256_update(&st, (const unsigned char *)".", 1);
-        crypto_auth_hmacsha256_update(&st, (const unsigned char *)timestamp, strlen(timestamp));
-        crypto_auth_hmacsha256_update(&st, (const unsigned char *)".", 1);
-        crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, strlen(body));
-        crypto_auth_hmacsha256_final(&st, mac);
-        char b64mac[sodium_base64_ENCODED_LEN(sizeof mac, sodium_base64_VARIANT_ORIGINAL)];
-        sodium_bin2base64(b64mac, sizeof b64mac, mac, sizeof mac, sodium_base64_VARIANT_ORIGINAL);
-        snprintf(sig_h, sizeof sig_h, "webhook-signature: v1,%s", b64mac);
+        char sig[RECEIVER_SIGNATURE_SIZE];
+        cr_assert_eq(receiver_sign(secret, id, timestamp, body, strlen(body), sig), 0);
+        snprintf(sig_h, sizeof sig_h, "webhook-signature: %s", sig);
         headers[n++] = sig_h;
     }
     headers[n] = NULL;
@@ -220,7 +207,7 @@ static long post(const struct receiver *r, const char *id, const char *timestamp
 
 static bool listening(void *ctx)
 {
-    const struct receiver *r = ctx;
+    const struct readme_receiver *r = ctx;
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", r->port);
     struct http_response res;

@@ -520,6 +520,19 @@ static struct rt_tally tally(const struct rt_seen *s, const struct rt_event *e)
     return t;
 }
 
+/* What the receivers hold once e has been sent tries times (or the wait ran out). */
+static void seen_after_tries(struct rt_seen *s, const struct rt_event *e, size_t tries)
+{
+    int64_t t0 = now_ms();
+    for (;;) {
+        seen_read(s);
+        if (tally(s, e).all >= tries || now_ms() - t0 > WAIT_LONG_MS)
+            return;
+        seen_free(s);
+        sleep_ms(50);
+    }
+}
+
 struct rt_wait {
     const struct rt_outbox *o;
     size_t missing;
@@ -1261,15 +1274,8 @@ Test(relay, a_5xx_holds_its_target_back_while_other_targets_flow, .fini = rt_fin
     }
     wait_delivered(&others, "other targets while a's first event fails");
     /* ... and a1 has been retried meanwhile (three refusals at least). */
-    int64_t t0 = now_ms();
     struct rt_seen s;
-    for (;;) {
-        seen_read(&s);
-        if (tally(&s, a1).all >= 3 || now_ms() - t0 > WAIT_LONG_MS)
-            break;
-        seen_free(&s);
-        sleep_ms(50);
-    }
+    seen_after_tries(&s, a1, 3);
     struct rt_tally t1 = tally(&s, a1), t2 = tally(&s, a2);
     cr_expect_geq(t1.all, 3, "a's first event was tried %zu times", t1.all);
     cr_expect_eq(t1.ok, 0);
@@ -1663,15 +1669,8 @@ Test(relay, a_late_insert_goes_before_its_targets_later_event_still_retrying, .f
     char target[64];
     snprintf(target, sizeof target, "user:%s", a.id);
     const struct rt_event *held = only_event_of(&first, target, "USER_DISCONNECT");
-    int64_t t0 = now_ms();
     struct rt_seen s;
-    for (;;) {
-        seen_read(&s);
-        if (tally(&s, held).all >= 2 || now_ms() - t0 > WAIT_LONG_MS)
-            break;
-        seen_free(&s);
-        sleep_ms(50);
-    }
+    seen_after_tries(&s, held, 2);
     cr_assert_geq(tally(&s, held).all, 2, "the held event is not being retried");
     seen_free(&s);
 
@@ -1920,15 +1919,8 @@ Test(relay, wardenctl_outbox_skip_unblocks_a_target, .fini = rt_fini, .timeout =
     snprintf(target, sizeof target, "user:%s", a.id);
     const struct rt_event *stuck = only_event_of(&o, target, "USER_UPDATE");
     const struct rt_event *behind = only_event_of(&o, target, "USER_DISCONNECT");
-    int64_t t0 = now_ms();
     struct rt_seen s;
-    for (;;) {
-        seen_read(&s);
-        if (tally(&s, stuck).all >= 2 || now_ms() - t0 > WAIT_LONG_MS)
-            break;
-        seen_free(&s);
-        sleep_ms(50);
-    }
+    seen_after_tries(&s, stuck, 2);
     cr_assert_geq(tally(&s, stuck).all, 2, "the stuck event is not being retried");
     cr_assert_eq(tally(&s, behind).all, 0, "the later event went ahead");
     seen_free(&s);
