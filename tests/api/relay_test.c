@@ -363,6 +363,34 @@ static void game_commands_of(const struct rt_game *g, const struct rt_player *p)
     game_action(g, "players", p->name, "ban", "{\"duration\": 1, \"reason\": \"relayed ban\"}");
 }
 
+/* n new users, each of whose flags the staff member changes rounds times
+ * (2, 4, 6...), round by round: interleaved USER_UPDATEs of n targets. */
+static void users_in_rounds(const char *staff, struct fx_chat_user *users, int n, int rounds)
+{
+    for (int i = 0; i < n; i++)
+        fx_chat_user_at(&ps_stack, &users[i], false);
+    for (int flags = 2; flags <= 2 * rounds; flags += 2)
+        for (int i = 0; i < n; i++)
+            user_flags(staff, users[i].id, flags);
+}
+
+/* A moderator, an online character, and every game command on it. */
+static void game_round(struct rt_game *g, struct rt_player *p)
+{
+    game_moderator(g);
+    game_player(p);
+    game_commands_of(g, p);
+}
+
+/* A private stack, both receivers, a staff member and one user a. */
+static void rt_begin(struct rt_chat *chat, struct fx_chat_user *a)
+{
+    ps_start_private(NULL);
+    receivers_start();
+    ps_staff_auth(chat->staff, sizeof chat->staff);
+    fx_chat_user_at(&ps_stack, a, false);
+}
+
 /* --- the outboxes as stored ------------------------------------------------------------- */
 
 struct rt_event {
@@ -1193,9 +1221,7 @@ Test(relay, a_receiver_down_queues_events_and_gets_all_of_them_back_in_order, .f
     }
     struct rt_game game;
     struct rt_player p;
-    game_moderator(&game);
-    game_player(&p);
-    game_commands_of(&game, &p);
+    game_round(&game, &p);
 
     /* The relay tries, fails, and keeps every event. */
     struct rt_outbox o;
@@ -1313,12 +1339,9 @@ Test(relay, a_5xx_holds_its_target_back_while_other_targets_flow, .fini = rt_fin
 
 Test(relay, a_4xx_is_recorded_failed_and_does_not_block_its_target, .fini = rt_fini, .timeout = 240)
 {
-    ps_start_private(NULL);
-    receivers_start();
     struct rt_chat chat;
-    ps_staff_auth(chat.staff, sizeof chat.staff);
     struct fx_chat_user a;
-    fx_chat_user_at(&ps_stack, &a, false);
+    rt_begin(&chat, &a);
     cr_assert_eq(receiver_answer_body(&gateway_rx, 422, a.id, "USER_UPDATE", NULL), 0);
     metrics_on_free_port();
     relay_start(&relays[0], "relay-one");
@@ -1402,16 +1425,10 @@ Test(relay, a_relay_killed_mid_batch_loses_nothing_and_repeats_only_what_was_in_
     struct rt_chat chat;
     ps_staff_auth(chat.staff, sizeof chat.staff);
     struct fx_chat_user users[4];
-    for (int i = 0; i < 4; i++)
-        fx_chat_user_at(&ps_stack, &users[i], false);
-    for (int flags = 2; flags <= 8; flags += 2)
-        for (int i = 0; i < 4; i++)
-            user_flags(chat.staff, users[i].id, flags);
+    users_in_rounds(chat.staff, users, 4, 4);
     struct rt_game game;
     struct rt_player p;
-    game_moderator(&game);
-    game_player(&p);
-    game_commands_of(&game, &p);
+    game_round(&game, &p);
     struct rt_outbox o;
     outbox_load(&o);
 
@@ -1486,16 +1503,10 @@ Test(relay, two_relays_deliver_each_event_once_and_the_standby_takes_over, .fini
     struct rt_chat chat;
     ps_staff_auth(chat.staff, sizeof chat.staff);
     struct fx_chat_user users[3];
-    for (int i = 0; i < 3; i++)
-        fx_chat_user_at(&ps_stack, &users[i], false);
-    for (int flags = 2; flags <= 6; flags += 2)
-        for (int i = 0; i < 3; i++)
-            user_flags(chat.staff, users[i].id, flags);
+    users_in_rounds(chat.staff, users, 3, 3);
     struct rt_game game;
     struct rt_player p;
-    game_moderator(&game);
-    game_player(&p);
-    game_commands_of(&game, &p);
+    game_round(&game, &p);
 
     struct rt_outbox first;
     outbox_load(&first);
@@ -1655,12 +1666,9 @@ Test(relay, an_insert_landing_after_later_ids_is_still_delivered, .fini = rt_fin
  * late event has the smaller id, so it goes first. */
 Test(relay, a_late_insert_goes_before_its_targets_later_event_still_retrying, .fini = rt_fini, .timeout = 240)
 {
-    ps_start_private(NULL);
-    receivers_start();
     struct rt_chat chat;
-    ps_staff_auth(chat.staff, sizeof chat.staff);
     struct fx_chat_user a;
-    fx_chat_user_at(&ps_stack, &a, false);
+    rt_begin(&chat, &a);
     cr_assert_eq(receiver_answer_body(&gateway_rx, 503, a.id, "USER_DISCONNECT", NULL), 0);
     relay_start(&relays[0], "relay-one");
     user_delete(chat.staff, a.id);
@@ -1720,9 +1728,7 @@ Test(relay, a_type_with_its_own_endpoint_goes_there, .fini = rt_fini, .timeout =
     relay_start(&relays[0], "relay-one");
     struct rt_game game;
     struct rt_player p;
-    game_moderator(&game);
-    game_player(&p);
-    game_commands_of(&game, &p);
+    game_round(&game, &p);
     struct rt_outbox o;
     outbox_load(&o);
     size_t kicks = count_type(&o, "kick");
@@ -1778,12 +1784,9 @@ Test(relay, a_type_with_its_own_endpoint_goes_there, .fini = rt_fini, .timeout =
  * and its target goes on. */
 Test(relay, an_event_failing_past_its_max_age_expires_and_its_target_goes_on, .fini = rt_fini, .timeout = 240)
 {
-    ps_start_private(NULL);
-    receivers_start();
     struct rt_chat chat;
-    ps_staff_auth(chat.staff, sizeof chat.staff);
     struct fx_chat_user a;
-    fx_chat_user_at(&ps_stack, &a, false);
+    rt_begin(&chat, &a);
     cr_assert_eq(receiver_answer_body(&gateway_rx, 503, a.id, "USER_UPDATE", NULL), 0);
     snprintf(rt_extra_env[0], sizeof rt_extra_env[0], "WARDEN_RELAY_MAX_AGE_S=2");
     metrics_on_free_port();
@@ -1848,12 +1851,9 @@ static void need_ctl_outbox(void)
 Test(relay, wardenctl_outbox_retry_sends_a_failed_event_again, .fini = rt_fini, .timeout = 240)
 {
     need_ctl_outbox();
-    ps_start_private(NULL);
-    receivers_start();
     struct rt_chat chat;
-    ps_staff_auth(chat.staff, sizeof chat.staff);
     struct fx_chat_user a;
-    fx_chat_user_at(&ps_stack, &a, false);
+    rt_begin(&chat, &a);
     cr_assert_eq(receiver_answer_body(&gateway_rx, 410, a.id, NULL), 0);
     relay_start(&relays[0], "relay-one");
     user_flags(chat.staff, a.id, 2);
@@ -1902,12 +1902,9 @@ Test(relay, wardenctl_outbox_retry_sends_a_failed_event_again, .fini = rt_fini, 
 Test(relay, wardenctl_outbox_skip_unblocks_a_target, .fini = rt_fini, .timeout = 240)
 {
     need_ctl_outbox();
-    ps_start_private(NULL);
-    receivers_start();
     struct rt_chat chat;
-    ps_staff_auth(chat.staff, sizeof chat.staff);
     struct fx_chat_user a;
-    fx_chat_user_at(&ps_stack, &a, false);
+    rt_begin(&chat, &a);
     /* a's USER_UPDATE fails for ever (5xx: retried); its USER_DISCONNECT waits behind it */
     cr_assert_eq(receiver_answer_body(&gateway_rx, 503, a.id, "USER_UPDATE", NULL), 0);
     relay_start(&relays[0], "relay-one");
