@@ -59,3 +59,23 @@ int64_t snowflake_time_ms(int64_t id)
 {
     return (id >> 22) + SNOWFLAKE_EPOCH_MS;
 }
+
+/* The ms field of a time's ids, or -1 before the epoch, INT64_MAX past their range. */
+static int64_t id_ms(int64_t ms)
+{
+    if (ms < SNOWFLAKE_EPOCH_MS)
+        return -1;
+    return ms - SNOWFLAKE_EPOCH_MS > INT64_MAX >> 22 ? INT64_MAX : ms - SNOWFLAKE_EPOCH_MS;
+}
+
+int64_t snowflake_first_id_at(int64_t ms)
+{
+    int64_t field = id_ms(ms);
+    return field < 0 ? 0 : field == INT64_MAX ? INT64_MAX : field << 22;
+}
+
+int64_t snowflake_last_id_at(int64_t ms)
+{
+    int64_t field = id_ms(ms);
+    return field < 0 ? 0 : field == INT64_MAX ? INT64_MAX : field << 22 | ((1 << 22) - 1);
+}

@@ -23,4 +23,13 @@ int64_t snowflake_next(void);
 /** Milliseconds since the Unix epoch encoded in an id. */
 int64_t snowflake_time_ms(int64_t id);
 
+/**
+ * Bounds on the ids of a time (ms since the Unix epoch), for _id ranges
+ * over time-ordered collections: the least id drawn at ms, and the greatest
+ * drawn at or before it. Before the epoch: 0; past the last millisecond an
+ * id can carry (in 2084): INT64_MAX.
+ */
+int64_t snowflake_first_id_at(int64_t ms);
+int64_t snowflake_last_id_at(int64_t ms);
+
 #endif

@@ -57,14 +57,6 @@ struct relay {
     bool warned_no_endpoint[RELAY_ENDPOINTS_MAX + 1];
 };
 
-/* The largest id drawn at or before ms. */
-static int64_t id_ceiling(int64_t ms)
-{
-    if (ms <= SNOWFLAKE_EPOCH_MS)
-        return 0;
-    return ((ms - SNOWFLAKE_EPOCH_MS) << 22) | ((1 << 22) - 1);
-}
-
 static int64_t min64(int64_t a, int64_t b)
 {
     return a < b ? a : b;
@@ -191,7 +183,7 @@ static bool take_batch(struct relay *r, unsigned stream, bson_t **docs, size_t n
 static bool read_new(struct relay *r, unsigned stream, int64_t now)
 {
     struct stream *st = &r->streams[stream];
-    int64_t upto = id_ceiling(now - r->config->settle_ms);
+    int64_t upto = snowflake_last_id_at(now - r->config->settle_ms);
     for (int round = 0; round < READS_PER_POLL && st->scanned < upto; round++) {
         if (stream != STREAM_COMMANDS && r->queue.events >= RELAY_PENDING_MAX)
             return true;
@@ -219,7 +211,7 @@ static bool reread_late(struct relay *r, unsigned stream, int64_t now)
 {
     struct stream *st = &r->streams[stream];
     int64_t period = r->config->late_ms / 3;
-    int64_t after = max64(st->checkpoint, id_ceiling(now - r->config->late_ms - period));
+    int64_t after = max64(st->checkpoint, snowflake_last_id_at(now - r->config->late_ms - period));
     while (after < st->scanned) {
         int64_t ids[READ_BATCH], unseen[READ_BATCH];
         size_t n = 0, fresh = 0;
@@ -249,7 +241,7 @@ static bool reread_late(struct relay *r, unsigned stream, int64_t now)
         after = ids[n - 1];
     }
     st->rescanned_ms = now;
-    relay_idset_prune(&st->seen, id_ceiling(now - r->config->late_ms - 2 * period));
+    relay_idset_prune(&st->seen, snowflake_last_id_at(now - r->config->late_ms - 2 * period));
     return true;
 }
 
@@ -487,7 +479,7 @@ static void move_checkpoints(struct relay *r)
         struct stream *st = &r->streams[i];
         if (!st->enabled)
             continue;
-        int64_t upto = min64(st->scanned, id_ceiling(st->rescanned_ms - r->config->late_ms));
+        int64_t upto = min64(st->scanned, snowflake_last_id_at(st->rescanned_ms - r->config->late_ms));
         int64_t held = i == STREAM_COMMANDS ? oldest_retry_command(r)
                                             : relay_queue_oldest(&r->queue, i);
         if (held)
@@ -505,7 +497,7 @@ static void move_checkpoints(struct relay *r)
 
 static void prune(struct relay *r, int64_t now)
 {
-    int64_t bound_by_age = id_ceiling(now - r->config->retention_ms);
+    int64_t bound_by_age = snowflake_last_id_at(now - r->config->retention_ms);
     for (unsigned i = 0; i < STREAMS; i++) {
         struct stream *st = &r->streams[i];
         if (!st->enabled)

@@ -158,16 +158,6 @@ enum store_status store_audit_backfill(struct db *db, int64_t *written, bson_err
 /* --- reading ----------------------------------------------------------------- */
 
 /* The least snowflake of a time (ms since 1970); 0 for times before the epoch. */
-static int64_t first_id_at(int64_t ms)
-{
-    if (ms <= SNOWFLAKE_EPOCH_MS)
-        return 0;
-    /* Past the last time an id can carry (in 2084): after every id. */
-    if (ms - SNOWFLAKE_EPOCH_MS > INT64_MAX >> 22)
-        return INT64_MAX;
-    return (ms - SNOWFLAKE_EPOCH_MS) << 22;
-}
-
 static bool matches(const bson_t *doc, const struct audit_query *q)
 {
     struct audit_values v;
@@ -282,7 +272,7 @@ static int64_t upper_id(const struct audit_query *q)
 {
     int64_t upper = INT64_MAX;
     if (q->until_ms > 0)
-        upper = first_id_at(q->until_ms);
+        upper = snowflake_first_id_at(q->until_ms);
     if (q->below_id > 0 && q->below_id < upper)
         upper = q->below_id;
     return upper;
@@ -368,7 +358,7 @@ static enum store_status read_list(struct reader *r, const char *prefix, int64_t
 enum store_status store_audit_list(struct db *db, const struct audit_query *q, store_audit_fn fn,
                                    void *ctx, bson_error_t *e)
 {
-    struct reader r = {.db = db, .q = q, .fn = fn, .ctx = ctx, .since_id = first_id_at(q->since_ms),
+    struct reader r = {.db = db, .q = q, .fn = fn, .ctx = ctx, .since_id = snowflake_first_id_at(q->since_ms),
                        .s = STORE_OK, .e = e};
     int64_t upper = upper_id(q);
     if (q->limit <= 0 || upper <= r.since_id)

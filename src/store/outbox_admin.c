@@ -521,9 +521,8 @@ static enum store_status count_outcomes(struct db *db, const char *outbox, int64
 {
     char prefix[OUTBOX_KEY_SIZE], from[STORE_ID_DIGITS + 1];
     snprintf(prefix, sizeof prefix, "%s:", outbox);
-    /* The least snowflake of that millisecond: ids order events by time. */
-    int64_t since_id = since_ms > SNOWFLAKE_EPOCH_MS ? (since_ms - SNOWFLAKE_EPOCH_MS) << 22 : 0;
-    store_pad_id(since_id, from);
+    /* Ids order events by time. */
+    store_pad_id(snowflake_first_id_at(since_ms), from);
     bson_t projection = BSON_INITIALIZER;
     BSON_APPEND_INT32(&projection, "state", 1);
     BSON_APPEND_INT32(&projection, "endpoint", 1);

@@ -223,3 +223,21 @@ Test(snowflake, wardenctl_ids_start_anywhere_and_still_increase)
     }
     cr_expect_gt(seen_nonzero, 32, "the counter starts at 0 in %u of 64 runs", 64 - seen_nonzero);
 }
+
+Test(snowflake, the_ids_of_a_millisecond_lie_between_its_first_and_last)
+{
+    snowflake_init(3, 7);
+    int64_t id = snowflake_next();
+    int64_t ms = snowflake_time_ms(id);
+    cr_expect_leq(snowflake_first_id_at(ms), id);
+    cr_expect_geq(snowflake_last_id_at(ms), id);
+    cr_expect_gt(snowflake_first_id_at(ms + 1), id);
+    cr_expect_lt(snowflake_last_id_at(ms - 1), id);
+    cr_expect_eq(snowflake_last_id_at(ms) + 1, snowflake_first_id_at(ms + 1));
+    /* Before the epoch nothing; past the ids' range (2084), everything. */
+    cr_expect_eq(snowflake_first_id_at(0), 0);
+    cr_expect_eq(snowflake_last_id_at(SNOWFLAKE_EPOCH_MS - 1), 0);
+    int64_t y2099 = 4070908800000LL;
+    cr_expect_eq(snowflake_first_id_at(y2099), INT64_MAX);
+    cr_expect_eq(snowflake_last_id_at(y2099), INT64_MAX);
+}
