@@ -86,6 +86,14 @@ typedef void (*store_backfill_report_fn)(const char *step, int64_t written, void
  */
 bool store_backfill(struct db *db, store_backfill_report_fn report, void *ctx, bson_error_t *e);
 
+/**
+ * Insert fields under a new snowflake _id (into *id). A duplicate key means
+ * two wardenctl runs drew the same id in one millisecond (they share a
+ * process field): it draws again, as a unique-key insert should.
+ */
+enum store_status store_insert_new_id(struct db *db, const char *collection, const bson_t *fields,
+                                      int64_t *id, bson_error_t *e);
+
 /** Insert doc; a duplicate key (11000) is STORE_DUPLICATE. */
 enum store_status store_insert(mongoc_collection_t *c, const bson_t *doc, bson_error_t *e);
 /**

@@ -4,28 +4,7 @@
 #include "warden/store/events.h"
 
 #include "warden/store/db.h"
-#include "warden/snowflake.h"
 #include "warden/clock.h"
-
-/*
- * Insert fields under a new snowflake _id. A duplicate key means two
- * wardenctl runs drew the same id in one millisecond (they share a process
- * field): draw again, as a unique-key insert should.
- */
-static enum store_status insert_new(struct db *db, const char *collection, const bson_t *fields,
-                                    int64_t *id, bson_error_t *e)
-{
-    enum store_status s = STORE_DUPLICATE;
-    for (int attempt = 0; attempt < 8 && s == STORE_DUPLICATE; attempt++) {
-        bson_t doc = BSON_INITIALIZER;
-        *id = snowflake_next();
-        BSON_APPEND_INT64(&doc, "_id", *id);
-        bson_concat(&doc, fields);
-        s = store_insert(db_collection(db, collection), &doc, e);
-        bson_destroy(&doc);
-    }
-    return s;
-}
 
 enum store_status store_gateway_event(struct db *db, const char *type, int64_t guild_id,
                                       int64_t user_id, const bson_t *data, bson_error_t *e)
@@ -45,7 +24,7 @@ enum store_status store_gateway_event(struct db *db, const char *type, int64_t g
     }
     BSON_APPEND_DATE_TIME(&doc, "created_at", clock_wall_ms());
     int64_t id;
-    enum store_status s = insert_new(db, "gateway_events", &doc, &id, e);
+    enum store_status s = store_insert_new_id(db, "gateway_events", &doc, &id, e);
     bson_destroy(&doc);
     return s;
 }
@@ -65,7 +44,7 @@ enum store_status store_game_command(struct db *db, const struct game_command *c
         BSON_APPEND_UTF8(&doc, "reason", cmd->reason);
     BSON_APPEND_DATE_TIME(&doc, "created_at", clock_wall_ms());
     int64_t id;
-    enum store_status s = insert_new(db, "game_commands", &doc, &id, e);
+    enum store_status s = store_insert_new_id(db, "game_commands", &doc, &id, e);
     bson_destroy(&doc);
     return s;
 }
@@ -94,7 +73,7 @@ enum store_status store_audit(struct db *db, const struct audit_entry *entry, in
     BSON_APPEND_UTF8(&doc, "request_id", entry->request_id ? entry->request_id : "");
     BSON_APPEND_DATE_TIME(&doc, "created_at", clock_wall_ms());
     int64_t drawn;
-    enum store_status s = insert_new(db, "audit_log", &doc, id ? id : &drawn, e);
+    enum store_status s = store_insert_new_id(db, "audit_log", &doc, id ? id : &drawn, e);
     bson_destroy(&doc);
     return s;
 }

@@ -150,21 +150,14 @@ enum store_status store_outbox_command(struct db *db, const char *action, const 
                                        int64_t event_id, const char *by, int64_t now_ms,
                                        int64_t *id, bson_error_t *e)
 {
-    /* A duplicate _id: two wardenctl runs drew one id in one millisecond
-     * (they share a process field); draw again. */
-    enum store_status s = STORE_DUPLICATE;
-    for (int attempt = 0; attempt < 8 && s == STORE_DUPLICATE; attempt++) {
-        bson_t doc = BSON_INITIALIZER;
-        *id = snowflake_next();
-        BSON_APPEND_INT64(&doc, "_id", *id);
-        BSON_APPEND_UTF8(&doc, "action", action);
-        BSON_APPEND_UTF8(&doc, "outbox", outbox);
-        BSON_APPEND_INT64(&doc, "event_id", event_id);
-        BSON_APPEND_UTF8(&doc, "by", by ? by : "");
-        BSON_APPEND_DATE_TIME(&doc, "at", now_ms);
-        s = store_insert(db_collection(db, OUTBOX_COMMANDS), &doc, e);
-        bson_destroy(&doc);
-    }
+    bson_t fields = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&fields, "action", action);
+    BSON_APPEND_UTF8(&fields, "outbox", outbox);
+    BSON_APPEND_INT64(&fields, "event_id", event_id);
+    BSON_APPEND_UTF8(&fields, "by", by ? by : "");
+    BSON_APPEND_DATE_TIME(&fields, "at", now_ms);
+    enum store_status s = store_insert_new_id(db, OUTBOX_COMMANDS, &fields, id, e);
+    bson_destroy(&fields);
     return s;
 }
 

@@ -10,6 +10,7 @@
 
 #include "warden/store/db.h"
 #include "warden/mem.h"
+#include "warden/snowflake.h"
 
 static bool is_duplicate(const bson_error_t *e)
 {
@@ -54,6 +55,21 @@ enum store_status store_insert(mongoc_collection_t *c, const bson_t *doc, bson_e
  * client's socket timeout, and after the driver's retry of it, for nobody.
  */
 #define STORE_MAX_TIME_MS 8000
+
+enum store_status store_insert_new_id(struct db *db, const char *collection, const bson_t *fields,
+                                      int64_t *id, bson_error_t *e)
+{
+    enum store_status s = STORE_DUPLICATE;
+    for (int attempt = 0; attempt < 8 && s == STORE_DUPLICATE; attempt++) {
+        bson_t doc = BSON_INITIALIZER;
+        *id = snowflake_next();
+        BSON_APPEND_INT64(&doc, "_id", *id);
+        bson_concat(&doc, fields);
+        s = store_insert(db_collection(db, collection), &doc, e);
+        bson_destroy(&doc);
+    }
+    return s;
+}
 
 static void limited_opts(const bson_t *opts, bson_t *out, const char *drop)
 {
