@@ -101,7 +101,7 @@ bool outbox_skip(const struct domain *d, int64_t event_id, outbox_env_fn get, vo
     outbox_endpoint_of(outbox, out->event.type, get, ctx, &ep);
     memcpy(out->endpoint, ep.name, sizeof out->endpoint);
     /* The insert decides: a duplicate key is an outcome recorded already. */
-    enum store_status s = store_outbox_skipped(d->db, &out->event, ep.name, clock_wall_ms(), &e);
+    enum store_status s = store_outbox_skipped(d->db, &out->event, ep.name, &e);
     if (s == STORE_DUPLICATE) {
         s = store_outbox_outcome(d->db, outbox, event_id, &out->outcome, &e);
         if (s == STORE_OK) {

@@ -190,7 +190,8 @@ static bool read_new(struct relay *r, unsigned stream, int64_t now)
         bson_t *docs[READ_BATCH];
         size_t n = 0;
         bson_error_t e;
-        if (store_outbox_read(r->db, st->collection, st->scanned, upto, READ_BATCH, docs, &n, &e) !=
+        if (store_outbox_read(r->db, st->collection, st->scanned, upto, READ_BATCH, NULL, docs, &n,
+                              &e) !=
             STORE_OK) {
             read_failed(r, st->collection, "read", &e);
             return false;

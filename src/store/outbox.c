@@ -113,11 +113,13 @@ static void id_range(int64_t after, int64_t upto, size_t limit, bson_t *filter, 
 }
 
 enum store_status store_outbox_read(struct db *db, const char *collection, int64_t after,
-                                    int64_t upto, size_t limit, bson_t **docs, size_t *n,
-                                    bson_error_t *e)
+                                    int64_t upto, size_t limit, const bson_t *projection,
+                                    bson_t **docs, size_t *n, bson_error_t *e)
 {
     bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
     id_range(after, upto, limit, &filter, &opts);
+    if (projection)
+        BSON_APPEND_DOCUMENT(&opts, "projection", projection);
     return find_into(db, collection, &filter, &opts, limit, docs, n, e);
 }
 
@@ -391,7 +393,7 @@ enum store_status store_outbox_prune(struct db *db, const char *collection, int6
     if (batch > sizeof docs / sizeof *docs)
         batch = sizeof docs / sizeof *docs;
     size_t n = 0;
-    enum store_status s = store_outbox_read(db, collection, 0, bound, batch, docs, &n, e);
+    enum store_status s = store_outbox_read(db, collection, 0, bound, batch, NULL, docs, &n, e);
     if (s != STORE_OK || n == 0)
         return s;
     int64_t last = 0;

@@ -22,12 +22,11 @@
 
 static const char *const outboxes[] = {OUTBOX_GATEWAY, OUTBOX_GAME};
 
-/* "<outbox>:<id, 20 digits>", and with sep set a trailing ':' (an event's attempts). */
-static void event_key(const char *outbox, int64_t id, bool sep, char out[OUTBOX_KEY_SIZE])
+/* "<outbox>:<id, 20 digits>:": the prefix of an event's attempts. */
+static void attempts_prefix(const char *outbox, int64_t id, char out[OUTBOX_KEY_SIZE])
 {
-    char pad[STORE_ID_DIGITS + 1];
-    store_pad_id(id, pad);
-    snprintf(out, OUTBOX_KEY_SIZE, "%s:%s%s", outbox, pad, sep ? ":" : "");
+    outbox_result_key(outbox, id, out);
+    strncat(out, ":", OUTBOX_KEY_SIZE - strlen(out) - 1);
 }
 
 static void event_of(const char *outbox, const bson_t *doc, struct outbox_event *out)
@@ -70,7 +69,7 @@ enum store_status store_outbox_outcome(struct db *db, const char *outbox, int64_
                                       struct outbox_outcome *out, bson_error_t *e)
 {
     char key[OUTBOX_KEY_SIZE];
-    event_key(outbox, id, false, key);
+    outbox_result_key(outbox, id, key);
     bson_t filter = BSON_INITIALIZER, doc = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "_id", key);
     enum store_status s = store_find_one(db_collection(db, OUTBOX_RESULTS), &filter, NULL, &doc, e);
@@ -85,7 +84,7 @@ enum store_status store_outbox_outcome_delete(struct db *db, const char *outbox,
                                              const char *state, bson_error_t *e)
 {
     char key[OUTBOX_KEY_SIZE];
-    event_key(outbox, id, false, key);
+    outbox_result_key(outbox, id, key);
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "_id", key);
     BSON_APPEND_UTF8(&filter, "state", state);
@@ -99,7 +98,7 @@ enum store_status store_outbox_attempts(struct db *db, const char *outbox, int64
                                         int64_t *attempts, bson_error_t *e)
 {
     char prefix[OUTBOX_KEY_SIZE];
-    event_key(outbox, id, true, prefix);
+    attempts_prefix(outbox, id, prefix);
     bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort, doc = BSON_INITIALIZER;
     store_prefix_filter(&filter, prefix, NULL, false);
     BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
@@ -119,31 +118,22 @@ enum store_status store_outbox_attempts(struct db *db, const char *outbox, int64
 }
 
 enum store_status store_outbox_skipped(struct db *db, const struct outbox_event *ev,
-                                       const char *endpoint, int64_t now_ms, bson_error_t *e)
+                                       const char *endpoint, bson_error_t *e)
 {
     int64_t attempts;
     enum store_status s = store_outbox_attempts(db, ev->outbox, ev->id, &attempts, e);
     if (s != STORE_OK)
         return s;
-    char key[OUTBOX_KEY_SIZE];
-    event_key(ev->outbox, ev->id, false, key);
-    bson_t doc = BSON_INITIALIZER;
-    BSON_APPEND_UTF8(&doc, "_id", key);
-    BSON_APPEND_UTF8(&doc, "outbox", ev->outbox);
-    BSON_APPEND_INT64(&doc, "event_id", ev->id);
-    BSON_APPEND_UTF8(&doc, "target", ev->target);
-    BSON_APPEND_UTF8(&doc, "endpoint", endpoint);
-    BSON_APPEND_UTF8(&doc, "state", "skipped");
-    BSON_APPEND_INT32(&doc, "status", 0);
-    BSON_APPEND_UTF8(&doc, "error", "");
-    BSON_APPEND_INT32(&doc, "attempts", (int32_t)attempts);
-    BSON_APPEND_DATE_TIME(&doc, "at", now_ms);
-    BSON_APPEND_INT64(&doc, "latency_ms", 0);
-    BSON_APPEND_UTF8(&doc, "relay", "wardenctl");
-    BSON_APPEND_INT64(&doc, "term", 0);
-    s = store_insert(db_collection(db, OUTBOX_RESULTS), &doc, e);
-    bson_destroy(&doc);
-    return s;
+    struct outbox_result skipped = {
+        .outbox = ev->outbox,
+        .event_id = ev->id,
+        .target = ev->target,
+        .endpoint = endpoint,
+        .state = OUTBOX_SKIPPED,
+        .attempts = (int)attempts,
+        .relay = "wardenctl",
+    };
+    return store_outbox_result_insert(db, &skipped, e);
 }
 
 enum store_status store_outbox_command(struct db *db, const char *action, const char *outbox,
@@ -184,15 +174,14 @@ static enum store_status read_checkpoint(struct db *db, const char *stream, stru
 
 static enum store_status read_lease(struct db *db, struct outbox_status *out, bson_error_t *e)
 {
-    bson_t doc = BSON_INITIALIZER;
-    enum store_status s = store_prefix_newest(db_collection(db, RELAY_LEASES), "relay:", &doc, e);
+    struct relay_lease lease;
+    enum store_status s = store_relay_lease_latest(db, &lease, e);
     out->has_lease = s == STORE_OK;
     if (s == STORE_OK) {
-        out->term = doc_int(&doc, "term", 0);
-        doc_string(&doc, "holder", out->holder, sizeof out->holder);
-        out->expires_at_ms = doc_date(&doc, "expires_at", 0);
+        out->term = lease.term;
+        snprintf(out->holder, sizeof out->holder, "%s", lease.holder);
+        out->expires_at_ms = lease.expires_at_ms;
     }
-    bson_destroy(&doc);
     return s == STORE_NOT_FOUND ? STORE_OK : s;
 }
 
@@ -253,45 +242,6 @@ static enum store_status range_each(struct db *db, const char *collection, const
     }
 }
 
-/* One query of a walk over Int64 _ids: the documents after after, in order,
- * at most BATCH, into docs (copies: destroy them). */
-struct id_batch {
-    bson_t *docs[BATCH];
-    size_t n;
-};
-
-static bool keep_doc(const bson_t *doc, void *ctx)
-{
-    struct id_batch *b = ctx;
-    if (b->n < BATCH)
-        b->docs[b->n++] = bson_copy(doc);
-    return b->n < BATCH;
-}
-
-static enum store_status id_batch_after(struct db *db, const char *collection, int64_t after,
-                                        const bson_t *projection, struct id_batch *b, bson_error_t *e)
-{
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, range;
-    BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &range);
-    BSON_APPEND_INT64(&range, "$gt", after);
-    bson_append_document_end(&filter, &range);
-    store_find_opts(&opts, "_id", NULL, 0, BATCH);
-    if (projection)
-        BSON_APPEND_DOCUMENT(&opts, "projection", projection);
-    b->n = 0;
-    enum store_status s = store_each(db_collection(db, collection), &filter, &opts, keep_doc, b, e);
-    bson_destroy(&filter);
-    bson_destroy(&opts);
-    return s;
-}
-
-static void id_batch_free(struct id_batch *b)
-{
-    for (size_t i = 0; i < b->n; i++)
-        bson_destroy(b->docs[i]);
-    b->n = 0;
-}
-
 /* The latest failed attempt of an event past the checkpoint. */
 struct attempted {
     int64_t id;
@@ -346,48 +296,6 @@ static const struct attempted *find_attempted(const struct attempts_walk *w, int
     return NULL;
 }
 
-static int compare_ids(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Which ids of a batch (sorted) have an outcome: settled[i] for ids[i]. */
-static enum store_status settled_of(struct db *db, const char *outbox, const int64_t *ids, size_t n,
-                                    bool *settled, bson_error_t *e)
-{
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, projection;
-    struct store_in in;
-    store_in_begin(&filter, &in);
-    for (size_t i = 0; i < n; i++) {
-        char key[OUTBOX_KEY_SIZE];
-        event_key(outbox, ids[i], false, key);
-        store_in_utf8(&in, key);
-        settled[i] = false;
-    }
-    store_in_end(&filter, &in);
-    BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &projection);
-    BSON_APPEND_INT32(&projection, "_id", 1);
-    bson_append_document_end(&opts, &projection);
-    struct id_batch found = {.n = 0};
-    enum store_status s = STORE_OK;
-    /* At most n documents come back; keep_doc holds BATCH of them. */
-    s = store_each(db_collection(db, OUTBOX_RESULTS), &filter, &opts, keep_doc, &found, e);
-    size_t plen = strlen(outbox) + 1;
-    for (size_t i = 0; i < found.n; i++) {
-        char key[OUTBOX_KEY_SIZE];
-        doc_string(found.docs[i], "_id", key, sizeof key);
-        int64_t id = strlen(key) >= plen + STORE_ID_DIGITS ? store_unpad_id(key + plen) : -1;
-        const int64_t *at = bsearch(&id, ids, n, sizeof *ids, compare_ids);
-        if (at)
-            settled[at - ids] = true;
-    }
-    id_batch_free(&found);
-    bson_destroy(&filter);
-    bson_destroy(&opts);
-    return s;
-}
-
 /* An event without an outcome, counted under its endpoint. */
 static void count_pending(struct outbox_status *out, const struct outbox_event *ev,
                           const struct attempts_walk *aw, outbox_env_fn get, void *ctx)
@@ -433,34 +341,33 @@ static enum store_status walk_backlog(struct db *db, const char *outbox, const s
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         BSON_APPEND_INT32(&projection, fields[i], 1);
     int64_t after = cp->present ? cp->upto : -1, walked = 0;
-    struct id_batch b = {.n = 0};
     while (s == STORE_OK) {
-        s = id_batch_after(db, outbox, after, &projection, &b, e);
-        if (s != STORE_OK || b.n == 0)
+        bson_t *docs[OUTBOX_IN_MAX];
+        size_t n = 0;
+        s = store_outbox_read(db, outbox, after, 0, OUTBOX_IN_MAX, &projection, docs, &n, e);
+        if (s != STORE_OK || n == 0)
             break;
-        struct outbox_event events[BATCH];
-        int64_t ids[BATCH];
-        bool settled[BATCH];
-        for (size_t i = 0; i < b.n; i++) {
-            event_of(outbox, b.docs[i], &events[i]);
+        struct outbox_event events[OUTBOX_IN_MAX];
+        int64_t ids[OUTBOX_IN_MAX];
+        bool settled[OUTBOX_IN_MAX];
+        for (size_t i = 0; i < n; i++) {
+            event_of(outbox, docs[i], &events[i]);
             ids[i] = events[i].id;
+            bson_destroy(docs[i]);
         }
-        s = settled_of(db, outbox, ids, b.n, settled, e);
-        for (size_t i = 0; s == STORE_OK && i < b.n; i++)
+        s = store_outbox_results_known(db, outbox, ids, n, settled, e);
+        for (size_t i = 0; s == STORE_OK && i < n; i++)
             if (!settled[i])
                 count_pending(out, &events[i], &aw, get, ctx);
-        size_t n = b.n;
         after = ids[n - 1];
         walked += (int64_t)n;
-        id_batch_free(&b);
-        if (n < BATCH)
+        if (n < OUTBOX_IN_MAX)
             break;
         if (walked >= OUTBOX_STATUS_WALK_MAX) {
             out->capped = true;
             break;
         }
     }
-    id_batch_free(&b);
     bson_destroy(&projection);
     free(aw.items);
     return s;
@@ -525,33 +432,19 @@ static enum store_status count_outcomes(struct db *db, const char *outbox, int64
     return s;
 }
 
-static bool count_doc(const bson_t *doc, void *ctx)
-{
-    (void)doc;
-    ++*(int64_t *)ctx;
-    return true;
-}
-
 static enum store_status count_commands(struct db *db, struct outbox_status *out, bson_error_t *e)
 {
     int64_t after = out->commands.present ? out->commands.upto : -1;
-    enum store_status s = STORE_OK;
-    bson_t projection = BSON_INITIALIZER;
-    BSON_APPEND_INT32(&projection, "_id", 1);
     for (;;) {
-        struct id_batch b = {.n = 0};
-        s = id_batch_after(db, OUTBOX_COMMANDS, after, &projection, &b, e);
-        size_t n = b.n;
-        for (size_t i = 0; i < n; i++)
-            count_doc(b.docs[i], &out->commands_pending);
+        int64_t ids[BATCH];
+        size_t n = 0;
+        enum store_status s = store_outbox_read_ids(db, OUTBOX_COMMANDS, after, 0, BATCH, ids, &n, e);
+        out->commands_pending += (int64_t)n;
         if (n)
-            after = doc_int(b.docs[n - 1], "_id", after);
-        id_batch_free(&b);
+            after = ids[n - 1];
         if (s != STORE_OK || n < BATCH || out->commands_pending >= OUTBOX_STATUS_WALK_MAX)
-            break;
+            return s;
     }
-    bson_destroy(&projection);
-    return s;
 }
 
 enum store_status store_outbox_status(struct db *db, outbox_env_fn get, void *ctx, int64_t now_ms,

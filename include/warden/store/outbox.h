@@ -65,11 +65,11 @@ void outbox_attempt_key(const char *outbox, int64_t id, int attempt, char out[OU
 /**
  * Up to limit documents of collection with after < _id <= upto (upto 0: no
  * upper bound), in _id order, copied into docs[0..*n) (the caller destroys
- * each).
+ * each); projection (may be NULL) picks their fields.
  */
 enum store_status store_outbox_read(struct db *db, const char *collection, int64_t after,
-                                    int64_t upto, size_t limit, bson_t **docs, size_t *n,
-                                    bson_error_t *e);
+                                    int64_t upto, size_t limit, const bson_t *projection,
+                                    bson_t **docs, size_t *n, bson_error_t *e);
 
 /**
  * The _ids alone of up to limit documents of collection with after < _id <=

@@ -84,7 +84,7 @@ enum store_status store_outbox_outcome_delete(struct db *db, const char *outbox,
  * store_outbox_outcome).
  */
 enum store_status store_outbox_skipped(struct db *db, const struct outbox_event *ev,
-                                       const char *endpoint, int64_t now_ms, bson_error_t *e);
+                                       const char *endpoint, bson_error_t *e);
 
 /** Attempts recorded for the event so far (the highest attempt number; 0: none). */
 enum store_status store_outbox_attempts(struct db *db, const char *outbox, int64_t id,
