@@ -158,6 +158,11 @@ enum store_status store_prefix_each(mongoc_collection_t *c, const char *prefix,
                                     const bson_t *projection, bool descending, int64_t limit,
                                     store_doc_fn fn, void *ctx, bson_error_t *e);
 
+/** store_prefix_each ascending and whole, from the key prefix+from on. */
+enum store_status store_prefix_each_from(mongoc_collection_t *c, const char *prefix,
+                                         const char *from, const bson_t *projection,
+                                         store_doc_fn fn, void *ctx, bson_error_t *e);
+
 /** The document with the greatest _id that starts with prefix into out (bson_init'ed; NOT_FOUND). */
 enum store_status store_prefix_newest(mongoc_collection_t *c, const char *prefix, bson_t *out,
                                       bson_error_t *e);

@@ -199,49 +199,6 @@ static struct outbox_endpoint_status *endpoint_entry(struct outbox_status *out, 
     return st;
 }
 
-/* A walk in _id order over string keys that start with prefix, from
- * prefix+from on, BATCH at a time; fn may stop it by returning false. */
-struct range_walk {
-    store_doc_fn fn;
-    void *ctx;
-    char last[OUTBOX_KEY_SIZE];
-    size_t seen;
-    bool stopped;
-};
-
-static bool range_step(const bson_t *doc, void *ctx)
-{
-    struct range_walk *w = ctx;
-    w->seen++;
-    doc_string(doc, "_id", w->last, sizeof w->last);
-    if (!w->fn(doc, w->ctx))
-        w->stopped = true;
-    return !w->stopped;
-}
-
-static enum store_status range_each(struct db *db, const char *collection, const char *prefix,
-                                    const char *from, const bson_t *projection, store_doc_fn fn,
-                                    void *ctx, bson_error_t *e)
-{
-    struct range_walk w = {fn, ctx, "", 0, false};
-    size_t plen = strlen(prefix);
-    enum store_status s;
-    for (;;) {
-        bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
-        bool after = w.last[0] != '\0';
-        store_prefix_filter(&filter, prefix, after ? w.last + plen : from, after);
-        store_find_opts(&opts, "_id", NULL, 0, BATCH);
-        if (projection)
-            BSON_APPEND_DOCUMENT(&opts, "projection", projection);
-        w.seen = 0;
-        s = store_each(db_collection(db, collection), &filter, &opts, range_step, &w, e);
-        bson_destroy(&filter);
-        bson_destroy(&opts);
-        if (s != STORE_OK || w.stopped || w.seen < BATCH || strlen(w.last) < plen)
-            return s;
-    }
-}
-
 /* The latest failed attempt of an event past the checkpoint. */
 struct attempted {
     int64_t id;
@@ -333,7 +290,8 @@ static enum store_status walk_backlog(struct db *db, const char *outbox, const s
     BSON_APPEND_INT32(&att_projection, "status", 1);
     BSON_APPEND_INT32(&att_projection, "error", 1);
     BSON_APPEND_INT32(&att_projection, "next_at", 1);
-    enum store_status s = range_each(db, OUTBOX_ATTEMPTS, prefix, from, &att_projection, note_attempt, &aw, e);
+    enum store_status s = store_prefix_each_from(db_collection(db, OUTBOX_ATTEMPTS), prefix, from, &att_projection,
+                                                  note_attempt, &aw, e);
     bson_destroy(&att_projection);
 
     bson_t projection = BSON_INITIALIZER;
@@ -427,7 +385,8 @@ static enum store_status count_outcomes(struct db *db, const char *outbox, int64
     BSON_APPEND_INT32(&projection, "state", 1);
     BSON_APPEND_INT32(&projection, "endpoint", 1);
     struct outcomes_walk w = {out, get, ctx, 0};
-    enum store_status s = range_each(db, OUTBOX_RESULTS, prefix, from, &projection, count_outcome, &w, e);
+    enum store_status s = store_prefix_each_from(db_collection(db, OUTBOX_RESULTS), prefix, from, &projection,
+                                                  count_outcome, &w, e);
     bson_destroy(&projection);
     return s;
 }

@@ -265,9 +265,10 @@ static bool prefix_step(const bson_t *doc, void *ctx)
     return true;
 }
 
-enum store_status store_prefix_each(mongoc_collection_t *c, const char *prefix,
+/* The walk of store_prefix_each; ascending, it starts at prefix+from (from may be NULL). */
+static enum store_status walk_prefix(mongoc_collection_t *c, const char *prefix, const char *from,
                                     const bson_t *projection, bool descending, int64_t limit,
-                                    store_doc_fn fn, void *ctx, bson_error_t *e)
+                                     store_doc_fn fn, void *ctx, bson_error_t *e)
 {
     struct prefix_walk w = {fn, ctx, NULL, 0, false};
     size_t plen = strlen(prefix);
@@ -277,7 +278,7 @@ enum store_status store_prefix_each(mongoc_collection_t *c, const char *prefix,
         int64_t batch = left > 0 && left < PREFIX_BATCH ? left : PREFIX_BATCH;
         bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort;
         if (!descending) {
-            store_prefix_filter(&filter, prefix, w.last ? w.last + plen : NULL, w.last != NULL);
+            store_prefix_filter(&filter, prefix, w.last ? w.last + plen : from, w.last != NULL);
         } else {
             /* Downwards: below the last key seen, down to the prefix itself. */
             char *end = prefix_end(prefix);
@@ -306,6 +307,20 @@ enum store_status store_prefix_each(mongoc_collection_t *c, const char *prefix,
     }
     free(w.last);
     return s;
+}
+
+enum store_status store_prefix_each(mongoc_collection_t *c, const char *prefix,
+                                    const bson_t *projection, bool descending, int64_t limit,
+                                    store_doc_fn fn, void *ctx, bson_error_t *e)
+{
+    return walk_prefix(c, prefix, NULL, projection, descending, limit, fn, ctx, e);
+}
+
+enum store_status store_prefix_each_from(mongoc_collection_t *c, const char *prefix,
+                                         const char *from, const bson_t *projection,
+                                         store_doc_fn fn, void *ctx, bson_error_t *e)
+{
+    return walk_prefix(c, prefix, from, projection, false, 0, fn, ctx, e);
 }
 
 enum store_status store_prefix_newest(mongoc_collection_t *c, const char *prefix, bson_t *out,
