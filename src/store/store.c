@@ -267,7 +267,7 @@ static bool prefix_step(const bson_t *doc, void *ctx)
 
 /* The walk of store_prefix_each; ascending, it starts at prefix+from (from may be NULL). */
 static enum store_status walk_prefix(mongoc_collection_t *c, const char *prefix, const char *from,
-                                    const bson_t *projection, bool descending, int64_t limit,
+                                     const bson_t *projection, bool descending, int64_t limit,
                                      store_doc_fn fn, void *ctx, bson_error_t *e)
 {
     struct prefix_walk w = {fn, ctx, NULL, 0, false};
