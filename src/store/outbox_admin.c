@@ -68,14 +68,10 @@ static void result_of(const bson_t *doc, struct outbox_outcome *out)
 enum store_status store_outbox_outcome(struct db *db, const char *outbox, int64_t id,
                                       struct outbox_outcome *out, bson_error_t *e)
 {
-    char key[OUTBOX_KEY_SIZE];
-    outbox_result_key(outbox, id, key);
-    bson_t filter = BSON_INITIALIZER, doc = BSON_INITIALIZER;
-    BSON_APPEND_UTF8(&filter, "_id", key);
-    enum store_status s = store_find_one(db_collection(db, OUTBOX_RESULTS), &filter, NULL, &doc, e);
+    bson_t doc = BSON_INITIALIZER;
+    enum store_status s = store_outbox_result_get(db, outbox, id, &doc, e);
     if (s == STORE_OK)
         result_of(&doc, out);
-    bson_destroy(&filter);
     bson_destroy(&doc);
     return s;
 }
@@ -99,20 +95,14 @@ enum store_status store_outbox_attempts(struct db *db, const char *outbox, int64
 {
     char prefix[OUTBOX_KEY_SIZE];
     attempts_prefix(outbox, id, prefix);
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort, doc = BSON_INITIALIZER;
-    store_prefix_filter(&filter, prefix, NULL, false);
-    BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
-    BSON_APPEND_INT32(&sort, "_id", -1);
-    bson_append_document_end(&opts, &sort);
-    enum store_status s = store_find_one(db_collection(db, OUTBOX_ATTEMPTS), &filter, &opts, &doc, e);
+    bson_t doc = BSON_INITIALIZER;
+    enum store_status s = store_prefix_newest(db_collection(db, OUTBOX_ATTEMPTS), prefix, &doc, e);
     *attempts = 0;
     if (s == STORE_OK) {
         char key[OUTBOX_KEY_SIZE];
         doc_string(&doc, "_id", key, sizeof key);
         *attempts = strlen(key) > strlen(prefix) ? atoll(key + strlen(prefix)) : 0;
     }
-    bson_destroy(&filter);
-    bson_destroy(&opts);
     bson_destroy(&doc);
     return s == STORE_NOT_FOUND ? STORE_OK : s;
 }
