@@ -155,24 +155,44 @@ static void make_checkout(char *dir, size_t size, const char *token)
     write_file(path, text);
 }
 
+/* A README block run as a new staff member: the block that starts with
+ * marker, in a checkout whose var/stack.env holds that member's token. */
+struct staff_run {
+    struct fx_chat_user staff;
+    char dir[64];
+    char *block, *script, *out;
+};
+
+static void run_as_staff(struct staff_run *r, const char *marker, const char *what)
+{
+    fx_chat_user(&r->staff, true);
+    make_checkout(r->dir, sizeof r->dir, r->staff.token);
+    r->block = readme_block(marker);
+    r->script = with_stack_port(r->block);
+    r->out = NULL;
+    int rc = readme_run(r->dir, r->script, &r->out);
+    cr_expect_eq(rc, 0, "the %s block failed (%d):\n%s\n---\n%s", what, rc, r->script, r->out);
+}
+
+static void staff_run_free(struct staff_run *r)
+{
+    free(r->out);
+    free(r->script);
+    free(r->block);
+    stack_remove_dir(r->dir);
+}
+
 /* *Quick start*'s curl block: the staff user's own record, then an invite
  * of 5 uses, whose code registers an account on the page the README names. */
 Test(readme, quick_start_curl_block_runs)
 {
-    struct fx_chat_user staff;
-    fx_chat_user(&staff, true);
-    char dir[64];
-    make_checkout(dir, sizeof dir, staff.token);
-
-    char *block = readme_block("PORT=8080                                            #");
-    char *script = with_stack_port(block);
-    char *out = NULL;
-    int rc = readme_run(dir, script, &out);
-    cr_expect_eq(rc, 0, "the Quick start curl block failed (%d):\n%s\n---\n%s", rc, script, out);
+    struct staff_run run;
+    run_as_staff(&run, "PORT=8080                                            #", "Quick start curl");
+    const char *out = run.out;
 
     /* users/@me: the staff user, whose token STAFF_TOKEN is. */
     char id[64];
-    snprintf(id, sizeof id, "\"id\":\"%s\"", staff.id);
+    snprintf(id, sizeof id, "\"id\":\"%s\"", run.staff.id);
     const char *me = strstr(out, id);
     cr_expect(me, "no %s in %s", id, out);
     /* The invite: 5 uses, and its code. */
@@ -204,34 +224,18 @@ Test(readme, quick_start_curl_block_runs)
     fx_request("POST", "/api/v6/auth/register_inv", NULL, body, &h);
     cr_expect_eq(h.status, 200, "register_inv with the README's invite: %d %s", h.status, h.body);
     http_response_free(&h);
-
-    free(out);
-    free(script);
-    free(block);
-    stack_remove_dir(dir);
+    staff_run_free(&run);
 }
 
 /* *APIs*' audit log block: the newest user.update, as a staff member reads it
  * (making a staff member is one: wardenctl's make-staff). */
 Test(readme, audit_log_block_runs)
 {
-    struct fx_chat_user staff;
-    fx_chat_user(&staff, true);
-    char dir[64];
-    make_checkout(dir, sizeof dir, staff.token);
-
-    char *block = readme_block("PORT=8080                            #");
-    char *script = with_stack_port(block);
-    char *out = NULL;
-    int rc = readme_run(dir, script, &out);
-    cr_expect_eq(rc, 0, "the audit log block failed (%d):\n%s\n---\n%s", rc, script, out);
-    cr_expect_geq(readme_expect_answers(script, out), 2, "the block shows no answers");
-    cr_expect(strstr(out, "\"next_before\":"), "no next_before in %s", out);
-
-    free(out);
-    free(script);
-    free(block);
-    stack_remove_dir(dir);
+    struct staff_run run;
+    run_as_staff(&run, "PORT=8080                            #", "audit log");
+    cr_expect_geq(readme_expect_answers(run.script, run.out), 2, "the block shows no answers");
+    cr_expect(strstr(run.out, "\"next_before\":"), "no next_before in %s", run.out);
+    staff_run_free(&run);
 }
 
 /* *Observability*'s block: /livez, /healthz and /status as the README shows
